@@ -1,0 +1,56 @@
+#pragma once
+// Everything a finished (or interrupted) scenario run produced; the input of every report.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/base/check.h"
+#include "harness/base/series.h"
+
+namespace lg {
+
+struct LifecycleStep {
+  std::string name;     // "started", "became ready", "stopped cleanly"
+  bool ok = true;
+  bool skipped = false; // e.g. no target
+  std::string message;  // one line: "exited with status 3 before ready", "killed after grace 5s"
+  std::string detail;   // multi-line: last lines of stderr, ...
+  double seconds = 0;
+};
+
+struct WorkloadReport {
+  std::string phase;
+  std::string kind;
+  uint64_t requested = 0, achieved = 0;
+  double requested_rate = 0, achieved_rate = 0, seconds = 0;
+  int error_errno = 0;
+  std::string error;
+  std::vector<std::string> warnings;
+};
+
+struct RunResult {
+  std::string scenario;       // name
+  std::string description;
+  std::string scenario_file;
+  std::string out_dir;        // absolute: OUT/<scenario>
+  std::string timestamp;      // ISO 8601 UTC, no zone suffix: "2026-11-22T03:15:55"
+  double duration = 0;        // seconds, whole run
+  std::string hostname, kernel, version, backend, backend_note;
+  std::vector<std::string> target_argv;  // empty: system only
+  std::string containment;    // "cgroup /sys/fs/cgroup/unified/leakguard-123" or "process tree (...)"
+  uint64_t seed = 0;
+  bool interrupted = false;
+  std::string environment_error;  // preflight failure: the run never started
+
+  std::vector<LifecycleStep> lifecycle;
+  std::vector<WorkloadReport> workloads;
+  std::vector<Verdict> verdicts;
+  Series series;
+
+  std::string stdout_log, stderr_log;    // absolute paths of the full target logs
+  std::string stdout_tail, stderr_tail;  // last lines of each, raw (reports sanitise)
+
+  bool failed() const;  // any verdict failed/errored, a lifecycle step or workload failed, interrupted
+};
+
+}  // namespace lg

@@ -1,0 +1,59 @@
+#pragma once
+// A recorded run: every sample of every metric, the cumulative event counts of every
+// workload kind, phase boundaries, and the system census before launch and after settle.
+// This is what the verdicts judge, what series.json stores and what `leakguard judge` reads.
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace lg {
+
+constexpr double kUnavailable = std::numeric_limits<double>::quiet_NaN();
+inline bool available(double v) { return !std::isnan(v); }
+
+struct PhaseSpan {
+  std::string name;
+  double start = 0;  // seconds since launch (CLOCK_MONOTONIC based)
+  double end = 0;
+  bool has_workloads = false;
+};
+
+struct Series {
+  std::vector<std::string> metrics;       // metric names, in column order
+  std::vector<std::string> units;         // same order
+  std::vector<std::string> unavailable;   // same order: "" when measured, else the reason
+  std::vector<std::string> event_kinds;   // workload kinds with event counters ("netns", ...)
+
+  std::vector<double> t;                      // sample times, seconds since launch
+  std::vector<std::vector<double>> values;    // values[metric][sample]; NaN when not measured
+  std::vector<std::vector<double>> events;    // events[kind][sample]: cumulative count
+
+  std::vector<PhaseSpan> phases;  // in run order
+  double launch = 0;              // 0 by definition; the time axis origin
+  double stop = -1;               // when the target was asked to stop (-1: no target / never)
+  double settle_end = -1;         // when the residue census was taken
+
+  // System census before launch and after the target stopped and the system settled.
+  // Same column order as `metrics`; NaN for metrics not measured.
+  std::vector<double> pre_launch;
+  std::vector<double> post_settle;
+
+  int metric_index(const std::string& name) const {
+    for (size_t i = 0; i < metrics.size(); i++)
+      if (metrics[i] == name) return (int)i;
+    return -1;
+  }
+  int event_index(const std::string& kind) const {
+    for (size_t i = 0; i < event_kinds.size(); i++)
+      if (event_kinds[i] == kind) return (int)i;
+    return -1;
+  }
+  const PhaseSpan* phase(const std::string& name) const {
+    for (const auto& p : phases)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+};
+
+}  // namespace lg
