@@ -23,6 +23,10 @@ struct Check {
   int line = 0, col = 0;            // where the scenario wrote it (0: default check)
 };
 
+// The check in words: "fd.netns max_slope <= 1 per 1000 netns", "fd.total max_slope <= 0.5/s",
+// "fd.total max_growth <= 20", "proc.zombies max <= 0", "sys.bpf_maps max_residue <= 0".
+std::string describe_check(const Check& c);
+
 enum class Outcome { Pass, Fail, Error, Skipped };
 const char* outcome_name(Outcome o);  // "PASS", "FAIL", "ERROR", "SKIP"
 

@@ -25,7 +25,5 @@ std::vector<Verdict> judge_checks(const std::vector<Check>& checks, const Series
 // whether it has a target, and the names of the phases that have workloads.
 std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, bool has_target);
 
-// The check in words: "fd.netns max_slope <= 1 per 1000 netns".
-std::string describe_check(const Check& c);
 
 }  // namespace lg

@@ -63,3 +63,27 @@ TEST(Fs, Helpers) {
   EXPECT_EQ(split("a,b,,c", ',').size(), 4u);
   EXPECT_EQ(unescape_mount_path("/run/net\\040ns"), "/run/net ns");
 }
+
+#include "harness/base/check.h"
+
+TEST(Check, InWords) {
+  Check c;
+  c.metric = "fd.netns";
+  c.limit = 0.001;
+  c.per_event = "netns";
+  c.per_event_scale = 1000;
+  EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 1 per 1000 netns");
+  c.per_event = "";
+  c.limit = 0.5;
+  c.per_time_unit = "s";
+  EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 0.5/s");
+  c.per_time_unit = "min";
+  c.limit = 2.0 / 60;
+  EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 2/min");
+  c.type = CheckType::MaxGrowth;
+  c.limit = 20;
+  EXPECT_EQ(describe_check(c), "fd.netns max_growth <= 20");
+  c.type = CheckType::MaxResidue;
+  c.limit = 0;
+  EXPECT_EQ(describe_check(c), "fd.netns max_residue <= 0");
+}
