@@ -1,0 +1,114 @@
+// The regression suite: each shipped scenario against its reference target, leaky and fixed.
+// Leaky must fail with exactly the checks that name the leak; fixed must pass every check.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <pugixml.hpp>
+#include <set>
+
+#include "e2e/e2e_util.h"
+
+namespace {
+
+struct Case {
+  const char* scenario;  // scenarios/<name>.yaml
+  const char* leaky;     // target.command override, leaky mode
+  const char* fixed;     // same, fixed mode
+  std::set<std::string> leaky_failures;  // testcase names that must fail in leaky mode
+};
+
+const Case kCases[] = {
+    {"netns-churn", "[nstuner, --mode, leaky]", "[nstuner, --mode, fixed]",
+     {"fd.netns max_slope <= 1 per 1000 netns", "fd.total max_slope <= 5 per 1000 netns",
+      "fd.total max_growth <= 20"}},
+    {"process-exit-churn", "[pidprof, --mode, leaky]", "[pidprof, --mode, fixed]",
+     {"bpf.map_entries max_slope <= 1 per 1000 procexit"}},
+    {"map-reload", "[maploader, --mode, leaky, --pin, /sys/fs/bpf/maploader]",
+     "[maploader, --mode, fixed, --pin, /sys/fs/bpf/maploader]",
+     {"fd.bpf_map max_slope <= 1 per 100 signal", "bpf.maps max_slope <= 1 per 100 signal",
+      "sys.bpf_maps max_residue <= 0"}},
+    {"zombie-churn", "[reaper, --mode, leaky]", "[reaper, --mode, fixed]",
+     {"proc.zombies max_slope <= 1 per 100 signal", "proc.threads max_slope <= 1 per 100 signal"}},
+};
+
+// Testcase names by outcome, from a JUnit file.
+struct Junit {
+  std::set<std::string> failed, errored, skipped, passed;
+  int suites = 0;
+};
+
+Junit read_junit(const std::string& path) {
+  Junit j;
+  pugi::xml_document doc;
+  if (!doc.load_file(path.c_str())) return j;
+  for (auto suite : doc.child("testsuites").children("testsuite")) {
+    j.suites++;
+    for (auto tc : suite.children("testcase")) {
+      std::string name = tc.attribute("name").as_string();
+      if (tc.child("failure")) j.failed.insert(name);
+      else if (tc.child("error")) j.errored.insert(name);
+      else if (tc.child("skipped")) j.skipped.insert(name);
+      else j.passed.insert(name);
+    }
+  }
+  return j;
+}
+
+std::string join(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& x : s) out += "\n  " + x;
+  return out.empty() ? " (none)" : out;
+}
+
+class ScenarioSuite : public ::testing::TestWithParam<std::tuple<int, bool, int>> {};
+
+TEST_P(ScenarioSuite, LeakyFailsOnTheLeakFixedPasses) {
+  if (geteuid() != 0) GTEST_SKIP() << "end-to-end runs need root (namespaces, cgroups, BPF)";
+  auto [index, leaky, round] = GetParam();
+  const Case& c = kCases[index];
+  e2e::TempDir out;
+  std::string junit = out.path + "/all.xml";
+  e2e::Result r = e2e::run({e2e::bin("leakguard"), "run", e2e::source(std::string("scenarios/") + c.scenario + ".yaml"),
+                            "--out", out.path, "--junit", junit, "--quiet", "--set",
+                            std::string("target.command=") + (leaky ? c.leaky : c.fixed)});
+  SCOPED_TRACE(r.output);
+  EXPECT_EQ(r.exit_code, leaky ? 1 : 0) << c.scenario << (leaky ? " leaky" : " fixed") << " round " << round;
+  std::string per_run = out.path + "/" + c.scenario + "/junit.xml";
+  for (const auto& xml : {junit, per_run}) {
+    ASSERT_TRUE(std::filesystem::exists(xml)) << xml;
+    EXPECT_EQ(e2e::schema_errors(xml), "") << xml;
+  }
+  Junit j = read_junit(junit);
+  EXPECT_EQ(j.suites, 1);
+  EXPECT_TRUE(j.errored.empty()) << "errors:" << join(j.errored);
+  if (leaky) {
+    EXPECT_EQ(j.failed, c.leaky_failures) << "failed:" << join(j.failed) << "\nexpected:" << join(c.leaky_failures);
+  } else {
+    EXPECT_TRUE(j.failed.empty()) << "failed:" << join(j.failed);
+    for (const auto& name : c.leaky_failures) EXPECT_TRUE(j.passed.count(name)) << name << " did not pass";
+  }
+  EXPECT_TRUE(std::filesystem::exists(out.path + "/" + c.scenario + "/report.html"));
+  EXPECT_TRUE(std::filesystem::exists(out.path + "/" + c.scenario + "/series.json"));
+}
+
+std::string case_name(const ::testing::TestParamInfo<std::tuple<int, bool, int>>& info) {
+  auto [index, leaky, round] = info.param;
+  std::string n = kCases[index].scenario;
+  for (auto& ch : n)
+    if (ch == '-') ch = '_';
+  return n + (leaky ? "_leaky_" : "_fixed_") + std::to_string(round);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, ScenarioSuite,
+                         ::testing::Combine(::testing::Range(0, 4), ::testing::Bool(), ::testing::Range(0, 2)),
+                         case_name);
+
+TEST(ShippedScenarios, AllValidate) {
+  for (const char* s : {"netns-churn", "process-exit-churn", "map-reload", "zombie-churn", "soak"}) {
+    e2e::Result r = e2e::run({e2e::bin("leakguard"), "validate", e2e::source(std::string("scenarios/") + s + ".yaml")});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find(": ok ("), std::string::npos) << r.output;
+  }
+}
+
+}  // namespace
