@@ -21,11 +21,19 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
 bool read_series_json(const std::string& path, RunResult& r, std::string& err);
 
 bool write_html(const RunResult& r, const std::string& path, std::string& err);
+std::string html_report(const RunResult& r);  // the page write_html writes
 // One SVG chart per judged metric: OUT/<scenario>/plots/<metric>.svg. Returns the paths by
 // metric name through `paths` (same order as r.verdicts; "" when no chart).
 bool write_plots(const RunResult& r, std::vector<std::string>& paths, std::string& err);
 
 // The console summary printed at the end of `run`.
 std::string console_summary(const RunResult& r);
+
+// The numbers behind a verdict, one "name: value" per line, only those that apply (slope and
+// interval, limit, growth, baseline, end level, peak, events, samples, window).
+std::string verdict_numbers(const Verdict& v);
+
+// write_junit without copying the runs.
+bool write_junit_runs(const std::vector<const RunResult*>& runs, const std::string& path, std::string& err);
 
 }  // namespace lg

@@ -1,0 +1,14 @@
+#pragma once
+// Shared by junit.cc and merge.cc: the last step of writing any JUnit document.
+#include <pugixml.hpp>
+#include <string>
+
+namespace lg {
+
+// Recomputes tests/failures/errors/skipped of every <testsuite> from its testcases and the
+// totals (and time) of the <testsuites> root, so a file never disagrees with itself.
+void recount_junit(pugi::xml_node testsuites);
+// Recounts, then writes the document with an XML declaration, UTF-8, two-space indent.
+bool save_junit(pugi::xml_document& doc, const std::string& path, std::string& err);
+
+}  // namespace lg

@@ -1,0 +1,482 @@
+// SVG charts of judged metrics: plain hand-written SVG, no library, no script.
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "harness/base/fs.h"
+#include "harness/base/units.h"
+#include "reports/plot.h"
+#include "reports/report.h"
+#include "reports/text.h"
+
+namespace lg {
+
+namespace {
+
+constexpr double kWidth = 880;
+constexpr double kPanelHeight = 300;
+constexpr double kTitleHeight = 52;
+constexpr double kLeft = 78, kRight = 16, kTop = 26, kBottom = 40;  // plot area margins in a panel
+constexpr size_t kMaxPoints = 2000;
+
+void add(std::string& out, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+void add(std::string& out, const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n < sizeof buf) {
+    out.append(buf, n);
+    return;
+  }
+  std::string big(n + 1, '\0');
+  va_start(ap, fmt);
+  vsnprintf(big.data(), big.size(), fmt, ap);
+  va_end(ap);
+  out.append(big.data(), n);
+}
+
+struct Line {
+  std::vector<double> x, y;
+  const char* color;
+  const char* dash;  // stroke-dasharray or ""
+  std::string label;
+  // A sloped limit line can run far from the data; it may stretch the y axis only so much
+  // (half the data's range) and is cut where it leaves the chart.
+  bool bounded = false;
+};
+struct Band {
+  double x0, x1;
+  std::string name;
+};
+struct Marker {
+  double x;
+  std::string label;
+};
+struct Dot {
+  double x, y;
+  std::string label;
+};
+
+struct Panel {
+  std::string title, xlabel, ylabel;
+  std::vector<double> x, y;  // the series (already downsampled)
+  std::vector<Band> bands;
+  std::vector<Marker> markers;
+  std::vector<Line> lines;
+  std::vector<Dot> dots;
+};
+
+// A "nice" tick step (1, 2, 5 times a power of ten) for about `n` ticks over `range`.
+double nice_step(double range, int n) {
+  if (!(range > 0)) return 1;
+  double raw = range / n;
+  double p = std::pow(10, std::floor(std::log10(raw)));
+  double m = raw / p;
+  return (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;
+}
+
+void extend(double v, double& lo, double& hi) {
+  if (!std::isfinite(v)) return;
+  lo = std::min(lo, v);
+  hi = std::max(hi, v);
+}
+
+std::string tick_label(double v, double step) {
+  if (std::fabs(v) < step * 1e-6) v = 0;
+  if (step >= 1 || v == 0) return format_number(std::round(v * 1e6) / 1e6);
+  int decimals = std::min(9, (int)std::ceil(-std::log10(step)));
+  return format_fixed(v, decimals);
+}
+
+// Draws one panel with its top-left corner at (0, oy).
+void draw_panel(std::string& out, const Panel& p, double oy) {
+  double x0 = kLeft, x1 = kWidth - kRight, y0 = oy + kTop, y1 = oy + kPanelHeight - kBottom;
+  double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+  for (size_t i = 0; i < p.x.size(); i++)
+    if (std::isfinite(p.y[i])) {
+      extend(p.x[i], xlo, xhi);
+      extend(p.y[i], ylo, yhi);
+    }
+  for (const auto& b : p.bands) extend(b.x0, xlo, xhi), extend(b.x1, xlo, xhi);
+  for (const auto& m : p.markers) extend(m.x, xlo, xhi);
+  for (const auto& l : p.lines)
+    if (!l.bounded)
+      for (size_t i = 0; i < l.x.size(); i++) extend(l.y[i], ylo, yhi);
+  for (const auto& d : p.dots) extend(d.x, xlo, xhi), extend(d.y, ylo, yhi);
+  if (!std::isfinite(xlo)) xlo = 0, xhi = 1;
+  if (!std::isfinite(ylo)) ylo = 0, yhi = 1;
+  double room = std::max(yhi - ylo, std::max(1.0, std::fabs(yhi) * 0.1)) * 0.5;
+  double ymin = ylo - room, ymax = yhi + room;
+  for (const auto& l : p.lines)
+    if (l.bounded)
+      for (size_t i = 0; i < l.x.size(); i++) extend(std::clamp(l.y[i], ymin, ymax), ylo, yhi);
+  if (xhi - xlo <= 0) xhi = xlo + 1;
+  if (yhi - ylo <= 0) {  // a flat series: centre it
+    double pad = std::max(1.0, std::fabs(ylo) * 0.1);
+    ylo -= pad, yhi += pad;
+  }
+  double ystep = nice_step(yhi - ylo, 5);
+  ylo = std::floor(ylo / ystep) * ystep;
+  yhi = std::ceil(yhi / ystep) * ystep;
+  if (ylo >= 0 && ylo < ystep * 1.01 && ylo > 0) ylo = 0;
+  auto X = [&](double v) { return x0 + (v - xlo) / (xhi - xlo) * (x1 - x0); };
+  auto Y = [&](double v) { return y1 - (v - ylo) / (yhi - ylo) * (y1 - y0); };
+
+  add(out, "<g class=\"panel\">\n");
+  add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"ptitle\">%s</text>\n", x0, oy + 16,
+      html_escape(p.title).c_str());
+  // Phase bands first so everything else is drawn over them.
+  static const char* kBand[] = {"#eef3fa", "#f7f1e6"};
+  size_t bi = 0;
+  for (const auto& b : p.bands) {
+    double a = X(std::max(b.x0, xlo)), c = X(std::min(b.x1, xhi));
+    if (!(c > a)) continue;
+    add(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", a, y0, c - a,
+        y1 - y0, kBand[bi++ % 2]);
+    if (c - a > 30)
+      add(out,
+          "<text x=\"%.1f\" y=\"%.1f\" class=\"band\" text-anchor=\"middle\">%s</text>\n",
+          (a + c) / 2, y0 + 12, html_escape(b.name).c_str());
+  }
+  // Grid and axes.
+  for (double v = ylo; v <= yhi + ystep * 1e-9; v += ystep) {
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n", x0, x1, Y(v), Y(v));
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n", x0 - 5,
+        Y(v) + 4, html_escape(tick_label(v, ystep)).c_str());
+  }
+  double xstep = nice_step(xhi - xlo, 8);
+  for (double v = std::ceil(xlo / xstep) * xstep; v <= xhi + xstep * 1e-9; v += xstep) {
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>\n", X(v), X(v), y1,
+        y1 + 4);
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%s</text>\n", X(v),
+        y1 + 16, html_escape(tick_label(v, xstep)).c_str());
+  }
+  add(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"frame\"/>\n", x0, y0, x1 - x0,
+      y1 - y0);
+  add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\">%s</text>\n", (x0 + x1) / 2,
+      y1 + 33, html_escape(p.xlabel).c_str());
+  add(out,
+      "<text x=\"14\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\" "
+      "transform=\"rotate(-90 14 %.1f)\">%s</text>\n",
+      (y0 + y1) / 2, (y0 + y1) / 2, html_escape(p.ylabel).c_str());
+  for (size_t k = 0; k < p.markers.size(); k++) {
+    const Marker& m = p.markers[k];
+    if (m.x < xlo || m.x > xhi) continue;
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"marker\"/>\n", X(m.x), X(m.x), y0,
+        y1);
+    // Labels stacked so markers close together stay readable.
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n", X(m.x) - 3,
+        y1 - 5 - 13.0 * k, html_escape(m.label).c_str());
+  }
+  // The series as one path; NaN starts a new segment.
+  std::string d;
+  bool pen = false;
+  for (size_t i = 0; i < p.x.size(); i++) {
+    if (!std::isfinite(p.y[i])) {
+      pen = false;
+      continue;
+    }
+    add(d, "%c%.1f %.1f", pen ? 'L' : 'M', X(p.x[i]), Y(p.y[i]));
+    pen = true;
+  }
+  add(out, "<path d=\"%s\" class=\"series\"/>\n", d.c_str());
+  if (p.x.size() <= 60)  // few samples: show them
+    for (size_t i = 0; i < p.x.size(); i++)
+      if (std::isfinite(p.y[i]))
+        add(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#1f5fa8\"/>\n", X(p.x[i]), Y(p.y[i]));
+  for (const auto& l : p.lines) {
+    // Each segment cut to [ylo, yhi]; a segment wholly outside is dropped.
+    std::string ld;
+    bool drawing = false;
+    for (size_t i = 0; i + 1 < l.x.size(); i++) {
+      double ax = l.x[i], ay = l.y[i], bx = l.x[i + 1], by = l.y[i + 1];
+      if (!std::isfinite(ay) || !std::isfinite(by)) {
+        drawing = false;
+        continue;
+      }
+      double t0 = 0, t1 = 1, dy = by - ay;
+      for (double edge : {ylo, yhi}) {
+        if (dy == 0) {
+          if (ay < ylo || ay > yhi) t0 = 2;  // flat and outside
+          continue;
+        }
+        double t = (edge - ay) / dy;
+        bool entering = (edge == ylo) == (dy > 0);
+        if (entering) t0 = std::max(t0, t);
+        else t1 = std::min(t1, t);
+      }
+      if (t0 > t1) {
+        drawing = false;
+        continue;
+      }
+      double sx = ax + (bx - ax) * t0, sy = ay + dy * t0, ex = ax + (bx - ax) * t1, ey = ay + dy * t1;
+      if (!drawing || t0 > 0) add(ld, "M%.1f %.1f", X(sx), Y(sy));
+      add(ld, "L%.1f %.1f", X(ex), Y(ey));
+      drawing = t1 >= 1;
+    }
+    if (ld.empty()) continue;
+    add(out, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n", ld.c_str(), l.color,
+        *l.dash ? " stroke-dasharray=\"" : "", l.dash, *l.dash ? "\"" : "");
+  }
+  for (const auto& dot : p.dots) {
+    add(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#6a3d9a\"/>\n", X(dot.x), Y(dot.y));
+    bool right = X(dot.x) > (x0 + x1) / 2;  // label towards the middle so it stays inside
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"%s\">%s</text>\n",
+        X(dot.x) + (right ? -6 : 6), Y(dot.y) - 6, right ? "end" : "start", html_escape(dot.label).c_str());
+  }
+  // Legend, top right, one entry per drawn line.
+  double ly = oy + 16, lx = x1;
+  for (auto it = p.lines.rbegin(); it != p.lines.rend(); ++it) {
+    double w = 7.0 * it->label.size() + 30;
+    lx -= w;
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n",
+        lx, lx + 20, ly - 4, ly - 4, it->color, *it->dash ? " stroke-dasharray=\"" : "", it->dash,
+        *it->dash ? "\"" : "");
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">%s</text>\n", lx + 24, ly, html_escape(it->label).c_str());
+  }
+  add(out, "</g>\n");
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  size_t m = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + m, v.end());
+  double hi = v[m];
+  if (v.size() % 2) return hi;
+  return (*std::max_element(v.begin(), v.begin() + m) + hi) / 2;
+}
+
+// Up to n indices spread evenly over [0, size), keeping the first and last.
+std::vector<size_t> spread(size_t size, size_t n) {
+  std::vector<size_t> out;
+  if (size == 0) return out;
+  if (size <= n) {
+    for (size_t i = 0; i < size; i++) out.push_back(i);
+    return out;
+  }
+  for (size_t k = 0; k < n; k++) out.push_back((size - 1) * k / (n - 1));
+  return out;
+}
+
+std::string check_limit_text(const Check& c) {
+  std::string text = c.text.empty() ? describe_check(c) : c.text;
+  size_t at = text.find("<=");
+  return at == std::string::npos ? text : "limit " + text.substr(at + 3);
+}
+
+}  // namespace
+
+void downsample(const std::vector<double>& x, const std::vector<double>& y, size_t max_points,
+                std::vector<double>& ox, std::vector<double>& oy) {
+  ox.clear(), oy.clear();
+  size_t n = std::min(x.size(), y.size());
+  if (n <= max_points || max_points < 6) {
+    ox.assign(x.begin(), x.begin() + n);
+    oy.assign(y.begin(), y.begin() + n);
+    return;
+  }
+  size_t buckets = max_points / 3;  // each bucket emits its min, its max and maybe a gap
+  for (size_t b = 0; b < buckets; b++) {
+    size_t lo = n * b / buckets, hi = n * (b + 1) / buckets;
+    size_t imin = hi, imax = hi;
+    bool gap = false;
+    for (size_t i = lo; i < hi; i++) {
+      if (!std::isfinite(y[i])) {
+        gap = true;
+        continue;
+      }
+      if (imin == hi || y[i] < y[imin]) imin = i;
+      if (imax == hi || y[i] > y[imax]) imax = i;
+    }
+    if (imin == hi) {  // nothing measured in this bucket: keep the gap
+      ox.push_back(x[lo]), oy.push_back(NAN);
+      continue;
+    }
+    size_t a = std::min(imin, imax), c = std::max(imin, imax);
+    ox.push_back(x[a]), oy.push_back(y[a]);
+    if (c != a) ox.push_back(x[c]), oy.push_back(y[c]);
+    if (gap) ox.push_back(x[c]), oy.push_back(NAN);
+  }
+}
+
+std::vector<std::string> plot_paths(const RunResult& r) {
+  std::vector<std::string> paths;
+  std::map<std::string, int> seen;
+  for (const auto& v : r.verdicts) {
+    int m = r.series.metric_index(v.check.metric);
+    bool drawable = !r.out_dir.empty() && m >= 0 && (size_t)m < r.series.values.size() &&
+                    std::any_of(r.series.values[m].begin(), r.series.values[m].end(),
+                                [](double x) { return std::isfinite(x); });
+    if (!drawable) {
+      paths.push_back("");
+      continue;
+    }
+    int n = ++seen[v.check.metric];
+    std::string name = file_safe(v.check.metric);
+    if (n > 1) name += '.' + std::to_string(n);
+    name += ".svg";
+    paths.push_back(r.out_dir + "/plots/" + name);
+  }
+  return paths;
+}
+
+std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
+  const Series& s = r.series;
+  const Check& c = v.check;
+  int m = s.metric_index(c.metric);
+  if (m < 0 || (size_t)m >= s.values.size()) return "";
+  const std::vector<double>& y = s.values[m];
+  size_t n = std::min(y.size(), s.t.size());
+  if (std::none_of(y.begin(), y.begin() + n, [](double x) { return std::isfinite(x); })) return "";
+  std::string unit = (size_t)m < s.units.size() ? s.units[m] : "";
+  int ek = c.per_event.empty() ? -1 : s.event_index(c.per_event);
+  const std::vector<double>* ev = (ek >= 0 && (size_t)ek < s.events.size() && s.events[ek].size() >= n)
+                                      ? &s.events[ek]
+                                      : nullptr;
+
+  Panel time;
+  time.title = c.metric + " against time";
+  time.xlabel = "seconds since launch";
+  time.ylabel = c.metric + (unit.empty() ? "" : " (" + unit + ")");
+  std::vector<double> t(s.t.begin(), s.t.begin() + n), yy(y.begin(), y.begin() + n);
+  downsample(t, yy, kMaxPoints, time.x, time.y);
+  for (const auto& ph : s.phases) time.bands.push_back({ph.start, ph.end, ph.name});
+  if (s.stop >= 0) time.markers.push_back({s.stop, "stop"});
+  if (s.settle_end >= 0) time.markers.push_back({s.settle_end, "settled"});
+
+  // The judged window's samples, for the fitted line.
+  std::vector<size_t> win;
+  bool has_window = std::isfinite(v.window_start) && std::isfinite(v.window_end) && v.window_end > v.window_start;
+  if (has_window)
+    for (size_t i = 0; i < n; i++)
+      if (t[i] >= v.window_start && t[i] <= v.window_end && std::isfinite(y[i]) &&
+          (!ev || std::isfinite((*ev)[i])))
+        win.push_back(i);
+
+  double xmax = t.empty() ? 0 : t.back();
+  double baseline = std::isfinite(v.baseline) ? v.baseline : NAN;
+  if (std::isfinite(baseline) && c.type != CheckType::MaxResidue)
+    time.lines.push_back({{0, xmax}, {baseline, baseline}, "#7f7f7f", "6 4", "baseline"});
+
+  Panel events;
+  bool want_events = c.type == CheckType::MaxSlope && ev != nullptr;
+  if (c.type == CheckType::MaxSlope && win.size() >= 2 && std::isfinite(v.slope) &&
+      (c.per_event.empty() || ev)) {
+    // Intercept: median of y - slope*x over the window, as Theil-Sen does.
+    auto xfit = [&](size_t i) { return ev ? (*ev)[i] : t[i]; };
+    std::vector<double> res;
+    for (size_t i : win) res.push_back(y[i] - v.slope * xfit(i));
+    double a = median(res);
+    double x_first = xfit(win.front());
+    double y_first = a + v.slope * x_first;
+    Line fit{{}, {}, "#e67e00", "", "fitted slope"};
+    Line lim{{}, {}, "#c62828", "8 4", check_limit_text(c), true};
+    // A per-time fit is straight; a per-event one follows the event count over time.
+    std::vector<size_t> idx = ev ? spread(win.size(), 400) : std::vector<size_t>{0, win.size() - 1};
+    for (size_t k : idx) {
+      size_t i = win[k];
+      fit.x.push_back(t[i]), fit.y.push_back(a + v.slope * xfit(i));
+      lim.x.push_back(t[i]), lim.y.push_back(y_first + c.limit * (xfit(i) - x_first));
+    }
+    time.lines.push_back(fit);
+    time.lines.push_back(lim);
+    if (want_events) {
+      double e0 = (*ev)[win.front()], e1 = (*ev)[win.back()];
+      events.lines.push_back({{e0, e1}, {a + v.slope * e0, a + v.slope * e1}, "#e67e00", "", "fitted slope"});
+      events.lines.push_back(
+          {{e0, e1}, {y_first, y_first + c.limit * (e1 - e0)}, "#c62828", "8 4", check_limit_text(c), true});
+    }
+  } else if (c.type == CheckType::Max) {
+    time.lines.push_back({{0, xmax}, {c.limit, c.limit}, "#c62828", "8 4", check_limit_text(c)});
+  } else if (c.type == CheckType::MaxGrowth && std::isfinite(baseline)) {
+    double l = baseline + c.limit;
+    time.lines.push_back({{0, xmax}, {l, l}, "#c62828", "8 4", "baseline + " + format_number(c.limit)});
+  } else if (c.type == CheckType::MaxResidue) {
+    double pre = (size_t)m < s.pre_launch.size() ? s.pre_launch[m] : NAN;
+    double post = (size_t)m < s.post_settle.size() ? s.post_settle[m] : NAN;
+    double at = s.settle_end >= 0 ? s.settle_end : xmax;
+    if (std::isfinite(pre)) {
+      time.dots.push_back({0, pre, "before launch"});
+      time.lines.push_back({{0, std::max(at, xmax)}, {pre + c.limit, pre + c.limit}, "#c62828", "8 4",
+                            "before launch + " + format_number(c.limit)});
+    }
+    if (std::isfinite(post)) time.dots.push_back({at, post, "after settle"});
+  }
+
+  size_t panels = 1;
+  if (want_events) {
+    panels = 2;
+    events.title = c.metric + " against " + c.per_event + " events";
+    events.xlabel = c.per_event + " events (cumulative)";
+    events.ylabel = time.ylabel;
+    std::vector<double> ex(ev->begin(), ev->begin() + n);
+    downsample(ex, yy, kMaxPoints, events.x, events.y);
+    // Phases as event ranges: the count at each phase's first and last sample.
+    for (const auto& ph : s.phases) {
+      double lo = NAN, hi = NAN;
+      for (size_t i = 0; i < n; i++)
+        if (t[i] >= ph.start && t[i] <= ph.end && std::isfinite(ex[i])) {
+          if (!std::isfinite(lo)) lo = ex[i];
+          hi = ex[i];
+        }
+      if (std::isfinite(lo) && hi > lo) events.bands.push_back({lo, hi, ph.name});
+    }
+    if (std::isfinite(baseline)) {
+      double e1 = 0;
+      for (size_t i = 0; i < n; i++)
+        if (std::isfinite(ex[i])) e1 = std::max(e1, ex[i]);
+      events.lines.insert(events.lines.begin(), Line{{0, e1}, {baseline, baseline}, "#7f7f7f", "6 4", "baseline"});
+    }
+  }
+
+  double height = kTitleHeight + kPanelHeight * panels;
+  std::string out;
+  add(out,
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+      "font-family=\"DejaVu Sans, Arial, sans-serif\">\n",
+      kWidth, height, kWidth, height);
+  add(out,
+      "<style>.ptitle{font-size:13px;font-weight:bold;fill:#333}.band{font-size:11px;fill:#667}"
+      ".tick{font-size:11px;fill:#444}.label{font-size:12px;fill:#333}.grid{stroke:#ddd;stroke-width:1}"
+      ".axis{stroke:#888}.frame{fill:none;stroke:#999}.marker{stroke:#555;stroke-dasharray:2 3}"
+      ".series{fill:none;stroke:#1f5fa8;stroke-width:1.5}</style>\n");
+  add(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
+  const char* color = v.outcome == Outcome::Pass ? "#2e7d32" : v.outcome == Outcome::Fail ? "#c62828"
+                      : v.outcome == Outcome::Error ? "#b45309" : "#666";
+  std::string text = c.text.empty() ? describe_check(c) : c.text;
+  add(out, "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\"><tspan fill=\"%s\">%s</tspan> %s</text>\n",
+      color, outcome_name(v.outcome), html_escape(clean_line(text)).c_str());
+  add(out, "<text x=\"10\" y=\"40\" font-size=\"12\" fill=\"#333\">%s</text>\n",
+      html_escape(clean_line(v.sentence)).c_str());
+  draw_panel(out, time, kTitleHeight);
+  if (panels == 2) draw_panel(out, events, kTitleHeight + kPanelHeight);
+  out += "</svg>\n";
+  return out;
+}
+
+bool write_plots(const RunResult& r, std::vector<std::string>& paths, std::string& err) {
+  paths = plot_paths(r);
+  // `judge` may re-judge with other checks: charts of checks no longer judged must not linger.
+  if (!r.out_dir.empty()) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(r.out_dir + "/plots", ec))
+      if (e.path().extension() == ".svg") std::filesystem::remove(e.path(), ec);
+  }
+  bool made_dir = false;
+  for (size_t i = 0; i < paths.size(); i++) {
+    if (paths[i].empty()) continue;
+    if (!made_dir && !make_dirs(r.out_dir + "/plots", err)) return false;
+    made_dir = true;
+    std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + verdict_chart_svg(r, r.verdicts[i]);
+    if (!write_file(paths[i], svg, err)) return false;
+  }
+  return true;
+}
+
+}  // namespace lg
