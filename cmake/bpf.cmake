@@ -41,4 +41,6 @@ function(leakguard_bpf_skeleton name src)
     COMMENT "BPF skeleton ${name}.skel.h"
     VERBATIM)
   add_custom_target(bpf_skel_${name} DEPENDS ${skel})
+  # vmlinux.h is made by one target first, so parallel skeletons never generate it twice.
+  add_dependencies(bpf_skel_${name} vmlinux_h)
 endfunction()

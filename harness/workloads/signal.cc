@@ -1,9 +1,93 @@
 // signal: send a signal to the target repeatedly (reload churn).
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "harness/workloads/outcome.h"
+#include "harness/workloads/pace.h"
 #include "harness/workloads/workload.h"
 
 namespace lg {
 
-const WorkloadKind signal_workload = {
+namespace {
+
+std::string sig_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : std::to_string(sig);
+}
+
+class SignalWorkload : public Workload {
+ public:
+  SignalWorkload(uint64_t count, double rate, int sig, bool group)
+      : count_(count), rate_(rate), sig_(sig), group_(group) {}
+
+  void run(const WorkloadContext& ctx) override {
+    Pacer pacer(count_, rate_, ctx.stop);
+    double last = 0;
+    FirstError err;
+    if (ctx.target_pid <= 0) err.set(0, "signal workload needs a target");
+    // Without the run's process list, the group is the target's process group (the run
+    // starts the target as a group leader).
+    if (!err.any() && group_ && !ctx.target_pids && getpgid(ctx.target_pid) != ctx.target_pid)
+      err.set(0, "signal to: group: the run's process list is unknown and the target is not a process group leader");
+    double due;
+    while (!err.any() && pacer.take(due) && sleep_until(due, pacer)) {
+      if (!group_ || !ctx.target_pids) {
+        pid_t to = group_ ? -ctx.target_pid : ctx.target_pid;
+        if (kill(to, sig_) != 0) {
+          err.failed(errno, "kill(" + std::to_string(to) + ", " + sig_name(sig_) + ")");
+          break;
+        }
+      } else {
+        // Processes come and go: one that vanished is not an error, the main one is.
+        for (pid_t p : ctx.target_pids())
+          if (p != ctx.target_pid) kill(p, sig_);
+        if (kill(ctx.target_pid, sig_) != 0) {
+          err.failed(errno, "kill(" + std::to_string(ctx.target_pid) + ", " + sig_name(sig_) + ")");
+          break;
+        }
+      }
+      events_.fetch_add(1, std::memory_order_relaxed);
+      last = mono_now();
+    }
+    err.to(outcome_, events(), "signals");
+    double active = (last > 0 ? last : mono_now()) - pacer.start();
+    finish_outcome(outcome_, count_, rate_, events(), active, ctx.stop && ctx.stop->load(), "signals");
+  }
+
+ private:
+  uint64_t count_;
+  double rate_;
+  int sig_;
+  bool group_;
+};
+
+std::unique_ptr<Workload> make_signal(const Params& p) {
+  return std::make_unique<SignalWorkload>((uint64_t)std::max<int64_t>(0, p.count("count", 100)),
+                                          p.number("rate", 10), (int)p.count("signal", SIGHUP),
+                                          p.str("to", "main") == "group");
+}
+
+std::string check_signal(const Params& p, std::string& field) {
+  int64_t sig = p.count("signal", SIGHUP);
+  if (sig < 1 || sig >= NSIG) {
+    field = "signal";
+    return "signal " + std::to_string(sig) + " is not a signal number";
+  }
+  if (sig == SIGKILL || sig == SIGSTOP) {
+    field = "signal";
+    return sig_name((int)sig) + " would end or freeze the target, not churn it";
+  }
+  return "";
+}
+
+}  // namespace
+
+// extern: a namespace-scope const has internal linkage otherwise; registry.cc refers to it.
+extern const WorkloadKind signal_workload = {
     "signal",
     "send a signal to the target repeatedly: reload churn",
     "signal delivered to the target",
@@ -14,7 +98,8 @@ const WorkloadKind signal_workload = {
         {"to", FieldType::Enum, "main", "main: the target's main process; group: every process of the run",
          {"main", "group"}},
     },
-    nullptr,
+    make_signal,
+    check_signal,
 };
 
 }  // namespace lg

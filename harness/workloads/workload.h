@@ -24,6 +24,9 @@ struct WorkloadContext {
   const std::atomic<bool>* stop = nullptr;  // set when the phase or the run must end now
   // Live network namespaces kernel-wide, for pacing on sys.netns (nullptr: unknown).
   std::function<double()> live_netns;
+  // Every process of the run (the target and its descendants), for `signal` with `to: group`
+  // (nullptr: unknown; the workload then signals the target's process group).
+  std::function<std::vector<pid_t>()> target_pids;
 };
 
 // How a workload ended. Filled by run().
