@@ -8,22 +8,29 @@
 
 namespace lg {
 
-// Robust slope of y against x with a confidence interval (Theil-Sen with Sen's interval).
+// Robust slope of y against x with a confidence interval (Theil-Sen with Sen's interval,
+// widened for correlated residuals and clipped to the residual band: theil_sen.cc says why).
 struct SlopeEstimate {
-  double slope = 0, low = 0, high = 0;
-  size_t n = 0;
+  double slope = 0, low = 0, high = 0;  // low/high are +-inf when too few points
+  size_t n = 0;                         // points paired, after reduce_points
 };
+// x and y finite, same length, any order. At most kMaxSlopePoints points are paired:
+// longer inputs go through reduce_points first.
 SlopeEstimate theil_sen(const std::vector<double>& x, const std::vector<double>& y,
                         double confidence = 0.95);
+
+// Sorts the points by x, collapses equal x to the median y, then, when more than max_points
+// remain, replaces them by max_points equal-count bins (median x, median y of each bin).
+constexpr size_t kMaxSlopePoints = 400;
+void reduce_points(std::vector<double>& x, std::vector<double>& y, size_t max_points);
 
 // Judges one check. Never throws; a check that cannot be judged is Error or Skipped
 // with the reason in the sentence.
 Verdict judge_check(const Check& c, const Series& s);
 std::vector<Verdict> judge_checks(const std::vector<Check>& checks, const Series& s);
 
-// The checks applied when a scenario lists none, given the workload kinds its phases run,
-// whether it has a target, and the names of the phases that have workloads.
+// The checks applied when a scenario lists none, given the workload kinds its phases run and
+// whether it has a target (docs/verdicts.md, "Default checks").
 std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, bool has_target);
-
 
 }  // namespace lg

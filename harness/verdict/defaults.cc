@@ -1,0 +1,76 @@
+// The checks applied when a scenario lists none (docs/verdicts.md, "Default checks").
+//
+// They must catch real leaks and never cry wolf on the behaviours in docs/verdicts.md
+// (noise, start-up steps, bounded caches, sawtooth trimming, deferred teardown), so:
+// - target metrics are judged by slope against the workload's own events, with the
+//   persistence rule of judge_check (a bounded cache levels off and passes);
+// - the limit is half of the "slow leak" we promise to catch (1 per 1,000 events), so that
+//   leak is judged at twice the limit, where detection is measured at >= 99%;
+// - min_growth 3: a slow leak over 5,000 events (+5) must clear it, noise never does;
+// - kernel-wide objects are judged only by residue after settle: their live counts move
+//   with deferred teardown and other processes, what is left after settle does not.
+#include "harness/verdict/judge.h"
+
+namespace lg {
+
+namespace {
+
+constexpr double kPerEventLimit = 0.5;  // per 1000 events
+constexpr double kPerEventScale = 1000;
+constexpr double kPerMinuteLimit = 1;   // per minute, when no workload runs
+constexpr double kDefaultMinGrowth = 3;
+
+Check slope_per_event(const std::string& metric, const std::string& kind) {
+  Check c;
+  c.metric = metric;
+  c.type = CheckType::MaxSlope;
+  c.per_event = kind;
+  c.per_event_scale = kPerEventScale;
+  c.limit = kPerEventLimit / kPerEventScale;
+  c.min_growth = kDefaultMinGrowth;
+  c.text = describe_check(c);
+  return c;
+}
+
+Check slope_per_time(const std::string& metric) {
+  Check c;
+  c.metric = metric;
+  c.type = CheckType::MaxSlope;
+  c.per_time_unit = "min";
+  c.limit = kPerMinuteLimit / 60;
+  c.min_growth = kDefaultMinGrowth;
+  c.text = describe_check(c);
+  return c;
+}
+
+Check residue(const std::string& metric) {
+  Check c;
+  c.metric = metric;
+  c.type = CheckType::MaxResidue;
+  c.limit = 0;
+  c.text = describe_check(c);
+  return c;
+}
+
+}  // namespace
+
+std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, bool has_target) {
+  std::vector<Check> out;
+  if (has_target) {
+    // fd.total covers every fd kind (netns, bpf maps, sockets, ...) in one check; bpf.maps
+    // adds maps held without an fd of their own kind showing growth (shared fds).
+    static const char* target_metrics[] = {"fd.total", "proc.threads", "proc.zombies", "bpf.maps"};
+    for (const char* m : target_metrics) {
+      if (event_kinds.empty()) {
+        out.push_back(slope_per_time(m));
+      } else {
+        for (const auto& k : event_kinds) out.push_back(slope_per_event(m, k));
+      }
+    }
+  }
+  for (const char* m : {"sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"})
+    out.push_back(residue(m));
+  return out;
+}
+
+}  // namespace lg

@@ -1,0 +1,48 @@
+#pragma once
+// Synthetic recorded runs for every behaviour the verdicts must classify (docs/verdicts.md).
+// One copy, shared by tests/verdict and bench/verdict_accuracy, so the table in the docs and
+// the unit tests judge the same shapes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/base/series.h"
+
+namespace lg::synth {
+
+enum class Behaviour {
+  // Must pass.
+  Flat,              // constant level with integer noise and rare spikes
+  StartupStep,       // one step up during warm-up or the first 2% of events
+  BoundedCache,      // grows with events up to a cap (reached by 10-40% of the churn), then flat
+  Sawtooth,          // grows with events, trimmed back every period
+  DeferredTeardown,  // kernel objects freed 1-4 s after the target drops them; gone after settle
+  // Must fail.
+  SteadyLeak,  // every event leaks with probability p (or a fixed rate when leak_per_event set)
+  SlowLeak,    // 1 per 1,000 events (leak_per_event when set), at a random phase
+  LateLeak,    // leaks only after the first 200-800 events
+  BurstyLeak,  // a burst of objects every N events
+  Residue,     // the target's fds are flat, but kernel objects survive its exit
+};
+
+const std::vector<Behaviour>& all_behaviours();
+const char* behaviour_name(Behaviour b);  // "flat", "startup-step", ...
+bool should_fail(Behaviour b);
+
+struct Params {
+  std::string kind = "netns";    // the workload's event kind
+  double events = 5000;          // events in the churn phase
+  double event_rate = 200;       // events per second (jittered per sample)
+  double sample_interval = 0.1;  // seconds
+  double warmup = 2, cooldown = 6, settle = 3;  // seconds
+  double noise = 2;              // standard deviation of the integer noise on fd.total
+  double leak_per_event = 0;     // >0: exact leak rate for the leak behaviours (deterministic)
+};
+
+// The behaviour drives fd.total (target) and sys.netns (kernel objects, with pre-launch and
+// post-settle census); proc.threads, proc.zombies, bpf.maps and sys.bpf_* are quiet, and
+// sys.bpf_links is recorded as unavailable. Phases: "warmup" (no workloads), "churn"
+// (workload `kind`), "cooldown" (no workloads); the target stops at the end of cooldown.
+Series make_series(Behaviour b, uint64_t seed, const Params& p = {});
+
+}  // namespace lg::synth
