@@ -42,6 +42,10 @@ class Census {
 
 enum class CensusBackend { Auto, Bpf, Procfs };
 
+// Checks the scope names something that exists now (the pid lives, the cgroup is a cgroup v2
+// directory). Returns false with a one-line error naming it otherwise.
+bool check_census_scope(const CensusScope& scope, std::string& err);
+
 // Makes a census. Auto tries BPF and falls back to procfs (the reason goes to `note`).
 // Returns nullptr and sets err when neither can run.
 std::unique_ptr<Census> make_census(CensusBackend b, const CensusScope& scope,

@@ -1,0 +1,111 @@
+/* census.h: the binary records bpf/census.bpf.c writes with bpf_seq_write and
+ * harness/census/census_bpf.cc reads. Shared by both sides, so plain C with __u32/__u64. */
+#ifndef LEAKGUARD_BPF_CENSUS_H
+#define LEAKGUARD_BPF_CENSUS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* fd kinds, in the order of the fd.* metrics of the catalogue after fd.total. */
+enum census_fd_kind {
+  CENSUS_FD_FILE,
+  CENSUS_FD_DIR,
+  CENSUS_FD_SOCKET,
+  CENSUS_FD_PIPE,
+  CENSUS_FD_CHR,
+  CENSUS_FD_NETNS,
+  CENSUS_FD_NSFS_OTHER,
+  CENSUS_FD_BPF_MAP,
+  CENSUS_FD_BPF_PROG,
+  CENSUS_FD_BPF_LINK,
+  CENSUS_FD_PERF_EVENT,
+  CENSUS_FD_EVENTFD,
+  CENSUS_FD_EPOLL,
+  CENSUS_FD_TIMERFD,
+  CENSUS_FD_SIGNALFD,
+  CENSUS_FD_PIDFD,
+  CENSUS_FD_ANON_OTHER,
+  CENSUS_FD_OTHER,
+  CENSUS_FD_KINDS,
+};
+
+/* How the BPF side decides which tasks are the target (census_bpf.cc sets it before load). */
+enum census_target_mode {
+  CENSUS_TARGET_NONE,   /* system scope: no target */
+  CENSUS_TARGET_PID,    /* tgid == target_pid (task_file is also restricted by link_info) */
+  CENSUS_TARGET_CGROUP, /* in the cgroup v2 target_cgid or below it */
+  CENSUS_TARGET_TREE,   /* target_pid or one of its descendants */
+};
+
+/* iter/task_file: one census_obj per BPF map/prog/link fd of the target (ids are deduplicated
+ * in user space), then one census_fd_sum at the end of the stream. */
+struct census_obj {
+  __u32 kind; /* CENSUS_FD_BPF_MAP, _PROG or _LINK */
+  __u32 id;
+  __s32 tgid;
+  __s32 fd;
+};
+
+#define CENSUS_FD_SUM_MAGIC 0x6c676664u /* "lgfd" */
+struct census_fd_sum {
+  __u32 magic;
+  __u32 pad;
+  __u64 kinds[CENSUS_FD_KINDS];
+};
+
+/* iter/task: one census_task_sum at the end of the stream. The fd kinds come from walking
+ * each target process's fd table (open_fds bitmap) with bpf_loop: about 4x cheaper per fd than
+ * iter/task_file, which is read only when the walk found BPF fds (for their ids). */
+#define CENSUS_TASK_SUM_MAGIC 0x6c677473u /* "lgts" */
+struct census_task_sum {
+  __u32 magic;
+  __u32 netns_ok; /* 1 when the net list walk came back to its start */
+  __u64 tasks;    /* every task visited */
+  __u64 zombies;  /* zombie thread-group leaders */
+  __u64 t_processes, t_threads, t_zombies;
+  __u64 t_rss_pages;
+  __u64 netns; /* live network namespaces (net list length) */
+  __u64 kinds[CENSUS_FD_KINDS]; /* fds of the target by kind */
+};
+
+/* iter/bpf_map: one per map. entries_kind says how entries was obtained. */
+enum census_entries_kind {
+  CENSUS_ENTRIES_NONE,  /* no element counter for this map type: entries is 0 */
+  CENSUS_ENTRIES_KFUNC, /* bpf_map_sum_elem_count */
+  CENSUS_ENTRIES_LPM,   /* lpm_trie n_entries */
+  CENSUS_ENTRIES_MAX,   /* array kinds: max_entries */
+};
+struct census_map {
+  __u32 id;
+  __u32 type;
+  __u32 max_entries;
+  __u32 entries_kind;
+  __u64 entries;
+  char name[16];
+};
+
+/* iter/bpf_prog: one per program. */
+struct census_prog {
+  __u32 id;
+  __u32 pad;
+  char name[16];
+};
+
+/* iter/bpf_link: one per link, with the name of its program (to recognise leakguard's own). */
+struct census_link {
+  __u32 id;
+  __u32 prog_id;
+  char prog_name[16];
+};
+
+/* iter/kmem_cache: one per cache named in the slab_names map. */
+#define CENSUS_SLAB_NAME_LEN 32
+struct census_slab {
+  __u32 index; /* value of slab_names[name] */
+  __u32 pad;
+  __u64 active; /* total objects minus free slots of partial slabs, as /proc/slabinfo */
+  __u64 total;
+};
+
+#endif

@@ -1,0 +1,440 @@
+// The BPF census: bpf/census.bpf.c loaded and its iterators attached once per Census object;
+// each sample() creates a fresh fd on every link, reads the binary records and adds them up.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+
+#include "bpf/census.h"
+#include "census.skel.h"
+#include "harness/base/fs.h"
+#include "harness/base/metrics.h"
+#include "harness/base/series.h"
+#include "harness/census/census_util.h"
+
+namespace lg {
+namespace {
+
+std::string g_log;  // libbpf's warnings while we load, for a one-line reason
+
+int capture(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG && !getenv("LEAKGUARD_BPF_DEBUG")) return 0;
+  char buf[1024];
+  vsnprintf(buf, sizeof buf, fmt, args);
+  g_log += buf;
+  if (getenv("LEAKGUARD_BPF_DEBUG")) fputs(buf, stderr);
+  return 0;
+}
+
+std::string reason(const char* what, int err) {
+  std::string r = std::string(what) + ": " + strerror(err < 0 ? -err : err);
+  size_t pos = g_log.rfind("libbpf: ");
+  if (pos != std::string::npos) {
+    std::string line = g_log.substr(pos + 8);
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
+    if (line.size() > 160) line = line.substr(0, 160) + "...";
+    r += " (" + line + ")";
+  }
+  return r;
+}
+
+uint32_t numa_node_ids() {
+  // "0" or "0-3" or "0,2": the highest id + 1.
+  std::string s = trim(read_file("/sys/devices/system/node/possible"));
+  uint32_t hi = 0;
+  for (const auto& part : split(s, ',')) {
+    auto r = split(part, '-');
+    if (!r.empty() && !r.back().empty()) hi = std::max(hi, (uint32_t)atoi(r.back().c_str()));
+  }
+  return hi + 1;
+}
+
+uint32_t fd_id(int fd, int kind) {
+  if (fd < 0) return 0;
+  if (kind == 0) {
+    bpf_map_info i{};
+    uint32_t n = sizeof i;
+    return bpf_obj_get_info_by_fd(fd, &i, &n) == 0 ? i.id : 0;
+  }
+  if (kind == 1) {
+    bpf_prog_info i{};
+    uint32_t n = sizeof i;
+    return bpf_obj_get_info_by_fd(fd, &i, &n) == 0 ? i.id : 0;
+  }
+  bpf_link_info i{};
+  uint32_t n = sizeof i;
+  return bpf_obj_get_info_by_fd(fd, &i, &n) == 0 ? i.id : 0;
+}
+
+bool is_zombie(pid_t pid) {
+  ProcStat st;
+  return parse_proc_stat(read_file("/proc/" + std::to_string(pid) + "/stat"), st) && st.state == 'Z';
+}
+
+bool has(const std::vector<uint32_t>& v, uint32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+class BpfCensus : public Census {
+ public:
+  BpfCensus(const CensusScope& scope, const CensusOptions& opts) : scope_(scope), opts_(opts) {
+    build_columns(kBackendBpf, scope, opts, names_, unavailable_, slabs_);
+    mode_ = target_mode(scope);
+    page_ = sysconf(_SC_PAGESIZE);
+  }
+  ~BpfCensus() override {
+    for (bpf_link* l : {file_, task_, map_, prog_, link_, slab_})
+      if (l) bpf_link__destroy(l);
+    if (skel_) census_bpf__destroy(skel_);
+  }
+  const char* backend() const override { return "bpf"; }
+  bool init(std::string& err);
+  bool sample(std::vector<double>& values, std::string& err) override;
+
+ private:
+  bool load(bool with_slab, std::string& err);
+  bool read_iter(bpf_link* l, const char* what, std::string& err);
+  void set(std::vector<double>& values, std::string_view name, double v) {
+    int c = column(names_, name);
+    if (c >= 0 && unavailable_[c].empty()) values[c] = v;
+  }
+  double map_memlock(pid_t tgid, int fd, uint32_t id);
+
+  CensusScope scope_;
+  CensusOptions opts_;
+  census_target_mode mode_;
+  long page_;
+  std::vector<std::string> slabs_;
+  bool slab_bpf_ = false, slab_procfs_ = false;
+  census_bpf* skel_ = nullptr;
+  bpf_link *file_ = nullptr, *task_ = nullptr, *map_ = nullptr, *prog_ = nullptr, *link_ = nullptr,
+           *slab_ = nullptr;
+  std::vector<uint32_t> own_maps_, own_progs_, own_links_;
+  std::vector<char> buf_;
+  size_t len_ = 0;
+  std::vector<census_map> maps_;   // last bpf_map read, in id order
+  std::vector<census_obj> objs_;   // target's BPF fds, last read
+};
+
+bool BpfCensus::load(bool with_slab, std::string& err) {
+  skel_ = census_bpf__open();
+  if (!skel_) {
+    err = reason("cannot open the census BPF object", errno);
+    return false;
+  }
+  auto* ro = skel_->rodata;
+  ro->target_mode = mode_;
+  ro->target_pid = mode_ == CENSUS_TARGET_TREE ? scope_.tree_root : scope_.pid;
+  ro->nr_nodes = numa_node_ids();
+  ro->want_netns = opts_.system;
+  if (mode_ == CENSUS_TARGET_CGROUP) {
+    uint64_t id;
+    uint32_t level;
+    if (!cgroup_info(scope_.cgroup, id, level, err)) return false;
+    ro->target_cgid = id;
+    ro->target_level = level;
+  }
+  bpf_program__set_autoload(skel_->progs.lgc_file, mode_ != CENSUS_TARGET_NONE);
+  bpf_program__set_autoload(skel_->progs.lgc_slab, with_slab);
+  int e = census_bpf__load(skel_);
+  if (e) {
+    err = reason("cannot load the census BPF programs", e);
+    census_bpf__destroy(skel_);
+    skel_ = nullptr;
+    return false;
+  }
+  return true;
+}
+
+bool BpfCensus::init(std::string& err) {
+  g_log.clear();
+  auto old = libbpf_set_print(capture);
+  bool want_slab = false;
+  if (opts_.system)
+    for (const auto& s : slabs_) want_slab |= unavailable_[column(names_, slab_metric_name(s))].empty();
+  std::string slab_why;
+  bool ok = load(want_slab, err);
+  if (!ok && want_slab) {  // kernels without iter/kmem_cache: slabs from /proc/slabinfo
+    slab_why = err;
+    ok = load(false, err);
+  }
+  slab_bpf_ = ok && want_slab && slab_why.empty();
+  auto attach = [&](bpf_program* p, bpf_link*& l, const char* what, union bpf_iter_link_info* li) {
+    if (!ok) return;
+    LIBBPF_OPTS(bpf_iter_attach_opts, o);
+    if (li) {
+      o.link_info = li;
+      o.link_info_len = sizeof *li;
+    }
+    l = bpf_program__attach_iter(p, li ? &o : nullptr);
+    if (!l) {
+      err = reason(what, errno);
+      ok = false;
+    }
+  };
+  if (mode_ != CENSUS_TARGET_NONE) {
+    union bpf_iter_link_info li;
+    memset(&li, 0, sizeof li);
+    li.task.pid = scope_.pid;
+    attach(skel_->progs.lgc_file, file_, "cannot attach iter/task_file", mode_ == CENSUS_TARGET_PID ? &li : nullptr);
+  }
+  attach(skel_->progs.lgc_task, task_, "cannot attach iter/task", nullptr);
+  attach(skel_->progs.lgc_map, map_, "cannot attach iter/bpf_map", nullptr);
+  attach(skel_->progs.lgc_prog, prog_, "cannot attach iter/bpf_prog", nullptr);
+  attach(skel_->progs.lgc_link, link_, "cannot attach iter/bpf_link", nullptr);
+  if (ok && slab_bpf_) {
+    attach(skel_->progs.lgc_slab, slab_, "cannot attach iter/kmem_cache", nullptr);
+    int mfd = bpf_map__fd(skel_->maps.lgc_slab_names);
+    for (size_t i = 0; ok && i < slabs_.size(); i++) {
+      char key[CENSUS_SLAB_NAME_LEN] = {};
+      strncpy(key, slabs_[i].c_str(), sizeof key - 1);
+      uint32_t idx = i;
+      if (bpf_map_update_elem(mfd, key, &idx, BPF_ANY) != 0) {
+        err = std::string("cannot fill the slab name map: ") + strerror(errno);
+        ok = false;
+      }
+    }
+  }
+  libbpf_set_print(old);
+  if (!ok) return false;
+  if (want_slab && !slab_bpf_) {
+    slab_procfs_ = !read_file("/proc/slabinfo").empty();
+    if (!slab_procfs_)
+      for (const auto& s : slabs_) {
+        int c = column(names_, slab_metric_name(s));
+        if (unavailable_[c].empty())
+          unavailable_[c] = "iter/kmem_cache unavailable (" + slab_why + ") and /proc/slabinfo unreadable";
+      }
+  }
+  // Our own objects, excluded from sys.*.
+  bpf_map* m;
+  bpf_object__for_each_map(m, skel_->obj) own_maps_.push_back(fd_id(bpf_map__fd(m), 0));
+  bpf_program* p;
+  bpf_object__for_each_program(p, skel_->obj) {
+    if (bpf_program__fd(p) >= 0) own_progs_.push_back(fd_id(bpf_program__fd(p), 1));
+  }
+  for (bpf_link* l : {file_, task_, map_, prog_, link_, slab_})
+    if (l) own_links_.push_back(fd_id(bpf_link__fd(l), 2));
+  // One trial reading, so a backend that loads but cannot read is refused here.
+  std::vector<double> v;
+  std::string why;
+  if (!sample(v, why)) {
+    err = "trial census failed: " + why;
+    return false;
+  }
+  return true;
+}
+
+bool BpfCensus::read_iter(bpf_link* l, const char* what, std::string& err) {
+  len_ = 0;
+  int fd = bpf_iter_create(bpf_link__fd(l));
+  if (fd < 0) {
+    err = std::string("bpf_iter_create(") + what + "): " + strerror(errno);
+    return false;
+  }
+  while (true) {
+    if (buf_.size() - len_ < 32768) buf_.resize(std::max<size_t>(buf_.size() * 2, len_ + 65536));
+    ssize_t n = read(fd, buf_.data() + len_, buf_.size() - len_);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = std::string("reading the ") + what + " iterator: " + strerror(errno);
+      close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    len_ += n;
+  }
+  close(fd);
+  return true;
+}
+
+// memlock of a map from the holder's fdinfo (the kernel computes it per map type; BPF cannot).
+double BpfCensus::map_memlock(pid_t tgid, int fd, uint32_t id) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", tgid, fd);
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return 0;
+  ssize_t n = read(f, buf, sizeof buf - 1);
+  close(f);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  if (proc_field(buf, "map_id:") != (int64_t)id) return 0;  // fd reused meanwhile
+  int64_t mem = proc_field(buf, "memlock:");
+  return mem > 0 ? (double)mem : 0;
+}
+
+bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
+  values.assign(names_.size(), kUnavailable);
+  bool target = mode_ != CENSUS_TARGET_NONE;
+  if (mode_ == CENSUS_TARGET_PID && !process_exists(scope_.pid)) {
+    err = "process " + std::to_string(scope_.pid) + " does not exist";
+    return false;
+  }
+  if (mode_ == CENSUS_TARGET_TREE && !process_exists(scope_.tree_root)) {
+    err = "process " + std::to_string(scope_.tree_root) + " does not exist";
+    return false;
+  }
+  if (mode_ == CENSUS_TARGET_CGROUP && access(scope_.cgroup.c_str(), F_OK) != 0) {
+    err = "cgroup " + scope_.cgroup + ": " + strerror(errno);
+    return false;
+  }
+
+  // Tasks: threads, zombies, RSS, the target's fds by kind, the netns walk.
+  if (!read_iter(task_, "task", err)) return false;
+  census_task_sum ts;
+  if (len_ != sizeof ts) {
+    err = "task iterator: malformed stream of " + std::to_string(len_) + " bytes";
+    return false;
+  }
+  memcpy(&ts, buf_.data(), sizeof ts);
+  if (ts.magic != CENSUS_TASK_SUM_MAGIC) {
+    err = "task iterator: bad summary record";
+    return false;
+  }
+  if (mode_ == CENSUS_TARGET_PID && ts.t_processes == 0 && !is_zombie(scope_.pid)) {
+    // Alive but never visited: the iterators walk another pid namespace than the one the
+    // process lives in (PID 1 of some sandboxes). Zeros would be a lie.
+    err = "process " + std::to_string(scope_.pid) + " is invisible to the BPF task iterators "
+          "(another pid namespace?); use the procfs backend";
+    return false;
+  }
+  uint64_t bpf_fds = ts.kinds[CENSUS_FD_BPF_MAP] + ts.kinds[CENSUS_FD_BPF_PROG] + ts.kinds[CENSUS_FD_BPF_LINK];
+  if (target) {
+    double total = 0;
+    for (int k = 0; k < CENSUS_FD_KINDS; k++) {
+      set(values, kFdKindMetric[k], (double)ts.kinds[k]);
+      total += ts.kinds[k];
+    }
+    set(values, "fd.total", total);
+    set(values, "proc.processes", ts.t_processes);
+    set(values, "proc.threads", ts.t_threads);
+    set(values, "proc.zombies", ts.t_zombies);
+    set(values, "proc.rss_bytes", (double)ts.t_rss_pages * page_);
+  }
+
+  // Maps: system counts, and the element counts of the target's maps.
+  maps_.clear();
+  if (opts_.system || bpf_fds) {
+    if (!read_iter(map_, "bpf_map", err)) return false;
+    if (len_ % sizeof(census_map)) {
+      err = "bpf_map iterator: malformed stream of " + std::to_string(len_) + " bytes";
+      return false;
+    }
+    maps_.resize(len_ / sizeof(census_map));
+    if (len_) memcpy(maps_.data(), buf_.data(), len_);
+  }
+
+  if (target) {
+    // The ids behind the target's BPF fds, from iter/task_file; only when the walk saw some.
+    objs_.clear();
+    if (bpf_fds) {
+      if (!read_iter(file_, "task_file", err)) return false;
+      census_fd_sum sum;
+      if (len_ < sizeof sum || (len_ - sizeof sum) % sizeof(census_obj)) {
+        err = "task_file iterator: malformed stream of " + std::to_string(len_) + " bytes";
+        return false;
+      }
+      memcpy(&sum, buf_.data() + len_ - sizeof sum, sizeof sum);
+      if (sum.magic != CENSUS_FD_SUM_MAGIC) {
+        err = "task_file iterator: bad summary record";
+        return false;
+      }
+      objs_.resize((len_ - sizeof sum) / sizeof(census_obj));
+      if (!objs_.empty()) memcpy(objs_.data(), buf_.data(), objs_.size() * sizeof(census_obj));
+    }
+    // Distinct objects: sort by (kind, id), count each once.
+    std::sort(objs_.begin(), objs_.end(), [](const census_obj& a, const census_obj& b) {
+      return a.kind != b.kind ? a.kind < b.kind : a.id < b.id;
+    });
+    double nmaps = 0, nprogs = 0, nlinks = 0, entries = 0, bytes = 0;
+    for (size_t i = 0; i < objs_.size(); i++) {
+      const census_obj& o = objs_[i];
+      if (i > 0 && objs_[i - 1].kind == o.kind && objs_[i - 1].id == o.id) continue;
+      if (o.kind == CENSUS_FD_BPF_MAP) {
+        nmaps++;
+        auto it = std::lower_bound(maps_.begin(), maps_.end(), o.id,
+                                   [](const census_map& m, uint32_t id) { return m.id < id; });
+        if (it != maps_.end() && it->id == o.id) entries += it->entries;
+        bytes += map_memlock(o.tgid, o.fd, o.id);
+      } else if (o.kind == CENSUS_FD_BPF_PROG) {
+        nprogs++;
+      } else {
+        nlinks++;
+      }
+    }
+    set(values, "bpf.maps", nmaps);
+    set(values, "bpf.map_entries", entries);
+    set(values, "bpf.map_bytes", bytes);
+    set(values, "bpf.progs", nprogs);
+    set(values, "bpf.links", nlinks);
+  }
+  if (!opts_.system) return true;
+
+  set(values, "sys.tasks", ts.tasks);
+  set(values, "sys.zombies", ts.zombies);
+  if (ts.netns_ok) set(values, "sys.netns", ts.netns);  // else NaN: the walk did not close
+
+  double nmaps = 0;
+  for (const auto& m : maps_) nmaps += !has(own_maps_, m.id) && !own_bpf_map_name(m.name);
+  set(values, "sys.bpf_maps", nmaps);
+
+  if (!read_iter(prog_, "bpf_prog", err)) return false;
+  if (len_ % sizeof(census_prog)) {
+    err = "bpf_prog iterator: malformed stream";
+    return false;
+  }
+  double nprogs = 0;
+  for (size_t off = 0; off < len_; off += sizeof(census_prog)) {
+    census_prog p;
+    memcpy(&p, buf_.data() + off, sizeof p);
+    nprogs += !has(own_progs_, p.id) && !own_bpf_prog_name(p.name);
+  }
+  set(values, "sys.bpf_progs", nprogs);
+
+  if (!read_iter(link_, "bpf_link", err)) return false;
+  if (len_ % sizeof(census_link)) {
+    err = "bpf_link iterator: malformed stream";
+    return false;
+  }
+  double nlinks = 0;
+  for (size_t off = 0; off < len_; off += sizeof(census_link)) {
+    census_link l;
+    memcpy(&l, buf_.data() + off, sizeof l);
+    nlinks += !has(own_links_, l.id) && !has(own_progs_, l.prog_id) && !own_bpf_prog_name(l.prog_name);
+  }
+  set(values, "sys.bpf_links", nlinks);
+
+  if (slab_bpf_) {
+    if (!read_iter(slab_, "kmem_cache", err)) return false;
+    for (size_t off = 0; off + sizeof(census_slab) <= len_; off += sizeof(census_slab)) {
+      census_slab s;
+      memcpy(&s, buf_.data() + off, sizeof s);
+      if (s.index < slabs_.size()) set(values, slab_metric_name(slabs_[s.index]), (double)s.active);
+    }
+  } else if (slab_procfs_) {
+    std::string text = read_file("/proc/slabinfo");
+    for (const auto& s : slabs_) {
+      int64_t a = slabinfo_active(text, s);
+      if (a >= 0) set(values, slab_metric_name(s), (double)a);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Census> make_bpf_census(const CensusScope& scope, const CensusOptions& opts,
+                                        std::string& err) {
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+    err = "no kernel BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load";
+    return nullptr;
+  }
+  auto c = std::make_unique<BpfCensus>(scope, opts);
+  if (!c->init(err)) return nullptr;
+  return c;
+}
+
+}  // namespace lg

@@ -1,0 +1,218 @@
+// Both backends against fdzoo: every fd kind, threads, zombies and BPF objects counted exactly.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "census/zoo.h"
+#include "harness/base/series.h"
+#include "harness/census/census.h"
+#include "harness/census/census_util.h"
+
+namespace lg {
+namespace {
+
+using test::Zoo;
+
+std::string backend_name(CensusBackend b) { return b == CensusBackend::Bpf ? "bpf" : "procfs"; }
+
+// Makes a census or skips the test with the reason.
+std::unique_ptr<Census> make_or_skip(CensusBackend b, const CensusScope& s, std::string& skip,
+                                     CensusOptions o = {}) {
+  std::string err, note;
+  auto c = make_census(b, s, o, err, note);
+  if (!c) skip = backend_name(b) + " census unavailable: " + err;
+  return c;
+}
+
+std::map<std::string, double> read(Census& c) {
+  std::vector<double> v;
+  std::string err;
+  EXPECT_TRUE(c.sample(v, err)) << err;
+  std::map<std::string, double> m;
+  for (size_t i = 0; i < c.metrics().size() && i < v.size(); i++) m[c.metrics()[i]] = v[i];
+  return m;
+}
+
+// fdzoo flags and the counts they must produce (fds 0-2 are pipes to the test).
+struct Expect {
+  std::vector<std::string> flags;
+  std::map<std::string, double> want;
+};
+
+Expect full_zoo() {
+  Expect e;
+  e.flags = {"--regular", "3", "--dir", "2", "--socket", "4", "--pipe", "5", "--chr", "1",
+             "--netns", "2", "--nsfs", "3", "--bpf-map", "2", "--bpf-prog", "2", "--bpf-link", "3",
+             "--perf", "1", "--eventfd", "2", "--epoll", "1", "--timerfd", "1", "--signalfd", "1",
+             "--pidfd", "2", "--threads", "3", "--zombies", "2",
+             "--hash", "100", "--lru", "50", "--percpu-hash", "30", "--lpm", "40"};
+  e.want = {{"fd.file", 3},       {"fd.dir", 2},        {"fd.socket", 4},    {"fd.pipe", 5 + 3},
+            {"fd.chr", 1},        {"fd.netns", 2},      {"fd.nsfs_other", 3}, {"fd.bpf_map", 2 + 4},
+            {"fd.bpf_prog", 2},   {"fd.bpf_link", 3},   {"fd.perf_event", 1}, {"fd.eventfd", 2},
+            {"fd.epoll", 1},      {"fd.timerfd", 1},    {"fd.signalfd", 1},  {"fd.pidfd", 2},
+            {"fd.anon_other", 0}, {"fd.other", 0},      {"proc.processes", 1}, {"proc.threads", 4},
+            {"proc.zombies", 2},  {"bpf.maps", 6},      {"bpf.progs", 2},    {"bpf.links", 3},
+            {"bpf.map_entries", 2 + 100 + 50 + 30 + 40}};
+  double total = 0;
+  for (const auto& [k, v] : e.want)
+    if (k.rfind("fd.", 0) == 0) total += v;
+  e.want["fd.total"] = total;
+  return e;
+}
+
+class ZooTest : public ::testing::TestWithParam<CensusBackend> {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (fdzoo creates netns and BPF objects)";
+  }
+};
+
+TEST_P(ZooTest, EveryKindExact) {
+  Expect e = full_zoo();
+  Zoo zoo;
+  ASSERT_TRUE(zoo.start(e.flags)) << zoo.error;
+  CensusScope s;
+  s.kind = CensusScope::Pid;
+  s.pid = zoo.pid;
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  EXPECT_STREQ(c->backend(), backend_name(GetParam()).c_str());
+  auto got = read(*c);
+  for (const auto& [k, v] : e.want) {
+    if (k == "bpf.map_entries" && GetParam() == CensusBackend::Procfs) {
+      EXPECT_TRUE(std::isnan(got[k]));
+      continue;
+    }
+    EXPECT_EQ(got[k], v) << k;
+  }
+  EXPECT_GT(got["proc.rss_bytes"], 100e3);
+  EXPECT_GT(got["bpf.map_bytes"], 0);
+}
+
+TEST_P(ZooTest, ManyFdsExact) {
+  // Thousands of fds span many words of the fd bitmap walked by the BPF backend.
+  Zoo zoo;
+  ASSERT_TRUE(zoo.start({"--regular", "2000", "--socket", "700", "--pipe", "301", "--dir", "64"})) << zoo.error;
+  CensusScope s;
+  s.kind = CensusScope::Pid;
+  s.pid = zoo.pid;
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  auto got = read(*c);
+  EXPECT_EQ(got["fd.file"], 2000);
+  EXPECT_EQ(got["fd.socket"], 700);
+  EXPECT_EQ(got["fd.pipe"], 301 + 3);
+  EXPECT_EQ(got["fd.dir"], 64);
+  EXPECT_EQ(got["fd.total"], 2000 + 700 + 304 + 64);
+}
+
+TEST_P(ZooTest, BackendsAgreeOnBytes) {
+  Zoo zoo;
+  ASSERT_TRUE(zoo.start({"--hash", "1000", "--lpm", "10", "--bpf-map", "3"})) << zoo.error;
+  CensusScope s;
+  s.kind = CensusScope::Pid;
+  s.pid = zoo.pid;
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  auto p = make_or_skip(CensusBackend::Procfs, s, skip);
+  ASSERT_TRUE(p);
+  auto a = read(*c), b = read(*p);
+  EXPECT_EQ(a["bpf.map_bytes"], b["bpf.map_bytes"]);
+  EXPECT_GT(a["bpf.map_bytes"], 1000 * 8);
+  // RSS: the BPF backend reads the counters' central value, which lags by at most the
+  // percpu_counter batch (32 pages) per CPU and counter; allow that much.
+  double slack = 3 * 32 * 4096.0 * sysconf(_SC_NPROCESSORS_CONF) + 1e6;
+  EXPECT_NEAR(a["proc.rss_bytes"], b["proc.rss_bytes"], slack);
+}
+
+TEST_P(ZooTest, MapEntriesPerKind) {
+  if (GetParam() == CensusBackend::Procfs) GTEST_SKIP() << "procfs cannot count map entries";
+  struct Case { const char* flag; int n; };
+  for (Case k : {Case{"--hash", 777}, Case{"--lru", 300}, Case{"--percpu-hash", 123}, Case{"--lpm", 456}}) {
+    Zoo zoo;
+    ASSERT_TRUE(zoo.start({k.flag, std::to_string(k.n)})) << zoo.error;
+    CensusScope s;
+    s.kind = CensusScope::Pid;
+    s.pid = zoo.pid;
+    std::string skip;
+    auto c = make_or_skip(GetParam(), s, skip);
+    if (!c) GTEST_SKIP() << skip;
+    auto got = read(*c);
+    EXPECT_EQ(got["bpf.maps"], 1) << k.flag;
+    EXPECT_EQ(got["bpf.map_entries"], k.n) << k.flag;
+  }
+}
+
+TEST_P(ZooTest, FollowsChangesBetweenSamples) {
+  // One census object, several samples: the count follows the target (links are reused).
+  Zoo a;
+  ASSERT_TRUE(a.start({"--eventfd", "7", "--zombies", "1"})) << a.error;
+  CensusScope s;
+  s.kind = CensusScope::Pid;
+  s.pid = a.pid;
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  for (int i = 0; i < 3; i++) {
+    auto got = read(*c);
+    EXPECT_EQ(got["fd.eventfd"], 7);
+    EXPECT_EQ(got["fd.total"], 10);
+    EXPECT_EQ(got["proc.zombies"], 1);
+  }
+  a.stop();
+  std::vector<double> v;
+  std::string err;
+  EXPECT_FALSE(c->sample(v, err));
+  EXPECT_EQ(err, "process " + std::to_string(s.pid) + " does not exist");
+}
+
+TEST_P(ZooTest, ProcessTreeScope) {
+  // sh holds its stdin as fd 3 for the background fdzoo (an async list gets /dev/null).
+  Zoo tree;
+  std::string cmd = "exec 3<&0; " + test::fdzoo_path() + " --socket 5 --threads 2 --zombies 1 <&3 3<&- & wait";
+  ASSERT_TRUE(tree.start_argv({"/bin/sh", "-c", cmd})) << tree.error;
+  CensusScope s;
+  s.kind = CensusScope::Cgroup;  // no cgroup path: the process tree
+  s.tree_root = tree.pid;
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  auto p = make_or_skip(CensusBackend::Procfs, s, skip);
+  ASSERT_TRUE(p);
+  auto got = read(*c), ref = read(*p);
+  EXPECT_EQ(got["proc.processes"], 2);
+  EXPECT_EQ(got["proc.threads"], 1 + 3);
+  EXPECT_EQ(got["proc.zombies"], 1);
+  EXPECT_EQ(got["fd.socket"], 5);
+  for (const char* m : {"fd.total", "fd.pipe", "fd.socket", "proc.threads", "proc.zombies"})
+    EXPECT_EQ(got[m], ref[m]) << m;
+}
+
+TEST_P(ZooTest, SystemMetricsMeasured) {
+  CensusScope s;  // System
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  auto got = read(*c);
+  EXPECT_TRUE(std::isnan(got["fd.total"]));
+  EXPECT_GT(got["sys.tasks"], 1);
+  EXPECT_GE(got["sys.zombies"], 0);
+  EXPECT_GE(got["sys.bpf_maps"], 0);
+  if (GetParam() == CensusBackend::Bpf) EXPECT_GE(got["sys.netns"], 1);
+  else EXPECT_TRUE(std::isnan(got["sys.netns"]));
+  int filp = column(c->metrics(), "sys.slab.filp");
+  ASSERT_GE(filp, 0);
+  if (c->unavailable()[filp].empty()) {
+    EXPECT_GT(got["sys.slab.filp"], 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ZooTest, ::testing::Values(CensusBackend::Bpf, CensusBackend::Procfs),
+                         [](const auto& info) { return backend_name(info.param); });
+
+}  // namespace
+}  // namespace lg
