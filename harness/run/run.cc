@@ -1,0 +1,185 @@
+#include "harness/run/run.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include "harness/base/exit_codes.h"
+#include "harness/base/fs.h"
+#include "harness/probe/probe.h"
+#include "harness/run/scenario_run.h"
+#include "reports/report.h"
+
+namespace lg {
+
+namespace {
+
+std::atomic<int> g_interrupts{0};
+
+void on_signal(int sig) {
+  int n = ++g_interrupts;
+  // Tell a person at a terminal what happens (write(2) is async-signal-safe).
+  const char* m = n == 1 ? "\nleakguard: interrupted: stopping the target and cleaning up "
+                           "(again to skip the grace period)\n"
+                         : "\nleakguard: interrupted again: killing without grace\n";
+  if (write(2, m, strlen(m)) < 0) {
+  }
+  (void)sig;
+}
+
+void install_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a dead target's pipe must not kill us
+}
+
+std::string absolute(const std::string& p) {
+  std::error_code ec;
+  auto a = std::filesystem::absolute(p, ec);
+  return ec ? p : a.lexically_normal().string();
+}
+
+}  // namespace
+
+std::vector<size_t> shard_indexes(size_t count, int index, int of) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < count; i++)
+    if (of <= 1 || (int)(i % of) == index - 1) out.push_back(i);
+  return out;
+}
+
+int run_command(const RunOptions& o) {
+  // 1. Every scenario is valid, or nothing starts.
+  LoadOptions lo;
+  lo.overrides = o.sets;
+  lo.target_argv = o.target_argv;
+  lo.binary_dir = self_dir();
+  lo.command_must_exist = true;
+  std::vector<Scenario> all;
+  bool bad = false;
+  for (const auto& f : o.scenario_files) {
+    std::vector<Diagnostic> diags;
+    auto s = load_scenario_file(f, lo, diags);
+    for (const auto& d : diags) fprintf(stderr, "%s\n", d.str().c_str());
+    if (s) all.push_back(std::move(*s));
+    else bad = true;
+  }
+  if (bad) return kExitUsage;
+  std::set<std::string> names;
+  for (const auto& s : all)
+    if (!names.insert(s.name).second) {
+      fprintf(stderr, "leakguard: error: two scenarios are named '%s'; each needs its own output directory\n",
+              s.name.c_str());
+      return kExitUsage;
+    }
+  std::vector<size_t> mine = shard_indexes(all.size(), o.shard_index, o.shard_count);
+
+  // 2. The run's containment, set up while leakguard has a single thread.
+  if (geteuid() != 0) {
+    fprintf(stderr, "leakguard: error: run needs root (cgroups, a private mount namespace, BPF); "
+                    "see 'leakguard probe'\n");
+    return kExitEnvironment;
+  }
+  install_handlers();
+  Watchdog wd;
+  std::string err;
+  if (!wd.start(err)) {
+    fprintf(stderr, "leakguard: error: %s\n", err.c_str());
+    return kExitEnvironment;
+  }
+  RunCgroup cg;
+  RunCgroup* cgp = nullptr;
+  std::string no_cgroup;
+  std::string mount = cgroup2_mount_point();
+  if (mount.empty()) {
+    no_cgroup = "cgroup v2 is not mounted";
+  } else if (getenv("LEAKGUARD_NO_CGROUP")) {  // to test the fallback where cgroup v2 exists
+    no_cgroup = "LEAKGUARD_NO_CGROUP is set";
+  } else {
+    wd.add_cgroup(mount + "/leakguard-" + std::to_string(getpid()));  // before it exists
+    if (cg.create(mount, err) && cg.enter(err)) {
+      cgp = &cg;
+    } else {
+      no_cgroup = err;
+      std::string e;
+      cg.destroy(e);
+    }
+  }
+  if (!cgp) {
+    // Orphans of the target reparent to us instead of init, so we can find and reap them.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    fprintf(stderr, "leakguard: warning: %s: targets are contained by process tree instead of a cgroup\n",
+            no_cgroup.c_str());
+  }
+  PrivateMounts pm;
+  if (!enter_private_mounts(pm, wd, err)) {
+    fprintf(stderr, "leakguard: error: %s\n", err.c_str());
+    std::string e;
+    cg.destroy(e);
+    return kExitEnvironment;
+  }
+  ProbeReport probe = run_probe();
+
+  // 3. The scenarios, one after the other.
+  Progress progress(o.quiet);
+  RunEnv env;
+  env.out_root = absolute(o.out_dir);
+  env.cgroup = cgp;
+  env.no_cgroup_reason = no_cgroup;
+  env.mounts = &pm;
+  env.watchdog = &wd;
+  env.probe = &probe;
+  env.backend = o.backend;
+  env.interval = o.interval;
+  env.progress = &progress;
+  env.interrupts = &g_interrupts;
+  std::vector<RunResult> results;
+  int code = kExitOk;
+  for (size_t i : mine) {
+    if (g_interrupts) break;
+    env.index = (int)i;
+    env.out_dir_ready = false;
+    RunResult r = run_scenario(all[i], env);
+    if (!r.environment_error.empty()) code = kExitEnvironment;
+    else if (r.failed() && code == kExitOk) code = kExitCheckFailed;
+    std::string werr;
+    if (env.out_dir_ready && !write_reports(r, werr)) {
+      fprintf(stderr, "leakguard: error: %s\n", werr.c_str());
+      if (code == kExitOk) code = kExitCheckFailed;
+    }
+    if (!o.quiet) {
+      fputs(console_summary(r).c_str(), stdout);
+    } else {
+      printf("%s: %s\n", r.scenario.c_str(), r.failed() ? "FAILED" : "PASSED");
+    }
+    fflush(stdout);
+    results.push_back(std::move(r));
+  }
+  if (g_interrupts && code == kExitOk) code = kExitCheckFailed;
+  if (!o.junit.empty()) {
+    std::vector<const RunResult*> ptrs;
+    for (const auto& r : results) ptrs.push_back(&r);
+    if (!write_junit_runs(ptrs, absolute(o.junit), err)) {
+      fprintf(stderr, "leakguard: error: %s\n", err.c_str());
+      if (code == kExitOk) code = kExitCheckFailed;
+    }
+  }
+
+  // 4. Nothing of the run survives it.
+  leave_private_mounts(pm);
+  if (cgp && !cg.destroy(err)) fprintf(stderr, "leakguard: warning: %s (the watchdog retries)\n", err.c_str());
+  wd.finish();
+  return code;
+}
+
+}  // namespace lg

@@ -1,0 +1,31 @@
+#pragma once
+// `leakguard run`: validate every scenario, set up the run's containment (watchdog, cgroup,
+// private mount namespace), run the scenarios one after the other, write the reports.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/scenario/scenario.h"
+
+namespace lg {
+
+struct RunOptions {
+  std::vector<std::string> scenario_files;
+  std::string out_dir = "leakguard-out";
+  std::string junit;                     // "" : no combined JUnit
+  std::vector<std::string> sets;         // --set P=V
+  std::vector<std::string> target_argv;  // --target -- ARGV
+  std::optional<BackendChoice> backend;
+  bool quiet = false;
+  int shard_index = 1, shard_count = 1;  // --shard I/N (1-based)
+  double interval = 0;                   // --interval; 0: the scenario's
+};
+
+// The exit code: 0 all passed, 1 a check or the lifecycle failed or interrupted, 2 usage or
+// scenario error, 3 environment.
+int run_command(const RunOptions& o);
+
+// The scenario indexes of shard I of N (round-robin by position).
+std::vector<size_t> shard_indexes(size_t count, int index, int of);
+
+}  // namespace lg

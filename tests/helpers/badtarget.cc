@@ -1,0 +1,112 @@
+// badtarget: a misbehaving target for the run tests.
+//   badtarget MODE [--pids FILE] [--ready-file FILE]
+// Modes:
+//   ignore-term   print "ready", ignore SIGTERM, fork 2 children that each double-fork a
+//                 daemon (setsid, SIGTERM ignored); all sleep forever
+//   crash AFTER   print "ready", raise SIGSEGV after AFTER milliseconds
+//   never-ready   fork a child, never print "ready", sleep forever
+//   exit-early    print a line to stderr and exit with status 3 before ready
+//   serve         print "ready", exit 0 on SIGTERM (a well-behaved target)
+// --pids appends the pid of every process it makes to FILE, one per line, so a test can
+// check every one of them is gone. --ready-file creates FILE when ready.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+std::string g_pids;
+
+void note_pid() {
+  if (g_pids.empty()) return;
+  int fd = open(g_pids.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd < 0) return;
+  std::string s = std::to_string(getpid()) + "\n";
+  if (write(fd, s.data(), s.size()) < 0) {
+  }
+  close(fd);
+}
+
+[[noreturn]] void sleep_forever() {
+  while (true) pause();
+}
+
+void ready(const std::string& file) {
+  printf("ready\n");
+  fflush(stdout);
+  if (!file.empty()) close(open(file.c_str(), O_WRONLY | O_CREAT, 0644));
+}
+
+// A child that stays (SIGTERM ignored, inherited) and double-forks a daemon that detaches
+// (setsid) and outlives the intermediate process.
+void fork_daemon() {
+  if (fork() != 0) return;
+  note_pid();
+  pid_t mid = fork();
+  if (mid == 0) {
+    setsid();
+    if (fork() == 0) {
+      note_pid();
+      sleep_forever();
+    }
+    _exit(0);
+  }
+  if (mid > 0) waitpid(mid, nullptr, 0);
+  sleep_forever();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: badtarget MODE [--pids FILE] [--ready-file FILE]\n");
+    return 2;
+  }
+  std::string mode = argv[1], ready_file;
+  long arg = 0;
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--pids") && i + 1 < argc) g_pids = argv[++i];
+    else if (!strcmp(argv[i], "--ready-file") && i + 1 < argc) ready_file = argv[++i];
+    else arg = atol(argv[i]);
+  }
+  note_pid();
+  if (mode == "ignore-term") {
+    signal(SIGTERM, SIG_IGN);
+    fork_daemon();
+    fork_daemon();
+    ready(ready_file);
+    sleep_forever();
+  }
+  if (mode == "crash") {
+    ready(ready_file);
+    fprintf(stderr, "badtarget: about to crash\n");
+    usleep(arg * 1000);
+    raise(SIGSEGV);
+    return 1;
+  }
+  if (mode == "never-ready") {
+    if (fork() == 0) {
+      note_pid();
+      sleep_forever();
+    }
+    fprintf(stderr, "badtarget: waiting for nothing\n");
+    sleep_forever();
+  }
+  if (mode == "exit-early") {
+    fprintf(stderr, "badtarget: fatal: cannot open config\n");
+    return 3;
+  }
+  if (mode == "serve") {
+    signal(SIGTERM, [](int) { _exit(0); });
+    ready(ready_file);
+    sleep_forever();
+  }
+  fprintf(stderr, "badtarget: unknown mode %s\n", mode.c_str());
+  return 2;
+}
