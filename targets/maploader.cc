@@ -126,6 +126,11 @@ int main(int argc, char** argv) {
   int entries = (int)cli.count("entries", 0);
   if (entries > 1024) cli.fail("--entries must be at most 1024 (the maps' capacity)");
   if (!pin_dir.empty()) {
+    // Like real agents, make our own directory under the bpffs mount (/sys/fs/bpf/<tool>).
+    if (mkdir(pin_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      fprintf(stderr, "%s: --pin %s: %s\n", kProg, pin_dir.c_str(), strerror(errno));
+      return 1;
+    }
     struct statfs sf;
     if (statfs(pin_dir.c_str(), &sf) != 0) {
       fprintf(stderr, "%s: --pin %s: %s\n", kProg, pin_dir.c_str(), strerror(errno));

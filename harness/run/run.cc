@@ -115,9 +115,10 @@ int run_command(const RunOptions& o) {
       cg.destroy(e);
     }
   }
+  // Orphans of the target reparent to us instead of init, so we can find and reap them (in
+  // the process-tree fallback that is also how we find them at all).
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   if (!cgp) {
-    // Orphans of the target reparent to us instead of init, so we can find and reap them.
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
     fprintf(stderr, "leakguard: warning: %s: targets are contained by process tree instead of a cgroup\n",
             no_cgroup.c_str());
   }

@@ -1,5 +1,7 @@
 #include "harness/run/scenario_run.h"
 
+#include <sys/wait.h>
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -368,6 +370,11 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     r.lifecycle.push_back(skipped_step("stopped cleanly", has_target ? "never started" : "no target"));
   }
   if (env.progress) env.progress->clear();
+  // Orphans of the target (its unreaped children) were reparented to us, the subreaper: reap
+  // them now, so what the residue census sees is what the target left in the kernel, not how
+  // slowly an init process reaps. Workloads are joined by now, so no status is stolen.
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
 
   // Settle: keep sampling until the system metrics the checks look at hold still.
   std::vector<Check> checks = sc.default_checks ? default_checks(s.event_kinds, has_target) : sc.checks;
