@@ -119,8 +119,9 @@ std::string format_number(double v) {
     snprintf(buf, sizeof buf, "%.2g", v);
     return buf;
   }
+  if (a >= 1000) v = std::round(v);  // large: the fraction is noise to a reader
   if (v == std::floor(v)) {  // integer: thousands separators
-    long long n = (long long)a;
+    long long n = (long long)std::fabs(v);
     std::string digits = std::to_string(n), out;
     for (size_t i = 0; i < digits.size(); i++) {
       if (i && (digits.size() - i) % 3 == 0) out += ',';

@@ -42,6 +42,8 @@ TEST(Units, Formatting) {
   EXPECT_EQ(format_number(4893), "4,893");
   EXPECT_EQ(format_number(0.98), "0.98");
   EXPECT_EQ(format_number(-1200), "-1,200");
+  EXPECT_EQ(format_number(1948.6), "1,949");
+  EXPECT_EQ(format_number(123.45), "123.5");
   EXPECT_EQ(format_fixed(1.23456, 3), "1.235");
   EXPECT_EQ(format_duration(0.25), "250ms");
   EXPECT_EQ(format_duration(90), "1m30s");
