@@ -1,0 +1,512 @@
+// The scenario loader: YAML text -> Scenario, with every problem reported where it is.
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <regex>
+
+#include "harness/base/fs.h"
+#include "harness/base/metrics.h"
+#include "harness/base/units.h"
+#include "harness/scenario/checks.h"
+#include "harness/scenario/scenario.h"
+#include "harness/scenario/yaml_reader.h"
+#include "harness/workloads/workload.h"
+
+namespace lg {
+
+namespace {
+
+const std::vector<std::string> kTopKeys = {"name", "description", "target", "sampling",
+                                           "phases", "checks", "seed"};
+const std::vector<std::string> kTargetKeys = {"command", "env", "cwd", "ready", "stop", "limits", "user"};
+const std::vector<std::string> kReadyKeys = {"delay", "stdout", "file", "timeout"};
+const std::vector<std::string> kStopKeys = {"signal", "grace"};
+const std::vector<std::string> kLimitKeys = {"pids", "nofile"};
+const std::vector<std::string> kSamplingKeys = {"interval", "backend", "slab_caches", "settle_timeout"};
+const std::vector<std::string> kPhaseKeys = {"name", "duration", "workloads"};
+
+bool valid_name(const std::string& s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); i++) {
+    char c = s[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<int64_t> read_limit(const char* path) {
+  return parse_count(trim(read_file(path)));
+}
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// A regex that std::regex can compile without exhausting the stack or memory: bounded
+// length, group nesting and repetition.
+std::string regex_problem(const std::string& p) {
+  if (p.size() > 1000) return "the pattern is longer than 1000 characters";
+  int depth = 0, max_depth = 0;
+  double repeat = 1;
+  for (size_t i = 0; i < p.size(); i++) {
+    if (p[i] == '\\') {
+      i++;
+      continue;
+    }
+    if (p[i] == '(') max_depth = std::max(max_depth, ++depth);
+    if (p[i] == ')') depth--;
+    if (p[i] == '{') {  // {n} or {n,m}: each copy of the atom is a state; take the larger bound
+      double n = 0, most = 0;
+      for (size_t j = i + 1; j < p.size() && (isdigit((unsigned char)p[j]) || p[j] == ','); j++) {
+        if (p[j] == ',') most = std::max(most, n), n = 0;
+        else n = n * 10 + (p[j] - '0');
+      }
+      repeat *= std::max({1.0, n, most});
+    }
+  }
+  if (max_depth > 32) return "the pattern nests groups more than 32 deep";
+  if (repeat > 10000) return "the pattern repeats too much ({n} counts multiply past 10000)";
+  try {
+    std::regex re(p, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return std::string("not a valid regular expression: ") + e.what();
+  }
+  return "";
+}
+
+class ScenarioLoader {
+ public:
+  ScenarioLoader(YamlReader& r, const LoadOptions& o) : r_(r), opts_(o) {}
+
+  void load(const YAML::Node& root, Scenario& sc) {
+    if (!root.IsDefined() || root.IsNull()) {
+      r_.error_at(1, 1, "empty scenario: expected a map with at least 'name' and 'phases'");
+      return;
+    }
+    if (!root.IsMap()) {
+      r_.error(root, "a scenario is a map (name:, phases:, ...), got " + describe_node(root));
+      return;
+    }
+    YAML::Node name = absent(), desc = absent(), target = absent(), sampling = absent();
+    YAML::Node phases = absent(), checks = absent(), seed = absent();
+    r_.each_key(root, "the scenario", kTopKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+      YAML::Node* slot = key == "name"          ? &name
+                         : key == "description" ? &desc
+                         : key == "target"      ? &target
+                         : key == "sampling"    ? &sampling
+                         : key == "phases"      ? &phases
+                         : key == "checks"      ? &checks
+                                                : &seed;
+      slot->reset(v);
+    });
+    if (!name.IsDefined()) {
+      r_.error(root, "missing 'name' (lowercase letters, digits and '-')");
+    } else if (auto s = r_.str(name, "name")) {
+      if (!valid_name(*s))
+        r_.error(name, "name: '" + *s + "' is not a valid name; use lowercase letters, digits and '-', "
+                       "starting with a letter or digit");
+      sc.name = *s;
+    }
+    if (desc.IsDefined() && !desc.IsNull())
+      if (auto s = r_.str(desc, "description")) sc.description = *s;
+    if (target.IsDefined()) load_target(target, sc);
+    if (sampling.IsDefined()) load_sampling(sampling, sc.sampling);
+    if (!phases.IsDefined())
+      r_.error(root, "missing 'phases': a list of phases run in order");
+    else
+      load_phases(phases, sc);
+    if (checks.IsDefined() && !checks.IsNull()) {
+      load_checks(r_, checks, sc);
+    } else {
+      sc.default_checks = true;  // the run loop fills the documented default set
+    }
+    sc.seed = fnv1a(sc.name);
+    if (seed.IsDefined())
+      if (auto v = r_.count(seed, "seed", 0)) sc.seed = (uint64_t)*v;
+  }
+
+ private:
+  void load_target(const YAML::Node& n, Scenario& sc) {
+    if (!r_.need_map(n, "target")) return;
+    TargetSpec t;
+    t.loc = r_.loc(n);
+    YAML::Node command = absent();
+    r_.each_key(n, "target", kTargetKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+      if (key == "command") {
+        command.reset(v);
+        if (auto a = r_.argv(v, "target.command")) t.command = *a;
+      } else if (key == "env") {
+        if (!r_.need_map(v, "target.env")) return;
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          auto k = r_.str(it->first, "target.env key");
+          auto val = r_.str(it->second, "target.env value");
+          if (!k || !val) continue;
+          bool ok = !k->empty() && !isdigit((unsigned char)(*k)[0]);
+          for (char c : *k) ok &= isalnum((unsigned char)c) || c == '_';
+          if (!ok) r_.error(it->first, "target.env: '" + *k + "' is not a valid environment variable name");
+          else t.env[*k] = *val;
+        }
+      } else if (key == "cwd") {
+        if (auto s = r_.str(v, "target.cwd")) {
+          struct stat st;
+          if (stat(s->c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            r_.warn(v, "target.cwd: '" + *s + "' is not a directory here");
+          t.cwd = *s;
+        }
+      } else if (key == "ready") {
+        load_ready(v, t.ready);
+      } else if (key == "stop") {
+        load_stop(v, t.stop);
+      } else if (key == "limits") {
+        if (!r_.need_map(v, "target.limits")) return;
+        r_.each_key(v, "target.limits", kLimitKeys, [&](const std::string& lk, const YAML::Node&, const YAML::Node& lv) {
+          auto c = r_.count(lv, "target.limits." + lk, 1);
+          if (!c) return;
+          (lk == "pids" ? t.limit_pids : t.limit_nofile) = (uint64_t)*c;
+        });
+      } else if (key == "user") {
+        if (auto s = r_.str(v, "target.user")) {
+          bool numeric = !s->empty() && s->find_first_not_of("0123456789") == std::string::npos;
+          struct passwd pw, *res = nullptr;
+          char buf[4096];
+          if (!numeric && (getpwnam_r(s->c_str(), &pw, buf, sizeof buf, &res) != 0 || !res))
+            r_.error(v, "target.user: no user '" + *s + "' on this machine");
+          t.user = *s;
+        }
+      }
+    });
+    if (!command.IsDefined()) {
+      r_.error(n, "target: missing 'command' (an argv list: [tool, --flag])");
+    } else if (!t.command.empty()) {
+      std::string found = resolve_command(t.command[0], opts_.binary_dir);
+      if (found.empty()) {
+        YAML::Node at = command.IsSequence() && command.size() ? command[0] : command;
+        std::string msg = t.command[0].find('/') != std::string::npos
+                              ? "target.command: '" + t.command[0] + "' is not an executable file"
+                              : "target.command: '" + t.command[0] + "' not found in " +
+                                    (opts_.binary_dir.empty() ? "" : opts_.binary_dir + " or ") + "PATH";
+        if (opts_.command_must_exist) r_.error(at, msg);
+        else r_.warn(at, msg);
+      }
+    }
+    sc.target = t;
+  }
+
+  void load_ready(const YAML::Node& n, ReadySpec& rs) {
+    if (!r_.need_map(n, "target.ready")) return;
+    YAML::Node timeout = absent();
+    int kinds = 0;
+    r_.each_key(n, "target.ready", kReadyKeys, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+      if (key == "timeout") {
+        timeout.reset(v);
+        if (auto d = r_.duration(v, "target.ready.timeout", false)) rs.timeout = *d;
+        return;
+      }
+      if (++kinds > 1) {
+        r_.error(k, "target.ready: give one of delay, stdout or file, not several");
+        return;
+      }
+      if (key == "delay") {
+        rs.kind = ReadySpec::Delay;
+        if (auto d = r_.duration(v, "target.ready.delay", true)) rs.delay = *d;
+      } else if (key == "stdout") {
+        rs.kind = ReadySpec::Stdout;
+        if (auto s = r_.str(v, "target.ready.stdout")) {
+          std::string bad = regex_problem(*s);
+          if (!bad.empty()) r_.error(v, "target.ready.stdout: " + bad);
+          rs.pattern = *s;
+        }
+      } else {
+        rs.kind = ReadySpec::File;
+        if (auto s = r_.str(v, "target.ready.file")) {
+          if (s->empty()) r_.error(v, "target.ready.file is empty");
+          rs.file = *s;
+        }
+      }
+    });
+    if (kinds == 0) r_.error(n, "target.ready: give one of delay, stdout or file");
+    if (timeout.IsDefined() && rs.kind == ReadySpec::Delay)
+      r_.error(timeout, "target.ready.timeout applies to stdout and file, not delay");
+  }
+
+  void load_stop(const YAML::Node& n, StopSpec& st) {
+    if (!r_.need_map(n, "target.stop")) return;
+    r_.each_key(n, "target.stop", kStopKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+      if (key == "signal") {
+        if (auto s = r_.signal(v, "target.stop.signal")) st.signal = *s;
+      } else if (auto d = r_.duration(v, "target.stop.grace", true)) {
+        st.grace = *d;
+      }
+    });
+  }
+
+  void load_sampling(const YAML::Node& n, SamplingSpec& s) {
+    if (!r_.need_map(n, "sampling")) return;
+    r_.each_key(n, "sampling", kSamplingKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+      if (key == "interval") {
+        if (auto d = r_.duration(v, "sampling.interval", false)) {
+          if (*d < 0.001) r_.error(v, "sampling.interval must be at least 1ms");
+          else s.interval = *d;
+        }
+      } else if (key == "backend") {
+        if (auto c = r_.choice(v, "sampling.backend", {"auto", "bpf", "procfs"}))
+          s.backend = *c == "bpf" ? BackendChoice::Bpf : *c == "procfs" ? BackendChoice::Procfs : BackendChoice::Auto;
+      } else if (key == "slab_caches") {
+        if (auto a = r_.argv(v, "sampling.slab_caches")) s.slab_caches = *a;
+      } else if (auto d = r_.duration(v, "sampling.settle_timeout", true)) {
+        s.settle_timeout = *d;
+      }
+    });
+  }
+
+  void load_phases(const YAML::Node& n, Scenario& sc) {
+    if (!n.IsSequence() || n.size() == 0) {
+      r_.error(n, "phases: expected a list of phases (- name: ...), got " +
+                      (n.IsSequence() ? std::string("an empty list") : describe_node(n)));
+      return;
+    }
+    std::vector<std::pair<std::string, int>> names;  // name, line
+    for (const auto& p : n) {
+      if (!r_.need_map(p, "phase")) continue;
+      PhaseSpec ph;
+      ph.loc = r_.loc(p);
+      YAML::Node name = absent(), workloads = absent();
+      bool has_duration = false;
+      r_.each_key(p, "phase", kPhaseKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+        if (key == "name") {
+          name.reset(v);
+        } else if (key == "duration") {
+          has_duration = true;
+          if (auto d = r_.duration(v, "duration", false)) ph.duration = *d;
+        } else {
+          workloads.reset(v);
+        }
+      });
+      if (!name.IsDefined()) {
+        r_.error(p, "phase: missing 'name'");
+      } else if (auto s = r_.str(name, "phase name")) {
+        ph.name = *s;
+        if (!valid_name(*s)) {
+          r_.error(name, "phase name: '" + *s + "' is not a valid name; use lowercase letters, digits and '-'");
+        } else {
+          for (const auto& [other, line] : names) {
+            if (other == *s) {
+              r_.error(name, "duplicate phase name '" + *s + "'" +
+                                 (line ? " (first at line " + std::to_string(line) + ")" : ""));
+              break;
+            }
+          }
+          names.emplace_back(*s, r_.loc(name).line);
+        }
+      }
+      std::string what = ph.name.empty() ? "phase" : "phase '" + ph.name + "'";
+      bool wrote_workloads = false;
+      if (workloads.IsDefined() && !workloads.IsNull()) {
+        if (!workloads.IsSequence()) {
+          r_.error(workloads, what + ": workloads: expected a list (- kind: ...), got " + describe_node(workloads));
+        } else {
+          wrote_workloads = workloads.size() > 0;
+          for (const auto& w : workloads) {
+            WorkloadSpec ws;
+            if (load_workload(w, ws)) ph.workloads.push_back(std::move(ws));
+          }
+        }
+      }
+      if (!has_duration && !wrote_workloads)
+        r_.error(p, what + " has neither a duration nor workloads; give it one or both");
+      sc.phases.push_back(std::move(ph));
+    }
+  }
+
+  // Returns true when the kind is known (the spec is kept even if a field is bad, so
+  // checks on its events do not report a second, misleading problem).
+  bool load_workload(const YAML::Node& n, WorkloadSpec& w) {
+    if (!r_.need_map(n, "workload")) return false;
+    w.loc = r_.loc(n);
+    YAML::Node kind_node = absent();
+    for (auto it = n.begin(); it != n.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == "kind") kind_node.reset(it->second);
+    std::vector<std::string> kinds = workload_kind_names();
+    if (!kind_node.IsDefined()) {
+      r_.error(n, "workload: missing 'kind' (one of " + join_words(kinds) + ")");
+      return false;
+    }
+    auto kname = r_.str(kind_node, "kind");
+    if (!kname) return false;
+    const WorkloadKind* kind = find_workload_kind(*kname);
+    if (!kind) {
+      std::string m = closest_match(*kname, kinds);
+      r_.error(kind_node, "unknown workload kind '" + *kname + "'" +
+                              (m.empty() ? "" : "; did you mean '" + m + "'?") + " (kinds: " + join_words(kinds) + ")");
+      return false;
+    }
+    w.kind = kind->name;
+    std::vector<std::string> known = {"kind"};
+    for (const auto& f : kind->fields) known.push_back(f.name);
+    std::map<std::string, YAML::Node> given;
+    r_.each_key(n, "workload " + w.kind, known, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
+      if (key == "kind") return;
+      given[key].reset(v);
+      for (const auto& f : kind->fields)
+        if (key == f.name)
+          if (auto pv = r_.field(f, v, key)) w.params.values[key] = *pv;
+    });
+    for (const auto& f : kind->fields) {
+      if (given.count(f.name)) continue;
+      if (!f.def) {
+        r_.error(n, "workload " + w.kind + ": missing '" + f.name + "'");
+      } else if (*f.def) {
+        if (auto pv = r_.field(f, YAML::Node(std::string(f.def)), f.name)) w.params.values[f.name] = *pv;
+      }
+    }
+    // Sizes the kernel will refuse: say so now, naming the limit, not after a long run. The
+    // limits count objects alive at once; `concurrency` bounds those, so a large `count` with a
+    // small concurrency runs (a soak does that) and is only worth a warning.
+    auto over = [&](const char* path, int64_t per_event, const char* objects) {
+      auto limit = read_limit(path);
+      if (!limit || !w.params.has("count")) return;
+      int64_t count = w.params.count("count");
+      int64_t conc = w.params.has("concurrency") ? w.params.count("concurrency") : count;
+      int64_t alive = std::min(count, conc);
+      auto at = [&](const char* f) { return given.count(f) ? given[f] : n; };
+      std::string lim = std::string(path) + " (" + std::to_string(*limit) + ")";
+      if (alive > *limit / per_event) {
+        const char* f = conc < count ? "concurrency" : "count";
+        r_.error(at(f), std::string(f) + " " + std::to_string(alive) + (per_event > 1 ? " (x" + std::to_string(per_event) + " with threads)" : "") +
+                            " is above " + lim + ": the kernel refuses more " + objects + " alive at once");
+      } else if (count > *limit) {
+        r_.warn(at("count"), "count " + std::to_string(count) + " is above " + lim + "; it can run only because at most " +
+                                 std::to_string(alive) + " " + objects + " are alive at once (concurrency)");
+      }
+    };
+    if (w.kind == "netns") {
+      over("/proc/sys/user/max_net_namespaces", 1, "network namespaces");
+      if (w.params.has("max_live")) {
+        auto limit = read_limit("/proc/sys/user/max_net_namespaces");
+        if (limit && w.params.count("max_live") > *limit)
+          r_.error(given["max_live"], "max_live " + std::to_string(w.params.count("max_live")) +
+                                          " is above /proc/sys/user/max_net_namespaces (" + std::to_string(*limit) + ")");
+      }
+    } else if (w.kind == "procexit") {
+      int64_t threads = w.params.has("threads") ? w.params.count("threads") : 0;
+      over("/proc/sys/kernel/pid_max", 1 + std::min<int64_t>(threads, 1 << 20), "processes (pids)");
+    }
+    if (kind->check) {
+      std::string field;
+      std::string msg = kind->check(w.params, field);
+      if (!msg.empty()) r_.error(given.count(field) ? given[field] : n, msg);
+    }
+    return true;
+  }
+
+  YamlReader& r_;
+  const LoadOptions& opts_;
+};
+
+// Line (1-based) of a "---" that starts a second document, or 0. A document marker at the
+// start of a line is always a marker in YAML, even inside a scalar.
+int second_document_line(const std::string& yaml) {
+  bool content = false;
+  int line = 0;
+  for (const auto& l : split(yaml, '\n')) {
+    line++;
+    bool marker = l.compare(0, 3, "---") == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    if (marker && content) return line;
+    if (marker) {
+      content = l.find_first_not_of(" \t\r", 3) != std::string::npos && l[l.find_first_not_of(" \t\r", 3)] != '#';
+      continue;
+    }
+    size_t b = l.find_first_not_of(" \t\r");
+    if (b != std::string::npos && l[b] != '#' && !(b == 0 && l[0] == '%')) content = true;
+  }
+  return 0;
+}
+
+void tidy(std::vector<Diagnostic>& diags, size_t first) {
+  // In file order (flag problems, which have no line, first), each problem once.
+  std::stable_sort(diags.begin() + first, diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.line != b.line ? a.line < b.line : a.col < b.col;
+  });
+  std::vector<Diagnostic> out(diags.begin(), diags.begin() + first);
+  for (size_t i = first; i < diags.size(); i++) {
+    bool dup = false;
+    for (size_t j = first; j < out.size() && !dup; j++) dup = out[j].str() == diags[i].str();
+    if (!dup) out.push_back(diags[i]);
+  }
+  diags.swap(out);
+}
+
+}  // namespace
+
+std::optional<Scenario> load_scenario_string(const std::string& yaml, const std::string& name_for_errors,
+                                             const LoadOptions& opts, std::vector<Diagnostic>& diags) {
+  size_t first = diags.size();
+  YamlReader r(name_for_errors, diags);
+  Scenario sc;
+  // yaml-cpp reports problems by throwing; nothing may escape this function.
+  try {
+    YAML::Node root = absent();
+    try {
+      // Not YAML::LoadAll: in yaml-cpp 0.7 it loops allocating forever on inputs such as ",".
+      if (int line = second_document_line(yaml)) {
+        r.error_at(line, 1, "a scenario file holds one YAML document; another starts here");
+        tidy(diags, first);
+        return std::nullopt;
+      }
+      root.reset(YAML::Load(yaml));
+    } catch (const YAML::Exception& e) {
+      int line = e.mark.is_null() ? 0 : e.mark.line + 1, col = e.mark.is_null() ? 0 : e.mark.column + 1;
+      r.error_at(line, col, "YAML syntax: " + e.msg);
+      tidy(diags, first);
+      return std::nullopt;
+    }
+    for (const auto& text : opts.overrides) {
+      OverrideSource src;
+      std::string err = apply_override(root, text, src);
+      r.overrides.push_back(std::move(src));
+      if (!err.empty()) r.error_at(0, 0, err);
+    }
+    if (!opts.target_argv.empty()) {
+      OverrideSource src;
+      std::string err = apply_target_argv(root, opts.target_argv, src);
+      r.overrides.push_back(std::move(src));
+      if (!err.empty()) r.error_at(0, 0, err);
+    }
+    ScenarioLoader(r, opts).load(root, sc);
+  } catch (const std::exception& e) {
+    r.error_at(0, 0, std::string("cannot read the scenario: ") + e.what());
+  } catch (...) {
+    r.error_at(0, 0, "cannot read the scenario: unexpected failure");
+  }
+  tidy(diags, first);
+  if (r.failed()) return std::nullopt;
+  return sc;
+}
+
+std::optional<Scenario> load_scenario_file(const std::string& path, const LoadOptions& opts,
+                                           std::vector<Diagnostic>& diags) {
+  struct stat st;
+  std::string why;
+  if (stat(path.c_str(), &st) != 0) why = strerror(errno);
+  else if (S_ISDIR(st.st_mode)) why = "is a directory";
+  else if (access(path.c_str(), R_OK) != 0) why = strerror(errno);
+  if (!why.empty()) {
+    Diagnostic d;
+    d.file = path;
+    d.message = "cannot read the scenario: " + why;
+    diags.push_back(d);
+    return std::nullopt;
+  }
+  auto sc = load_scenario_string(read_file(path), path, opts, diags);
+  if (sc) sc->file = path;
+  return sc;
+}
+
+}  // namespace lg
