@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
                "Applies a TCP sysctl in every network namespace it discovers (nsfs mounts under\n"
                "--netns-dir and /proc/*/ns/net), polling. Leaky mode never closes the fd that\n"
                "saves its own namespace: one fd per namespace visited.",
-               "SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
+               "SIGHUP rescans at once (reload); SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
                {tgt::mode_opt(),
                 {"netns-dir", "DIR", "take nsfs mounts under DIR ('/' for all)", "/run/netns"},
                 {"interval", "DUR", "discovery period", "100ms"},
@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
   double interval = cli.duration_us("interval") / 1e6;
   if (interval <= 0) cli.fail("--interval must be above 0");
 
-  int sfd = tgt::signal_fd(kProg, {SIGTERM, SIGINT, SIGUSR1});
+  int sfd = tgt::signal_fd(kProg, {SIGTERM, SIGINT, SIGUSR1, SIGHUP});
 
   // Namespaces already tuned. Rebuilt from each scan so vanished ones are forgotten and
   // memory follows the live count, not the total ever seen.
@@ -224,7 +224,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     while (int sig = tgt::next_signal(sfd)) {
-      if (sig == SIGUSR1) {
+      if (sig == SIGHUP) {  // reload, as real tuners do: rediscover now
+        next_scan = now();
+      } else if (sig == SIGUSR1) {
         fprintf(stderr, "%s: visited %llu, tuned %llu, skipped %llu, errors %llu, tracking %zu\n", kProg,
                 g_stats.visited, g_stats.tuned, g_stats.skipped, g_stats.errors, seen.size());
       } else {
