@@ -169,11 +169,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
 
 bool write_junit_runs(const std::vector<const RunResult*>& runs, const std::string& path, std::string& err) {
   pugi::xml_document doc;
-  auto decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  decl.append_attribute("encoding") = "UTF-8";
-  auto root = doc.append_child("testsuites");
-  root.append_attribute("name") = "leakguard";
+  pugi::xml_node root = new_junit(doc);
   for (const RunResult* r : runs) append_suite(root, *r);
   return save_junit(doc, path, err);
 }

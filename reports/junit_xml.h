@@ -5,6 +5,8 @@
 
 namespace lg {
 
+// Starts a JUnit document: the XML declaration and an empty <testsuites name="leakguard">.
+pugi::xml_node new_junit(pugi::xml_document& doc);
 // Recomputes tests/failures/errors/skipped of every <testsuite> from its testcases and the
 // totals (and time) of the <testsuites> root, so a file never disagrees with itself.
 void recount_junit(pugi::xml_node testsuites);

@@ -63,6 +63,15 @@ void recount_junit(pugi::xml_node root) {
   root.attribute("time") = junit_seconds(time).c_str();
 }
 
+pugi::xml_node new_junit(pugi::xml_document& doc) {
+  auto decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  auto root = doc.append_child("testsuites");
+  root.append_attribute("name") = "leakguard";
+  return root;
+}
+
 bool save_junit(pugi::xml_document& doc, const std::string& path, std::string& err) {
   recount_junit(doc.child("testsuites"));
   std::ostringstream o;
@@ -72,11 +81,7 @@ bool save_junit(pugi::xml_document& doc, const std::string& path, std::string& e
 
 bool merge_junit(const std::string& out, const std::vector<std::string>& inputs, std::string& err) {
   pugi::xml_document doc;
-  auto decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  decl.append_attribute("encoding") = "UTF-8";
-  auto root = doc.append_child("testsuites");
-  root.append_attribute("name") = "leakguard";
+  pugi::xml_node root = new_junit(doc);
   for (const auto& in : inputs) {
     pugi::xml_document src;
     pugi::xml_parse_result res = src.load_file(in.c_str());

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace lg {
 namespace {
@@ -101,6 +102,15 @@ std::string format_duration(double s) {
   else if (s < 60) snprintf(buf, sizeof buf, s == std::floor(s) ? "%.0fs" : "%.1fs", s);
   else if (s < 3600) snprintf(buf, sizeof buf, "%dm%02ds", (int)(s / 60), (int)std::fmod(s, 60));
   else snprintf(buf, sizeof buf, "%dh%02dm", (int)(s / 3600), (int)std::fmod(s / 60, 60));
+  return buf;
+}
+
+std::string utc_timestamp() {
+  time_t now = time(nullptr);
+  tm t{};
+  gmtime_r(&now, &t);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
   return buf;
 }
 

@@ -415,11 +415,7 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
       if (s.index < slabs_.size()) set(values, slab_metric_name(slabs_[s.index]), (double)s.active);
     }
   } else if (slab_procfs_) {
-    std::string text = read_file("/proc/slabinfo");
-    for (const auto& s : slabs_) {
-      int64_t a = slabinfo_active(text, s);
-      if (a >= 0) set(values, slab_metric_name(s), (double)a);
-    }
+    slabs_from_procfs(slabs_, [&](const std::string& n, double v) { set(values, n, v); });
   }
   return true;
 }

@@ -297,13 +297,7 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
     system_bpf(values);
     bool any_slab = false;
     for (const auto& s : slabs_) any_slab |= unavailable_[column(names_, slab_metric_name(s))].empty();
-    if (any_slab) {
-      std::string text = read_file("/proc/slabinfo");
-      for (const auto& s : slabs_) {
-        int64_t a = slabinfo_active(text, s);
-        if (a >= 0) set(values, slab_metric_name(s), (double)a);
-      }
-    }
+    if (any_slab) slabs_from_procfs(slabs_, [&](const std::string& n, double v) { set(values, n, v); });
   }
   return true;
 }

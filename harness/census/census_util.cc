@@ -245,4 +245,13 @@ bool own_bpf_prog_name(std::string_view n) { return starts_with(n, "libbpf_") ||
 
 bool process_exists(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
+void slabs_from_procfs(const std::vector<std::string>& caches,
+                       const std::function<void(const std::string&, double)>& set) {
+  std::string text = read_file("/proc/slabinfo");
+  for (const auto& c : caches) {
+    int64_t a = slabinfo_active(text, c);
+    if (a >= 0) set(slab_metric_name(c), (double)a);
+  }
+}
+
 }  // namespace lg

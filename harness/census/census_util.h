@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,9 @@ bool parse_proc_stat(std::string_view text, ProcStat& out);  // /proc/PID/stat
 
 // Active objects per cache name from /proc/slabinfo text; -1 when the cache is not listed.
 int64_t slabinfo_active(std::string_view text, std::string_view cache);
+// Reads /proc/slabinfo once and calls set(sys.slab.<cache>, active) for each cache it lists.
+void slabs_from_procfs(const std::vector<std::string>& caches,
+                       const std::function<void(const std::string&, double)>& set);
 
 // cgroup v2 mount point from /proc/mounts ("" when none).
 std::string cgroup2_mount();

@@ -31,15 +31,6 @@ struct CensusArgs {
   std::string slab;
 };
 
-std::string now_utc() {
-  time_t t = time(nullptr);
-  tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return buf;
-}
-
 std::string table(const Census& c, const std::vector<double>& v, const std::string& what,
                   const std::string& note) {
   const auto& names = c.metrics();
@@ -51,7 +42,7 @@ std::string table(const Census& c, const std::vector<double>& v, const std::stri
                                           : "";
     vw = std::max(vw, cells[i].size());
   }
-  std::string out = "census of " + what + " at " + now_utc() + " (backend " + c.backend() + ")\n";
+  std::string out = "census of " + what + " at " + utc_timestamp() + " (backend " + c.backend() + ")\n";
   if (!note.empty()) out += "note: " + note + "\n";
   auto pad = [](std::string s, size_t n) { return s + std::string(n > s.size() ? n - s.size() : 0, ' '); };
   out += pad("metric", w + 2) + pad("value", vw + 2) + "unit\n";
@@ -70,7 +61,7 @@ std::string json(const Census& c, const std::vector<double>& v, const std::strin
                  const std::string& note, bool pretty) {
   nlohmann::ordered_json j;
   j["target"] = what;
-  j["time"] = now_utc();
+  j["time"] = utc_timestamp();
   j["backend"] = c.backend();
   if (!note.empty()) j["note"] = note;
   nlohmann::ordered_json ms = nlohmann::ordered_json::array();

@@ -28,15 +28,6 @@ namespace lg {
 
 namespace {
 
-std::string utc_timestamp() {
-  time_t now = time(nullptr);
-  tm t{};
-  gmtime_r(&now, &t);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  return buf;
-}
-
 LifecycleStep skipped_step(const char* name, const std::string& why) {
   LifecycleStep s;
   s.name = name;
