@@ -227,7 +227,12 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
     v.sentence = c.metric + " grew " + est + "; " + over;
   } else if (!significant) {
     v.outcome = Outcome::Pass;
-    v.sentence = c.metric + (all.slope <= c.limit ? " flat: " : " not significantly above the limit: ") + est;
+    // "flat" only when no growth is shown at all; a slope that is real but under the limit is
+    // "within the limit", so a reader never sees "flat" next to 0.99 per event.
+    const char* how = all.slope > c.limit ? " not significantly above the limit: "
+                      : all.low <= 0      ? " flat: "
+                                          : " within the limit: ";
+    v.sentence = c.metric + how + est;
   } else if (!persists) {
     v.outcome = Outcome::Pass;
     v.sentence = c.metric + " levelled off: " + rate(early.slope) + " in the earlier half of the window, " +

@@ -162,6 +162,13 @@ TEST(JudgeSlope, FlatSeriesPassesAndSaysSo) {
   EXPECT_TRUE(has(v.sentence, "m flat: 0 per netns")) << v.sentence;
 }
 
+TEST(JudgeSlope, RealGrowthUnderALooseLimitIsNotCalledFlat) {
+  Series s = run_with([](double e, double) { return 10 + std::floor(e * 0.98); });
+  Verdict v = judge_check(slope("m", 2000), s);  // 2 per netns
+  EXPECT_EQ(v.outcome, Outcome::Pass) << v.sentence;
+  EXPECT_TRUE(has(v.sentence, "m within the limit: 0.98 per netns")) << v.sentence;
+}
+
 TEST(JudgeSlope, MinGrowthGatesTinyButSignificantGrowth) {
   // 3 objects over 1,000 events: significant, above 1 per 1000, but below min_growth 5.
   Series s = run_with([](double e, double) { return 5 + std::floor(e * 0.003); });
