@@ -33,21 +33,43 @@ const lg::AddCommand kCommands[] = {
 // to a real subcommand or flag.
 int usage_error(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
   std::string msg = e.what();
-  std::string hint;
   std::vector<std::string> names;
   for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
     names.push_back(sub->get_name());
-  for (int i = 1; i < argc && hint.empty(); i++) {
-    std::string word = argv[i];
-    if (word.empty() || word[0] == '-') continue;
-    bool known = false;
-    for (const auto& n : names) known |= (n == word);
-    if (known) break;
-    std::string m = lg::closest_match(word, names);
-    if (!m.empty()) hint = "; did you mean '" + m + "'?";
-    break;
+  // The first word that is not a flag is where a subcommand must stand.
+  std::string word;
+  for (int i = 1; i < argc && word.empty(); i++)
+    if (argv[i][0] != '-') word = argv[i];
+  bool known = false;
+  for (const auto& n : names) known |= (n == word);
+  if (!known) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    if (word.empty()) {
+      msg = "a subcommand is required: " + list;
+    } else {
+      msg = "unknown subcommand '" + word + "'";
+      std::string m = lg::closest_match(word, names);
+      msg += m.empty() ? "; the subcommands are " + list : "; did you mean '" + m + "'?";
+    }
   }
-  fprintf(stderr, "leakguard: error: %s%s (see 'leakguard --help')\n", msg.c_str(), hint.c_str());
+  // A mistyped flag of a known subcommand: suggest the closest of its flags.
+  if (known) {
+    CLI::App* sub = app.get_subcommand(word);
+    std::vector<std::string> flags;
+    for (const CLI::Option* o : sub->get_options())
+      for (const auto& l : o->get_lnames()) flags.push_back("--" + l);
+    for (int i = 1; i < argc; i++) {
+      std::string a = argv[i];
+      if (a.size() < 3 || a[0] != '-' || a[1] != '-' || msg.find(a) == std::string::npos) continue;
+      std::string m = lg::closest_match(a.substr(0, a.find('=')), flags);
+      if (!m.empty()) msg += "; did you mean '" + m + "'?";
+      break;
+    }
+    word = "leakguard " + word + " --help";
+  }
+  fprintf(stderr, "leakguard: error: %s (see '%s')\n", msg.c_str(),
+          known ? word.c_str() : "leakguard --help");
   return lg::kExitUsage;
 }
 
