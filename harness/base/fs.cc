@@ -97,6 +97,27 @@ std::string unescape_mount_path(std::string_view s) {
   return out;
 }
 
+std::string find_mount(const std::string& mounts, const std::string& fstype) {
+  size_t pos = 0;
+  while (pos < mounts.size()) {
+    size_t eol = mounts.find('\n', pos);
+    if (eol == std::string::npos) eol = mounts.size();
+    std::string line = mounts.substr(pos, eol - pos);
+    pos = eol + 1;
+    // device mountpoint fstype options ...
+    size_t a = line.find(' ');
+    if (a == std::string::npos) continue;
+    size_t b = line.find(' ', a + 1);
+    if (b == std::string::npos) continue;
+    size_t c = line.find(' ', b + 1);
+    if (line.substr(b + 1, c == std::string::npos ? std::string::npos : c - b - 1) == fstype)
+      return unescape_mount_path(line.substr(a + 1, b - a - 1));
+  }
+  return "";
+}
+
+std::string cgroup2_mount() { return find_mount(read_file("/proc/mounts"), "cgroup2"); }
+
 std::string self_dir() {
   char buf[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);

@@ -13,35 +13,13 @@
 #include "bpf/census.h"
 #include "census.skel.h"
 #include "harness/base/fs.h"
+#include "harness/base/libbpf_log.h"
 #include "harness/base/metrics.h"
 #include "harness/base/series.h"
 #include "harness/census/census_util.h"
 
 namespace lg {
 namespace {
-
-std::string g_log;  // libbpf's warnings while we load, for a one-line reason
-
-int capture(enum libbpf_print_level level, const char* fmt, va_list args) {
-  if (level == LIBBPF_DEBUG && !getenv("LEAKGUARD_BPF_DEBUG")) return 0;
-  char buf[1024];
-  vsnprintf(buf, sizeof buf, fmt, args);
-  g_log += buf;
-  if (getenv("LEAKGUARD_BPF_DEBUG")) fputs(buf, stderr);
-  return 0;
-}
-
-std::string reason(const char* what, int err) {
-  std::string r = std::string(what) + ": " + strerror(err < 0 ? -err : err);
-  size_t pos = g_log.rfind("libbpf: ");
-  if (pos != std::string::npos) {
-    std::string line = g_log.substr(pos + 8);
-    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
-    if (line.size() > 160) line = line.substr(0, 160) + "...";
-    r += " (" + line + ")";
-  }
-  return r;
-}
 
 uint32_t numa_node_ids() {
   // "0" or "0-3" or "0,2": the highest id + 1.
@@ -122,7 +100,7 @@ class BpfCensus : public Census {
 bool BpfCensus::load(bool with_slab, std::string& err) {
   skel_ = census_bpf__open();
   if (!skel_) {
-    err = reason("cannot open the census BPF object", errno);
+    err = libbpf_reason("cannot open the census BPF object", errno);
     return false;
   }
   auto* ro = skel_->rodata;
@@ -141,7 +119,7 @@ bool BpfCensus::load(bool with_slab, std::string& err) {
   bpf_program__set_autoload(skel_->progs.lgc_slab, with_slab);
   int e = census_bpf__load(skel_);
   if (e) {
-    err = reason("cannot load the census BPF programs", e);
+    err = libbpf_reason("cannot load the census BPF programs", e);
     census_bpf__destroy(skel_);
     skel_ = nullptr;
     return false;
@@ -150,8 +128,7 @@ bool BpfCensus::load(bool with_slab, std::string& err) {
 }
 
 bool BpfCensus::init(std::string& err) {
-  g_log.clear();
-  auto old = libbpf_set_print(capture);
+  LibbpfLog log;
   bool want_slab = false;
   if (opts_.system)
     for (const auto& s : slabs_) want_slab |= unavailable_[column(names_, slab_metric_name(s))].empty();
@@ -171,7 +148,7 @@ bool BpfCensus::init(std::string& err) {
     }
     l = bpf_program__attach_iter(p, li ? &o : nullptr);
     if (!l) {
-      err = reason(what, errno);
+      err = libbpf_reason(what, errno);
       ok = false;
     }
   };
@@ -198,7 +175,6 @@ bool BpfCensus::init(std::string& err) {
       }
     }
   }
-  libbpf_set_print(old);
   if (!ok) return false;
   if (want_slab && !slab_bpf_) {
     slab_procfs_ = !read_file("/proc/slabinfo").empty();

@@ -169,15 +169,6 @@ int64_t slabinfo_active(std::string_view text, std::string_view cache) {
   return -1;
 }
 
-std::string cgroup2_mount() {
-  std::string mounts = read_file("/proc/mounts");
-  for (const auto& line : split(mounts, '\n')) {
-    auto f = split(line, ' ');
-    if (f.size() >= 3 && f[2] == "cgroup2") return unescape_mount_path(f[1]);
-  }
-  return "";
-}
-
 bool cgroup_info(const std::string& path, uint64_t& id, uint32_t& level, std::string& err) {
   struct statfs sf;
   struct stat st;

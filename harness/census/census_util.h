@@ -51,8 +51,6 @@ int64_t slabinfo_active(std::string_view text, std::string_view cache);
 void slabs_from_procfs(const std::vector<std::string>& caches,
                        const std::function<void(const std::string&, double)>& set);
 
-// cgroup v2 mount point from /proc/mounts ("" when none).
-std::string cgroup2_mount();
 // Checks `path` is a cgroup v2 directory; sets its id (inode number = kernfs id) and level
 // (depth below the mount). One-line error naming the path on failure.
 bool cgroup_info(const std::string& path, uint64_t& id, uint32_t& level, std::string& err);

@@ -16,37 +16,15 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/base/fs.h"
+#include "harness/base/libbpf_log.h"
 #include "probe.skel.h"
 
 namespace lg {
 namespace {
 
-std::string g_libbpf_log;
-
-int capture_libbpf(enum libbpf_print_level level, const char* fmt, va_list args) {
-  if (level == LIBBPF_DEBUG) return 0;
-  char buf[1024];
-  vsnprintf(buf, sizeof buf, fmt, args);
-  g_libbpf_log += buf;
-  return 0;
-}
-
-// The last meaningful line libbpf printed, for a one-line reason.
-std::string libbpf_reason(int err) {
-  std::string reason = strerror(err < 0 ? -err : err);
-  size_t pos = g_libbpf_log.rfind("libbpf: ");
-  if (pos != std::string::npos) {
-    std::string line = g_libbpf_log.substr(pos + 8);
-    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
-    if (line.size() > 160) line = line.substr(0, 160) + "...";
-    reason += " (" + line + ")";
-  }
-  return reason;
-}
-
 // Loads only `want` from the probe object; for iterators also attaches and reads once.
 bool try_program(const char* want, bool is_iter, bool attach, std::string& why) {
-  g_libbpf_log.clear();
+  LibbpfLog log;
   probe_bpf* skel = probe_bpf__open();
   if (!skel) {
     why = "cannot open the BPF object: " + std::string(strerror(errno));
@@ -62,13 +40,13 @@ bool try_program(const char* want, bool is_iter, bool attach, std::string& why) 
   bool ok = false;
   int err = probe_bpf__load(skel);
   if (err) {
-    why = "load failed: " + libbpf_reason(err);
+    why = libbpf_reason("load failed", err);
   } else if (!attach) {
     ok = true;
   } else {
     bpf_link* link = bpf_program__attach(prog);
     if (!link) {
-      why = "attach failed: " + libbpf_reason(errno);
+      why = libbpf_reason("attach failed", errno);
     } else if (is_iter) {
       int fd = bpf_iter_create(bpf_link__fd(link));
       if (fd < 0) {
@@ -133,25 +111,6 @@ const ProbeItem* ProbeReport::find(const std::string& key) const {
   return nullptr;
 }
 
-std::string find_mount(const std::string& mounts, const std::string& fstype) {
-  size_t pos = 0;
-  while (pos < mounts.size()) {
-    size_t eol = mounts.find('\n', pos);
-    if (eol == std::string::npos) eol = mounts.size();
-    std::string line = mounts.substr(pos, eol - pos);
-    pos = eol + 1;
-    // device mountpoint fstype options ...
-    size_t a = line.find(' ');
-    if (a == std::string::npos) continue;
-    size_t b = line.find(' ', a + 1);
-    if (b == std::string::npos) continue;
-    size_t c = line.find(' ', b + 1);
-    if (line.substr(b + 1, c == std::string::npos ? std::string::npos : c - b - 1) == fstype)
-      return unescape_mount_path(line.substr(a + 1, b - a - 1));
-  }
-  return "";
-}
-
 unsigned long long parse_cap_eff(const std::string& status) {
   size_t pos = status.find("CapEff:");
   if (pos == std::string::npos) return 0;
@@ -191,7 +150,6 @@ ProbeReport run_probe() {
       "CO-RE BPF programs cannot load: only the procfs census can run");
 
   // BPF programs, each tried for real.
-  libbpf_set_print(capture_libbpf);
   struct ProgInfo { const char* key; const char* label; const char* prog; bool iter; bool attach; const char* cost; };
   const ProgInfo progs[] = {
       {"iter.task", "BPF iterator task", "probe_iter_task", true, true, "no BPF census of threads and zombies"},
@@ -210,7 +168,6 @@ ProbeReport run_probe() {
     bool ok = try_program(p.prog, p.iter, p.attach, why);
     add(p.key, p.label, ok, ok ? "loads and runs" : why, p.cost);
   }
-  libbpf_set_print(nullptr);
 
   // Namespaces, cgroups, bpffs, limits.
   std::string why;

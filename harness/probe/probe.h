@@ -28,7 +28,6 @@ struct ProbeReport {
 ProbeReport run_probe();
 
 // Pieces that can be tested without privileges.
-std::string find_mount(const std::string& mounts_text, const std::string& fstype);  // first mount point
 unsigned long long parse_cap_eff(const std::string& status_text);  // CapEff from /proc/PID/status
 std::string probe_text(const ProbeReport& r);  // one line per item
 std::string probe_json(const ProbeReport& r);  // one JSON object

@@ -50,14 +50,6 @@ double now_s() {
 
 }  // namespace
 
-std::string cgroup2_mount_point() {
-  for (const auto& line : split(read_file("/proc/mounts"), '\n')) {
-    auto f = split(line, ' ');
-    if (f.size() >= 3 && f[2] == "cgroup2") return unescape_mount_path(f[1]);
-  }
-  return "";
-}
-
 std::string cgroup_of(pid_t pid, const std::string& mount) {
   for (const auto& line : split(read_file("/proc/" + std::to_string(pid) + "/cgroup"), '\n'))
     if (starts_with(line, "0::")) {

@@ -10,8 +10,6 @@
 
 namespace lg {
 
-// First cgroup2 mount point in /proc/mounts, "" when cgroup v2 is not mounted.
-std::string cgroup2_mount_point();
 // Absolute directory of `pid`'s cgroup v2 group (from /proc/PID/cgroup "0::/path"), "" if none.
 std::string cgroup_of(pid_t pid, const std::string& mount);
 

@@ -100,7 +100,7 @@ int run_command(const RunOptions& o) {
   RunCgroup cg;
   RunCgroup* cgp = nullptr;
   std::string no_cgroup;
-  std::string mount = cgroup2_mount_point();
+  std::string mount = cgroup2_mount();
   if (mount.empty()) {
     no_cgroup = "cgroup v2 is not mounted";
   } else if (getenv("LEAKGUARD_NO_CGROUP")) {  // to test the fallback where cgroup v2 exists

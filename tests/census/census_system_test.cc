@@ -12,6 +12,7 @@
 #include <map>
 
 #include "census/zoo.h"
+#include "harness/base/fs.h"
 #include "harness/base/series.h"
 #include "harness/census/census.h"
 #include "harness/census/census_util.h"

@@ -1,5 +1,7 @@
 #include "harness/probe/probe.h"
 
+#include "harness/base/fs.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 

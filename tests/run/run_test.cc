@@ -343,7 +343,7 @@ phases:
 // The promise: SIGKILL leakguard at any moment and nothing of its run survives.
 TEST(Run, SigkillMidChurnLeavesNothingBehind) {
   REQUIRE_ROOT();
-  std::string mount = lg::cgroup2_mount_point();
+  std::string mount = lg::cgroup2_mount();
   if (mount.empty()) GTEST_SKIP() << "no cgroup v2 here";
   TempDir d;
   double netns0 = sys_netns();

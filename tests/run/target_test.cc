@@ -28,7 +28,7 @@ struct TempDir {
 struct TestCgroup {
   std::string dir;
   TestCgroup() {
-    std::string m = lg::cgroup2_mount_point();
+    std::string m = lg::cgroup2_mount();
     if (m.empty()) return;
     dir = m + "/leakguard-test-" + std::to_string(getpid());
     std::string err;
