@@ -27,8 +27,7 @@ std::vector<std::string> zoo_flags(int n) {
   int sockets = n / 4;
   int pipes = std::max(0, n / 4 - 3);
   int regular = n - 3 - sockets - pipes;
-  return {"--regular", std::to_string(regular), "--socket", std::to_string(sockets), "--pipe",
-          std::to_string(pipes)};
+  return {"--regular", std::to_string(regular), "--socket", std::to_string(sockets), "--pipe", std::to_string(pipes)};
 }
 
 std::map<int, std::unique_ptr<lg::test::Zoo>> g_zoos;
@@ -144,15 +143,15 @@ int main(int argc, char** argv) {
   // Wall time is what a run waits for; CPU time is what it costs, and is the steadier figure
   // on a shared machine (a loaded CPU stretches wall time, not CPU time).
   printf("\nmedian of one census in us (wall / CPU), and the procfs/bpf ratio of each:\n");
-  printf("%-20s %6s %10s %10s %10s %10s %8s %8s\n", "what", "fds", "bpf wall", "bpf cpu", "proc wall",
-         "proc cpu", "x wall", "x cpu");
+  printf("%-20s %6s %10s %10s %10s %10s %8s %8s\n", "what", "fds", "bpf wall", "bpf cpu", "proc wall", "proc cpu",
+         "x wall", "x cpu");
   for (const char* what : {"census", "census_target_only"})
     for (int fds : {10, 1000, 10000}) {
       std::string b = std::string(what) + "/bpf/" + std::to_string(fds);
       std::string p = std::string(what) + "/procfs/" + std::to_string(fds);
       if (!rep.median_real.count(b) || !rep.median_real.count(p)) continue;
-      printf("%-20s %6d %10.1f %10.1f %10.1f %10.1f %7.1fx %7.1fx\n", what, fds, rep.median_real[b],
-             rep.median_cpu[b], rep.median_real[p], rep.median_cpu[p], rep.median_real[p] / rep.median_real[b],
+      printf("%-20s %6d %10.1f %10.1f %10.1f %10.1f %7.1fx %7.1fx\n", what, fds, rep.median_real[b], rep.median_cpu[b],
+             rep.median_real[p], rep.median_cpu[p], rep.median_real[p] / rep.median_real[b],
              rep.median_cpu[p] / rep.median_cpu[b]);
     }
 
@@ -161,8 +160,10 @@ int main(int argc, char** argv) {
     for (auto [b, name] : {std::pair{CensusBackend::Bpf, "bpf"}, std::pair{CensusBackend::Procfs, "procfs"}}) {
       std::string err;
       double share = cpu_share_10hz(b, 1000, cpu_secs, err);
-      if (share < 0) printf("%-8s unavailable: %s\n", name, err.c_str());
-      else printf("%-8s %.3f%% of one core\n", name, share * 100);
+      if (share < 0)
+        printf("%-8s unavailable: %s\n", name, err.c_str());
+      else
+        printf("%-8s %.3f%% of one core\n", name, share * 100);
     }
   }
   g_zoos.clear();

@@ -71,8 +71,8 @@ void print_row(const Row& r) {
     snprintf(buf, sizeof buf, "%4d (%5.1f%%)", k, 100.0 * k / r.n);
     return std::string(buf);
   };
-  printf("| %-36s | %-9s | %4d | %s | %s | %s | %d |\n", r.name.c_str(), r.expect_fail ? "detection" : "false pos",
-         r.n, cell(r.fail_default).c_str(), cell(r.fail_slope).c_str(), cell(r.fail_system).c_str(), r.errors);
+  printf("| %-36s | %-9s | %4d | %s | %s | %s | %d |\n", r.name.c_str(), r.expect_fail ? "detection" : "false pos", r.n,
+         cell(r.fail_default).c_str(), cell(r.fail_slope).c_str(), cell(r.fail_system).c_str(), r.errors);
 }
 
 }  // namespace
@@ -82,8 +82,10 @@ int main(int argc, char** argv) {
   synth::Params base;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
-    double* target = a == "--noise" ? &base.noise : a == "--interval" ? &base.sample_interval
-                   : a == "--events" ? &base.events : nullptr;
+    double* target = a == "--noise"      ? &base.noise
+                     : a == "--interval" ? &base.sample_interval
+                     : a == "--events"   ? &base.events
+                                         : nullptr;
     char* end = nullptr;
     if (target && i + 1 < argc) {
       *target = strtod(argv[++i], &end);
@@ -94,7 +96,9 @@ int main(int argc, char** argv) {
     } else {
       n = (int)strtol(argv[i], &end, 10);
       if (*end || n <= 0) {
-        fprintf(stderr, "verdict_accuracy: unknown argument '%s' (usage: [N] [--noise SD] [--interval S] [--events N])\n", argv[i]);
+        fprintf(stderr,
+                "verdict_accuracy: unknown argument '%s' (usage: [N] [--noise SD] [--interval S] [--events N])\n",
+                argv[i]);
         return 2;
       }
     }
@@ -110,11 +114,12 @@ int main(int argc, char** argv) {
 
   printf("Noise sd %g, sample interval %gs, %g events at %g/s.\n", base.noise, base.sample_interval, base.events,
          base.event_rate);
-  printf("Series per class: %d. Columns: series failing (a) the %zu default checks, (b) '%s',\n"
-         "(c) '%s' or '%s'.\n\n",
-         n, defaults.size(), slope[0].text.c_str(), system[0].text.c_str(), system[1].text.c_str());
-  printf("| %-36s | %-9s | %4s | %-13s | %-13s | %-13s | %s |\n", "behaviour", "rate", "n", "(a) defaults",
-         "(b) slope", "(c) system", "errors");
+  printf(
+      "Series per class: %d. Columns: series failing (a) the %zu default checks, (b) '%s',\n"
+      "(c) '%s' or '%s'.\n\n",
+      n, defaults.size(), slope[0].text.c_str(), system[0].text.c_str(), system[1].text.c_str());
+  printf("| %-36s | %-9s | %4s | %-13s | %-13s | %-13s | %s |\n", "behaviour", "rate", "n", "(a) defaults", "(b) slope",
+         "(c) system", "errors");
   printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(38, '-').c_str(), std::string(11, '-').c_str(),
          std::string(6, '-').c_str(), std::string(15, '-').c_str(), std::string(15, '-').c_str(),
          std::string(15, '-').c_str(), "--------");

@@ -72,8 +72,7 @@ static __always_inline bool cgroup_in_target(struct cgroup *cg) {
   int level = BPF_CORE_READ(cg, level);
   if (level < (int)target_level) return false;
   struct cgroup *anc = NULL;
-  void *slot = (void *)cg + bpf_core_field_offset(struct cgroup, ancestors) +
-               (__u64)target_level * sizeof(void *);
+  void *slot = (void *)cg + bpf_core_field_offset(struct cgroup, ancestors) + (__u64)target_level * sizeof(void *);
   bpf_probe_read_kernel(&anc, sizeof anc, slot);
   return anc && BPF_CORE_READ(anc, kn, id) == target_cgid;
 }
@@ -299,8 +298,7 @@ static __always_inline bool counts_by_kfunc(__u32 t) {
 
 static __always_inline bool counts_as_array(__u32 t) {
   return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PROG_ARRAY ||
-         t == BPF_MAP_TYPE_PERF_EVENT_ARRAY || t == BPF_MAP_TYPE_CGROUP_ARRAY ||
-         t == BPF_MAP_TYPE_ARRAY_OF_MAPS;
+         t == BPF_MAP_TYPE_PERF_EVENT_ARRAY || t == BPF_MAP_TYPE_CGROUP_ARRAY || t == BPF_MAP_TYPE_ARRAY_OF_MAPS;
 }
 
 SEC("iter/bpf_map")

@@ -41,8 +41,8 @@ struct {
 
 __u64 execs = 0;
 __u64 exits = 0;
-__u64 drops = 0;   // exit events lost (ring buffer full): their entries stay
-__u64 full = 0;    // inserts refused (a map full)
+__u64 drops = 0;  // exit events lost (ring buffer full): their entries stay
+__u64 full = 0;   // inserts refused (a map full)
 
 static void lpm_key(struct pp_lpm_key *k, __u32 pid, __u64 page) {
   __u32 p = bpf_htonl(pid);

@@ -8,9 +8,9 @@ enum pp_region { PP_TEXT, PP_DATA, PP_HEAP, PP_STACK, PP_NREGIONS };
 
 // pp_pages (hash): (process, page) -> mapping.
 struct pp_key {
-  __u32 pid;  // tgid
-  __u32 pad;  // always 0: keys are compared as bytes
-  __u64 page; // address >> 12
+  __u32 pid;   // tgid
+  __u32 pad;   // always 0: keys are compared as bytes
+  __u64 page;  // address >> 12
 };
 
 // pp_ranges (LPM trie): pid then page address, both big-endian, so a lookup by

@@ -66,7 +66,8 @@ std::string html_report(const RunResult& r) {
   o.reserve(64 * 1024);
   o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  o += "<title>leakguard: " + esc(r.scenario) + " " + overall + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  o += "<title>leakguard: " + esc(r.scenario) + " " + overall + "</title>\n<style>" + kStyle +
+       "</style>\n</head>\n<body>\n";
   o += "<h1>" + esc(r.scenario) + " " + badge(overall) + "</h1>\n";
   if (!r.description.empty()) o += "<p>" + esc(r.description) + "</p>\n";
   o += "<p class=\"muted\">" + esc(r.timestamp) + " UTC on " + esc(r.hostname) + ", " +
@@ -89,8 +90,8 @@ std::string html_report(const RunResult& r) {
       const Verdict& v = r.verdicts[i];
       const char* word = outcome_name(v.outcome);
       std::string text = v.check.text.empty() ? describe_check(v.check) : v.check.text;
-      std::string name = charts[i].empty() ? esc(text)
-                                           : "<a href=\"#check-" + std::to_string(i) + "\">" + esc(text) + "</a>";
+      std::string name =
+          charts[i].empty() ? esc(text) : "<a href=\"#check-" + std::to_string(i) + "\">" + esc(text) + "</a>";
       o += std::string("<tr class=\"") + word + "\"><td>" + badge(word) + "</td><td>" + name + "</td><td>" +
            esc(v.sentence) + "</td></tr>\n";
     }
@@ -123,8 +124,8 @@ std::string html_report(const RunResult& r) {
            esc(w.phase + "/" + w.kind) + "</td><td class=\"num\">" + format_number((double)w.requested) +
            "</td><td class=\"num\">" + format_number((double)w.achieved) + "</td><td class=\"num\">" +
            (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s" : std::string("as fast as it goes")) +
-           "</td><td class=\"num\">" + format_fixed(w.achieved_rate, 1) +
-           "/s</td><td class=\"num\">" + format_fixed(w.seconds, 1) + "</td><td>" + esc(problems) + "</td></tr>\n";
+           "</td><td class=\"num\">" + format_fixed(w.achieved_rate, 1) + "/s</td><td class=\"num\">" +
+           format_fixed(w.seconds, 1) + "</td><td>" + esc(problems) + "</td></tr>\n";
     }
     o += "</table>\n";
   }
@@ -158,8 +159,8 @@ std::string html_report(const RunResult& r) {
         return "<td class=\"num\">" + (i < v.size() ? format_number(v[i]) : std::string("n/a")) + "</td>";
       };
       o += "<tr><td>" + esc(s.metrics[i]) + "</td><td>" + esc(i < s.units.size() ? s.units[i] : "") + "</td>" +
-           cell(s.pre_launch) + "<td class=\"num\">" + format_number(last) + "</td>" + cell(s.post_settle) +
-           "<td>" + esc(i < s.unavailable.size() ? s.unavailable[i] : "") + "</td></tr>\n";
+           cell(s.pre_launch) + "<td class=\"num\">" + format_number(last) + "</td>" + cell(s.post_settle) + "<td>" +
+           esc(i < s.unavailable.size() ? s.unavailable[i] : "") + "</td></tr>\n";
     }
     o += "</table>\n";
   }
@@ -172,7 +173,8 @@ std::string html_report(const RunResult& r) {
   kv(o, "samples", std::to_string(s.t.size()));
   std::string phases;
   for (const auto& p : s.phases)
-    phases += (phases.empty() ? "" : ", ") + p.name + " " + format_fixed(p.start, 1) + "-" + format_fixed(p.end, 1) + "s";
+    phases +=
+        (phases.empty() ? "" : ", ") + p.name + " " + format_fixed(p.start, 1) + "-" + format_fixed(p.end, 1) + "s";
   kv(o, "phases", phases);
   kv(o, "output", r.out_dir);
   o += "</table>\n";
@@ -182,7 +184,8 @@ std::string html_report(const RunResult& r) {
     o += tail_block("stdout (last lines)", r.stdout_tail, r.stdout_log);
     o += tail_block("stderr (last lines)", r.stderr_tail, r.stderr_log);
   }
-  o += "<p class=\"muted\">Written by leakguard " + esc(r.version) + ". series.json next to this file holds every "
+  o += "<p class=\"muted\">Written by leakguard " + esc(r.version) +
+       ". series.json next to this file holds every "
        "sample; <code>leakguard judge</code> re-judges it.</p>\n</body>\n</html>\n";
   return o;
 }

@@ -23,8 +23,8 @@ struct Counts {
   int tests = 0, failures = 0, errors = 0, skipped = 0;
 };
 
-pugi::xml_node testcase(pugi::xml_node suite, Counts& n, const std::string& classname,
-                        const std::string& name, double seconds) {
+pugi::xml_node testcase(pugi::xml_node suite, Counts& n, const std::string& classname, const std::string& name,
+                        double seconds) {
   n.tests++;
   auto tc = suite.append_child("testcase");
   tc.append_attribute("name") = clean_line(name).c_str();
@@ -37,9 +37,12 @@ pugi::xml_node testcase(pugi::xml_node suite, Counts& n, const std::string& clas
 void outcome(pugi::xml_node tc, Counts& n, const char* element, const char* type, const std::string& message,
              const std::string& body = "") {
   std::string el = element;
-  if (el == "failure") n.failures++;
-  else if (el == "error") n.errors++;
-  else n.skipped++;
+  if (el == "failure")
+    n.failures++;
+  else if (el == "error")
+    n.errors++;
+  else
+    n.skipped++;
   auto e = tc.append_child(element);
   if (type) e.append_attribute("type") = type;
   e.append_attribute("message") = clean_line(message).c_str();
@@ -52,8 +55,8 @@ void stream(pugi::xml_node tc, const char* element, const std::string& text, con
   bool cut = false;
   std::string body = tail_bytes(clean_text(text), kMaxSystemOut, cut);
   if (cut)
-    body = "[... earlier output cut at " + std::to_string(kMaxSystemOut / 1024) + " KiB; full log: " +
-           (full_log.empty() ? std::string("not kept") : full_log) + "]\n" + body;
+    body = "[... earlier output cut at " + std::to_string(kMaxSystemOut / 1024) +
+           " KiB; full log: " + (full_log.empty() ? std::string("not kept") : full_log) + "]\n" + body;
   tc.append_child(element).text().set(body.c_str());
 }
 
@@ -97,8 +100,9 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
   }
   if (r.interrupted) {
     auto tc = testcase(suite, n, cls, "run: finished without interruption", 0);
-    outcome(tc, n, "error", "interrupted",
-            "the run was interrupted after " + format_fixed(r.duration, 1) + "s; verdicts cover only what was recorded");
+    outcome(
+        tc, n, "error", "interrupted",
+        "the run was interrupted after " + format_fixed(r.duration, 1) + "s; verdicts cover only what was recorded");
   }
 
   // Lifecycle. A system-only scenario has no target: its steps are reported as skipped.
@@ -112,8 +116,10 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
   for (size_t i = 0; i < steps.size(); i++) {
     const auto& s = steps[i];
     auto tc = testcase(suite, n, cls, "target " + s.name, s.seconds);
-    if (s.skipped) outcome(tc, n, "skipped", nullptr, s.message.empty() ? "skipped" : s.message);
-    else if (!s.ok) outcome(tc, n, "error", "lifecycle", s.message.empty() ? "target " + s.name + " failed" : s.message, s.detail);
+    if (s.skipped)
+      outcome(tc, n, "skipped", nullptr, s.message.empty() ? "skipped" : s.message);
+    else if (!s.ok)
+      outcome(tc, n, "error", "lifecycle", s.message.empty() ? "target " + s.name + " failed" : s.message, s.detail);
     // The target's output goes with the last step, or with the step that went wrong.
     bool last = i + 1 == steps.size();
     if (!s.skipped && (last || !s.ok)) {
@@ -132,8 +138,10 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
       << "achieved: " << w.achieved << " at " << format_fixed(w.achieved_rate, 1) << "/s in "
       << format_fixed(w.seconds, 1) << "s\n";
     for (const auto& warn : w.warnings) o << "warning: " << warn << "\n";
-    if (!w.error.empty()) outcome(tc, n, "error", "workload", w.error, o.str());
-    else stream(tc, "system-out", o.str(), "");
+    if (!w.error.empty())
+      outcome(tc, n, "error", "workload", w.error, o.str());
+    else
+      stream(tc, "system-out", o.str(), "");
   }
 
   std::vector<std::string> plots = plot_paths(r);
@@ -165,7 +173,6 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
 }
 
 }  // namespace
-
 
 bool write_junit_runs(const std::vector<const RunResult*>& runs, const std::string& path, std::string& err) {
   pugi::xml_document doc;

@@ -20,7 +20,7 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v);
 
 // At most max_points points of (x, y) keeping each bucket's min and max, in order; NaN y values
 // separate segments and survive as gaps.
-void downsample(const std::vector<double>& x, const std::vector<double>& y, size_t max_points,
-                std::vector<double>& ox, std::vector<double>& oy);
+void downsample(const std::vector<double>& x, const std::vector<double>& y, size_t max_points, std::vector<double>& ox,
+                std::vector<double>& oy);
 
 }  // namespace lg

@@ -141,9 +141,12 @@ struct Reader {
     if (!v->is_array()) return fail(std::string("field '") + key + "' is not a list"), out;
     out.reserve(v->size());
     for (const auto& x : *v) {
-      if (x.is_null()) out.push_back(kUnavailable);
-      else if (x.is_number()) out.push_back(x.get<double>());
-      else return fail(std::string("field '") + key + "' holds a non-number"), out;
+      if (x.is_null())
+        out.push_back(kUnavailable);
+      else if (x.is_number())
+        out.push_back(x.get<double>());
+      else
+        return fail(std::string("field '") + key + "' holds a non-number"), out;
     }
     return out;
   }
@@ -176,22 +179,30 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
   field("format", "leakguard-series");
   field("format_version", kFormatVersion);
   field("scenario", {{"name", r.scenario}, {"description", r.description}, {"file", r.scenario_file}});
-  field("run", {{"timestamp", r.timestamp},       {"duration", num(r.duration)},
-                {"hostname", r.hostname},         {"kernel", r.kernel},
-                {"version", r.version},           {"backend", r.backend},
-                {"backend_note", r.backend_note}, {"target_argv", r.target_argv},
-                {"containment", r.containment},   {"seed", r.seed},
-                {"interrupted", r.interrupted},   {"environment_error", r.environment_error},
-                {"out_dir", r.out_dir},           {"stdout_log", r.stdout_log},
-                {"stderr_log", r.stderr_log},     {"stdout_tail", r.stdout_tail},
+  field("run", {{"timestamp", r.timestamp},
+                {"duration", num(r.duration)},
+                {"hostname", r.hostname},
+                {"kernel", r.kernel},
+                {"version", r.version},
+                {"backend", r.backend},
+                {"backend_note", r.backend_note},
+                {"target_argv", r.target_argv},
+                {"containment", r.containment},
+                {"seed", r.seed},
+                {"interrupted", r.interrupted},
+                {"environment_error", r.environment_error},
+                {"out_dir", r.out_dir},
+                {"stdout_log", r.stdout_log},
+                {"stderr_log", r.stderr_log},
+                {"stdout_tail", r.stdout_tail},
                 {"stderr_tail", r.stderr_tail}});
   field("launch", num(s.launch));
   field("stop", s.stop >= 0 ? num(s.stop) : json(nullptr));
   field("settle_end", s.settle_end >= 0 ? num(s.settle_end) : json(nullptr));
   json phases = json::array();
   for (const auto& p : s.phases)
-    phases.push_back({{"name", p.name}, {"start", num(p.start)}, {"end", num(p.end)},
-                      {"has_workloads", p.has_workloads}});
+    phases.push_back(
+        {{"name", p.name}, {"start", num(p.start)}, {"end", num(p.end)}, {"has_workloads", p.has_workloads}});
   list("phases", phases);
   json checks = json::array(), verdicts = json::array();
   for (size_t i = 0; i < r.verdicts.size(); i++) {
@@ -216,15 +227,25 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
   list("verdicts", verdicts);
   json lifecycle = json::array();
   for (const auto& l : r.lifecycle)
-    lifecycle.push_back({{"name", l.name}, {"ok", l.ok}, {"skipped", l.skipped}, {"message", l.message},
-                         {"detail", l.detail}, {"seconds", num(l.seconds)}});
+    lifecycle.push_back({{"name", l.name},
+                         {"ok", l.ok},
+                         {"skipped", l.skipped},
+                         {"message", l.message},
+                         {"detail", l.detail},
+                         {"seconds", num(l.seconds)}});
   list("lifecycle", lifecycle);
   json workloads = json::array();
   for (const auto& w : r.workloads)
-    workloads.push_back({{"phase", w.phase}, {"kind", w.kind}, {"requested", w.requested},
-                         {"achieved", w.achieved}, {"requested_rate", num(w.requested_rate)},
-                         {"achieved_rate", num(w.achieved_rate)}, {"seconds", num(w.seconds)},
-                         {"error_errno", w.error_errno}, {"error", w.error}, {"warnings", w.warnings}});
+    workloads.push_back({{"phase", w.phase},
+                         {"kind", w.kind},
+                         {"requested", w.requested},
+                         {"achieved", w.achieved},
+                         {"requested_rate", num(w.requested_rate)},
+                         {"achieved_rate", num(w.achieved_rate)},
+                         {"seconds", num(w.seconds)},
+                         {"error_errno", w.error_errno},
+                         {"error", w.error},
+                         {"warnings", w.warnings}});
   list("workloads", workloads);
   o += "\"t\": ";
   put_numbers(o, s.t);
@@ -319,8 +340,8 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       s.post_settle.push_back(rd.number(m, "post_settle"));
       s.values.push_back(rd.numbers(m, "values"));
       if (s.values.back().size() != s.t.size())
-        rd.fail("metric '" + s.metrics.back() + "' has " + std::to_string(s.values.back().size()) +
-                " values for " + std::to_string(s.t.size()) + " sample times");
+        rd.fail("metric '" + s.metrics.back() + "' has " + std::to_string(s.values.back().size()) + " values for " +
+                std::to_string(s.t.size()) + " sample times");
     }
   }
   if (const json* events = rd.field(j, "events")) {
@@ -338,11 +359,16 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       Check k;
       k.metric = rd.str(c, "metric");
       std::string type = rd.str(c, "type");
-      if (type == "max_slope") k.type = CheckType::MaxSlope;
-      else if (type == "max_growth") k.type = CheckType::MaxGrowth;
-      else if (type == "max") k.type = CheckType::Max;
-      else if (type == "max_residue") k.type = CheckType::MaxResidue;
-      else rd.fail("check of '" + k.metric + "' has unknown type '" + type + "'");
+      if (type == "max_slope")
+        k.type = CheckType::MaxSlope;
+      else if (type == "max_growth")
+        k.type = CheckType::MaxGrowth;
+      else if (type == "max")
+        k.type = CheckType::Max;
+      else if (type == "max_residue")
+        k.type = CheckType::MaxResidue;
+      else
+        rd.fail("check of '" + k.metric + "' has unknown type '" + type + "'");
       k.limit = rd.number(c, "limit", 0, true);
       k.per_event = rd.str(c, "per_event");
       k.per_event_scale = rd.number(c, "per_event_scale", 1);
@@ -366,11 +392,16 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       }
       d.check = checks[(size_t)ci];
       std::string o = rd.str(v, "outcome");
-      if (o == "pass") d.outcome = Outcome::Pass;
-      else if (o == "fail") d.outcome = Outcome::Fail;
-      else if (o == "error") d.outcome = Outcome::Error;
-      else if (o == "skipped") d.outcome = Outcome::Skipped;
-      else rd.fail("verdict with unknown outcome '" + o + "'");
+      if (o == "pass")
+        d.outcome = Outcome::Pass;
+      else if (o == "fail")
+        d.outcome = Outcome::Fail;
+      else if (o == "error")
+        d.outcome = Outcome::Error;
+      else if (o == "skipped")
+        d.outcome = Outcome::Skipped;
+      else
+        rd.fail("verdict with unknown outcome '" + o + "'");
       d.sentence = rd.str(v, "sentence");
       d.slope = rd.number(v, "slope");
       d.ci_low = rd.number(v, "ci_low");

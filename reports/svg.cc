@@ -129,38 +129,34 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
   auto Y = [&](double v) { return y1 - (v - ylo) / (yhi - ylo) * (y1 - y0); };
 
   add(out, "<g class=\"panel\">\n");
-  add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"ptitle\">%s</text>\n", x0, oy + 16,
-      html_escape(p.title).c_str());
+  add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"ptitle\">%s</text>\n", x0, oy + 16, html_escape(p.title).c_str());
   // Phase bands first so everything else is drawn over them.
   static const char* kBand[] = {"#eef3fa", "#f7f1e6"};
   size_t bi = 0;
   for (const auto& b : p.bands) {
     double a = X(std::max(b.x0, xlo)), c = X(std::min(b.x1, xhi));
     if (!(c > a)) continue;
-    add(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", a, y0, c - a,
-        y1 - y0, kBand[bi++ % 2]);
+    add(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", a, y0, c - a, y1 - y0,
+        kBand[bi++ % 2]);
     if (c - a > 30)
-      add(out,
-          "<text x=\"%.1f\" y=\"%.1f\" class=\"band\" text-anchor=\"middle\">%s</text>\n",
-          (a + c) / 2, y0 + 12, html_escape(b.name).c_str());
+      add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"band\" text-anchor=\"middle\">%s</text>\n", (a + c) / 2, y0 + 12,
+          html_escape(b.name).c_str());
   }
   // Grid and axes.
   for (double v = ylo; v <= yhi + ystep * 1e-9; v += ystep) {
     add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n", x0, x1, Y(v), Y(v));
-    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n", x0 - 5,
-        Y(v) + 4, html_escape(tick_label(v, ystep)).c_str());
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n", x0 - 5, Y(v) + 4,
+        html_escape(tick_label(v, ystep)).c_str());
   }
   double xstep = nice_step(xhi - xlo, 8);
   for (double v = std::ceil(xlo / xstep) * xstep; v <= xhi + xstep * 1e-9; v += xstep) {
-    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>\n", X(v), X(v), y1,
-        y1 + 4);
-    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%s</text>\n", X(v),
-        y1 + 16, html_escape(tick_label(v, xstep)).c_str());
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>\n", X(v), X(v), y1, y1 + 4);
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%s</text>\n", X(v), y1 + 16,
+        html_escape(tick_label(v, xstep)).c_str());
   }
-  add(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"frame\"/>\n", x0, y0, x1 - x0,
-      y1 - y0);
-  add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\">%s</text>\n", (x0 + x1) / 2,
-      y1 + 33, html_escape(p.xlabel).c_str());
+  add(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"frame\"/>\n", x0, y0, x1 - x0, y1 - y0);
+  add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\">%s</text>\n", (x0 + x1) / 2, y1 + 33,
+      html_escape(p.xlabel).c_str());
   add(out,
       "<text x=\"14\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\" "
       "transform=\"rotate(-90 14 %.1f)\">%s</text>\n",
@@ -168,8 +164,7 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
   for (size_t k = 0; k < p.markers.size(); k++) {
     const Marker& m = p.markers[k];
     if (m.x < xlo || m.x > xhi) continue;
-    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"marker\"/>\n", X(m.x), X(m.x), y0,
-        y1);
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"marker\"/>\n", X(m.x), X(m.x), y0, y1);
     // Labels stacked so markers close together stay readable.
     add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n", X(m.x) - 3,
         y1 - 5 - 13.0 * k, html_escape(m.label).c_str());
@@ -208,8 +203,10 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
         }
         double t = (edge - ay) / dy;
         bool entering = (edge == ylo) == (dy > 0);
-        if (entering) t0 = std::max(t0, t);
-        else t1 = std::min(t1, t);
+        if (entering)
+          t0 = std::max(t0, t);
+        else
+          t1 = std::min(t1, t);
       }
       if (t0 > t1) {
         drawing = false;
@@ -227,17 +224,16 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
   for (const auto& dot : p.dots) {
     add(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#6a3d9a\"/>\n", X(dot.x), Y(dot.y));
     bool right = X(dot.x) > (x0 + x1) / 2;  // label towards the middle so it stays inside
-    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"%s\">%s</text>\n",
-        X(dot.x) + (right ? -6 : 6), Y(dot.y) - 6, right ? "end" : "start", html_escape(dot.label).c_str());
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"%s\">%s</text>\n", X(dot.x) + (right ? -6 : 6),
+        Y(dot.y) - 6, right ? "end" : "start", html_escape(dot.label).c_str());
   }
   // Legend, top right, one entry per drawn line.
   double ly = oy + 16, lx = x1;
   for (auto it = p.lines.rbegin(); it != p.lines.rend(); ++it) {
     double w = 7.0 * it->label.size() + 30;
     lx -= w;
-    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n",
-        lx, lx + 20, ly - 4, ly - 4, it->color, *it->dash ? " stroke-dasharray=\"" : "", it->dash,
-        *it->dash ? "\"" : "");
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n", lx,
+        lx + 20, ly - 4, ly - 4, it->color, *it->dash ? " stroke-dasharray=\"" : "", it->dash, *it->dash ? "\"" : "");
     add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">%s</text>\n", lx + 24, ly, html_escape(it->label).c_str());
   }
   add(out, "</g>\n");
@@ -272,8 +268,8 @@ std::string check_limit_text(const Check& c) {
 
 }  // namespace
 
-void downsample(const std::vector<double>& x, const std::vector<double>& y, size_t max_points,
-                std::vector<double>& ox, std::vector<double>& oy) {
+void downsample(const std::vector<double>& x, const std::vector<double>& y, size_t max_points, std::vector<double>& ox,
+                std::vector<double>& oy) {
   ox.clear(), oy.clear();
   size_t n = std::min(x.size(), y.size());
   if (n <= max_points || max_points < 6) {
@@ -310,9 +306,9 @@ std::vector<std::string> plot_paths(const RunResult& r) {
   std::map<std::string, int> seen;
   for (const auto& v : r.verdicts) {
     int m = r.series.metric_index(v.check.metric);
-    bool drawable = !r.out_dir.empty() && m >= 0 && (size_t)m < r.series.values.size() &&
-                    std::any_of(r.series.values[m].begin(), r.series.values[m].end(),
-                                [](double x) { return std::isfinite(x); });
+    bool drawable =
+        !r.out_dir.empty() && m >= 0 && (size_t)m < r.series.values.size() &&
+        std::any_of(r.series.values[m].begin(), r.series.values[m].end(), [](double x) { return std::isfinite(x); });
     if (!drawable) {
       paths.push_back("");
       continue;
@@ -336,9 +332,8 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
   if (std::none_of(y.begin(), y.begin() + n, [](double x) { return std::isfinite(x); })) return "";
   std::string unit = (size_t)m < s.units.size() ? s.units[m] : "";
   int ek = c.per_event.empty() ? -1 : s.event_index(c.per_event);
-  const std::vector<double>* ev = (ek >= 0 && (size_t)ek < s.events.size() && s.events[ek].size() >= n)
-                                      ? &s.events[ek]
-                                      : nullptr;
+  const std::vector<double>* ev =
+      (ek >= 0 && (size_t)ek < s.events.size() && s.events[ek].size() >= n) ? &s.events[ek] : nullptr;
 
   Panel time;
   time.title = c.metric + " against time";
@@ -355,8 +350,7 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
   bool has_window = std::isfinite(v.window_start) && std::isfinite(v.window_end) && v.window_end > v.window_start;
   if (has_window)
     for (size_t i = 0; i < n; i++)
-      if (t[i] >= v.window_start && t[i] <= v.window_end && std::isfinite(y[i]) &&
-          (!ev || std::isfinite((*ev)[i])))
+      if (t[i] >= v.window_start && t[i] <= v.window_end && std::isfinite(y[i]) && (!ev || std::isfinite((*ev)[i])))
         win.push_back(i);
 
   double xmax = t.empty() ? 0 : t.back();
@@ -366,8 +360,7 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
 
   Panel events;
   bool want_events = c.type == CheckType::MaxSlope && ev != nullptr;
-  if (c.type == CheckType::MaxSlope && win.size() >= 2 && std::isfinite(v.slope) &&
-      (c.per_event.empty() || ev)) {
+  if (c.type == CheckType::MaxSlope && win.size() >= 2 && std::isfinite(v.slope) && (c.per_event.empty() || ev)) {
     // Intercept: median of y - slope*x over the window, as Theil-Sen does.
     auto xfit = [&](size_t i) { return ev ? (*ev)[i] : t[i]; };
     std::vector<double> res;
@@ -403,7 +396,10 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
     double at = s.settle_end >= 0 ? s.settle_end : xmax;
     if (std::isfinite(pre)) {
       time.dots.push_back({0, pre, "before launch"});
-      time.lines.push_back({{0, std::max(at, xmax)}, {pre + c.limit, pre + c.limit}, "#c62828", "8 4",
+      time.lines.push_back({{0, std::max(at, xmax)},
+                            {pre + c.limit, pre + c.limit},
+                            "#c62828",
+                            "8 4",
                             "before launch + " + format_number(c.limit)});
     }
     if (std::isfinite(post)) time.dots.push_back({at, post, "after settle"});
@@ -447,8 +443,10 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
       ".axis{stroke:#888}.frame{fill:none;stroke:#999}.marker{stroke:#555;stroke-dasharray:2 3}"
       ".series{fill:none;stroke:#1f5fa8;stroke-width:1.5}</style>\n");
   add(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
-  const char* color = v.outcome == Outcome::Pass ? "#2e7d32" : v.outcome == Outcome::Fail ? "#c62828"
-                      : v.outcome == Outcome::Error ? "#b45309" : "#666";
+  const char* color = v.outcome == Outcome::Pass    ? "#2e7d32"
+                      : v.outcome == Outcome::Fail  ? "#c62828"
+                      : v.outcome == Outcome::Error ? "#b45309"
+                                                    : "#666";
   std::string text = c.text.empty() ? describe_check(c) : c.text;
   add(out, "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\"><tspan fill=\"%s\">%s</tspan> %s</text>\n",
       color, outcome_name(v.outcome), html_escape(clean_line(text)).c_str());

@@ -39,11 +39,21 @@ size_t escape_length(std::string_view s, size_t i) {
 size_t utf8_decode(std::string_view s, size_t i, unsigned& cp) {
   unsigned char c = s[i];
   size_t len;
-  if (c < 0x80) { cp = c; return 1; }
-  if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; len = 2; }
-  else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; len = 3; }
-  else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; len = 4; }
-  else return 0;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  if ((c & 0xE0) == 0xC0) {
+    cp = c & 0x1F;
+    len = 2;
+  } else if ((c & 0xF0) == 0xE0) {
+    cp = c & 0x0F;
+    len = 3;
+  } else if ((c & 0xF8) == 0xF0) {
+    cp = c & 0x07;
+    len = 4;
+  } else
+    return 0;
   if (i + len > s.size()) return 0;
   for (size_t k = 1; k < len; k++) {
     unsigned char d = s[i + k];
@@ -63,19 +73,35 @@ std::string clean_text(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
-    if (c == 0x1b) { i += escape_length(s, i); continue; }
+    if (c == 0x1b) {
+      i += escape_length(s, i);
+      continue;
+    }
     if (c == '\r') {  // CR LF -> LF; a lone CR (progress bars) -> LF
       out += '\n';
       i += (i + 1 < s.size() && s[i + 1] == '\n') ? 2 : 1;
       continue;
     }
-    if (c < 0x20 && c != '\n' && c != '\t') { i++; continue; }
-    if (c == 0x7F) { i++; continue; }
+    if (c < 0x20 && c != '\n' && c != '\t') {
+      i++;
+      continue;
+    }
+    if (c == 0x7F) {
+      i++;
+      continue;
+    }
     unsigned cp;
     size_t len = utf8_decode(s, i, cp);
-    if (len == 0) { out += "\xEF\xBF\xBD"; i++; continue; }
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      i++;
+      continue;
+    }
     // C1 controls and the XML non-characters U+FFFE/U+FFFF are dropped too.
-    if ((cp >= 0x80 && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF) { i += len; continue; }
+    if ((cp >= 0x80 && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF) {
+      i += len;
+      continue;
+    }
     out.append(s.substr(i, len));
     i += len;
   }
@@ -140,8 +166,10 @@ std::string shell_join(const std::vector<std::string>& argv) {
     }
     out += '\'';
     for (char c : a) {
-      if (c == '\'') out += "'\\''";
-      else out += c;
+      if (c == '\'')
+        out += "'\\''";
+      else
+        out += c;
     }
     out += '\'';
   }

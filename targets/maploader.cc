@@ -61,7 +61,9 @@ bool fill(const Generation& g, int entries, std::string& err) {
       err = std::string("update ml_routes: ") + strerror(errno);
       return false;
     }
-    struct { __u32 prefixlen, addr; } prefix = {24, htobe32(0x0a000000u | (k << 8))};
+    struct {
+      __u32 prefixlen, addr;
+    } prefix = {24, htobe32(0x0a000000u | (k << 8))};
     if (bpf_map_update_elem(g.fds[2], &prefix, &k, BPF_ANY) != 0) {
       err = std::string("update ml_prefixes: ") + strerror(errno);
       return false;
@@ -91,8 +93,7 @@ bool build(Generation& g, unsigned long long id, const std::string& pin_dir, int
     }
     return false;
   };
-  if (!g.dir.empty() && mkdir(g.dir.c_str(), 0700) != 0)
-    return fail("mkdir " + g.dir + ": " + strerror(errno));
+  if (!g.dir.empty() && mkdir(g.dir.c_str(), 0700) != 0) return fail("mkdir " + g.dir + ": " + strerror(errno));
   for (int i = 0; i < kNumMaps; i++) {
     const MapSpec& s = kMaps[i];
     LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = s.flags);

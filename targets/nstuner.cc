@@ -183,8 +183,7 @@ int main(int argc, char** argv) {
                {tgt::mode_opt(),
                 {"netns-dir", "DIR", "take nsfs mounts under DIR ('/' for all)", "/run/netns"},
                 {"interval", "DUR", "discovery period", "100ms"},
-                {"sysctl", "NAME", "sysctl under /proc/sys to read and write back",
-                 "net/ipv4/tcp_keepalive_time"}}};
+                {"sysctl", "NAME", "sysctl under /proc/sys to read and write back", "net/ipv4/tcp_keepalive_time"}}};
   cli.parse(argc, argv);
   g_mode = cli.mode();
   g_sysctl = cli.get("sysctl");
@@ -212,8 +211,7 @@ int main(int argc, char** argv) {
   // The first pass comes before the ready line so the namespaces present at start are part
   // of the baseline.
   scan();
-  tgt::say(std::string("nstuner ready (") + cli.get("mode") + ", " + std::to_string(seen.size()) +
-           " namespaces)");
+  tgt::say(std::string("nstuner ready (") + cli.get("mode") + ", " + std::to_string(seen.size()) + " namespaces)");
 
   double next_scan = now() + interval;
   for (;;) {
@@ -231,8 +229,7 @@ int main(int argc, char** argv) {
                 g_stats.visited, g_stats.tuned, g_stats.skipped, g_stats.errors, seen.size());
       } else {
         // Nothing is held between scans in fixed mode: leaving is the whole cleanup.
-        fprintf(stderr, "%s: stopping: visited %llu namespaces, %llu errors\n", kProg, g_stats.visited,
-                g_stats.errors);
+        fprintf(stderr, "%s: stopping: visited %llu namespaces, %llu errors\n", kProg, g_stats.visited, g_stats.errors);
         close(sfd);
         return 0;
       }

@@ -87,8 +87,8 @@ void print_stats(const Ctx& c, const pidprof_bpf* skel, const char* when) {
           "%s: %s: execs %llu, exits %llu (handled %llu), keys deleted %llu, batch failures %llu, "
           "key failures %llu, processes given up %llu, events dropped %llu, inserts refused %llu\n",
           kProg, when, (unsigned long long)skel->bss->execs, (unsigned long long)skel->bss->exits, c.st.exits,
-          c.st.deleted, c.st.batch_failures, c.st.key_failures, c.st.given_up,
-          (unsigned long long)skel->bss->drops, (unsigned long long)skel->bss->full);
+          c.st.deleted, c.st.batch_failures, c.st.key_failures, c.st.given_up, (unsigned long long)skel->bss->drops,
+          (unsigned long long)skel->bss->full);
 }
 
 int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list ap) {

@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) finish(jobs, pid, status);
       } else if (sig == SIGUSR1) {
-        fprintf(stderr, "%s: workers started %llu, ok %llu, failed %llu, running %zu, errors %llu\n", kProg,
-                started, g_ok.load(), g_failed.load(), jobs.size(), errors);
+        fprintf(stderr, "%s: workers started %llu, ok %llu, failed %llu, running %zu, errors %llu\n", kProg, started,
+                g_ok.load(), g_failed.load(), jobs.size(), errors);
       } else {
         if (fixed) {
           // Workers live only --worker-time: wait for each, then let its helper finish.

@@ -22,8 +22,8 @@ std::string describe_check(const Check& c) {
   switch (c.type) {
     case CheckType::MaxSlope:
       if (!c.per_event.empty())
-        return c.metric + " max_slope <= " + plain(c.limit * c.per_event_scale) + " per " +
-               plain(c.per_event_scale) + " " + c.per_event;
+        return c.metric + " max_slope <= " + plain(c.limit * c.per_event_scale) + " per " + plain(c.per_event_scale) +
+               " " + c.per_event;
       if (c.per_time_unit == "min") return c.metric + " max_slope <= " + plain(c.limit * 60) + "/min";
       return c.metric + " max_slope <= " + plain(c.limit) + "/s";
     case CheckType::MaxGrowth: return c.metric + " max_growth <= " + plain(c.limit);

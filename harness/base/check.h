@@ -14,8 +14,8 @@ struct Check {
                      // or absolute for growth/max/residue
   // max_slope only: the event kind to normalise by ("netns"), or "" for per time.
   std::string per_event;
-  double per_event_scale = 1;  // the "1000" in "1 per 1000 netns", kept for the sentence
-  std::string per_time_unit;   // "s" or "min" for per-time slopes, kept for the sentence
+  double per_event_scale = 1;       // the "1000" in "1 per 1000 netns", kept for the sentence
+  std::string per_time_unit;        // "s" or "min" for per-time slopes, kept for the sentence
   std::vector<std::string> phases;  // window; empty: the default window of the type
   double min_growth = -1;           // <0: the documented default
   bool required = false;            // unavailable metric: error instead of skipped
@@ -37,9 +37,9 @@ struct Verdict {
   // The numbers behind it (NaN when they do not apply).
   double slope = 0, ci_low = 0, ci_high = 0;  // per event or per second, as the check
   double growth = 0, baseline = 0, end_level = 0, peak = 0;
-  double events = 0;                           // events of per_event in the window
+  double events = 0;  // events of per_event in the window
   size_t samples = 0;
-  double window_start = 0, window_end = 0;     // seconds since launch
+  double window_start = 0, window_end = 0;  // seconds since launch
 };
 
 }  // namespace lg

@@ -61,9 +61,7 @@ const std::vector<MetricInfo>& metric_catalogue() {
   return c;
 }
 
-bool is_slab_metric(std::string_view name) {
-  return name.size() > 9 && name.substr(0, 9) == "sys.slab.";
-}
+bool is_slab_metric(std::string_view name) { return name.size() > 9 && name.substr(0, 9) == "sys.slab."; }
 
 std::string slab_metric_name(std::string_view cache) { return "sys.slab." + std::string(cache); }
 
@@ -75,17 +73,16 @@ const MetricInfo* find_metric(std::string_view name) {
     static std::vector<std::unique_ptr<MetricInfo>> slabs;
     for (const auto& m : slabs)
       if (m->name == name) return m.get();
-    slabs.push_back(std::make_unique<MetricInfo>(MetricInfo{
-        std::string(name), "objects", Scope::System, kBackendBoth,
-        "active objects in this slab cache (iter/kmem_cache, /proc/slabinfo)", ""}));
+    slabs.push_back(std::make_unique<MetricInfo>(
+        MetricInfo{std::string(name), "objects", Scope::System, kBackendBoth,
+                   "active objects in this slab cache (iter/kmem_cache, /proc/slabinfo)", ""}));
     return slabs.back().get();
   }
   return nullptr;
 }
 
 const std::vector<std::string>& default_slab_caches() {
-  static const std::vector<std::string> c = {"net_namespace", "filp", "task_struct",
-                                             "sock_inode_cache"};
+  static const std::vector<std::string> c = {"net_namespace", "filp", "task_struct", "sock_inode_cache"};
   return c;
 }
 

@@ -16,8 +16,8 @@ enum BackendMask : unsigned {
 };
 
 struct MetricInfo {
-  std::string name;         // "fd.netns"
-  const char* unit;         // "fds", "bytes", "maps", ...
+  std::string name;  // "fd.netns"
+  const char* unit;  // "fds", "bytes", "maps", ...
   Scope scope;
   unsigned backends;        // BackendMask: which census backends can measure it
   const char* description;  // one line

@@ -16,16 +16,16 @@ enum class FieldType {
   Size,      // "4KiB" -> bytes
   Bool,
   String,
-  Enum,      // one of `choices`
-  Argv,      // list of strings (or one string, split on spaces)
-  Signal,    // "HUP", "SIGHUP", 1
+  Enum,    // one of `choices`
+  Argv,    // list of strings (or one string, split on spaces)
+  Signal,  // "HUP", "SIGHUP", 1
 };
 
 struct FieldSpec {
   const char* name;
   FieldType type;
-  const char* def;  // default as it would be written in YAML; nullptr: required; "": absent
-  const char* doc;  // one line for docs/workloads.md and `leakguard list workloads`
+  const char* def;                        // default as it would be written in YAML; nullptr: required; "": absent
+  const char* doc;                        // one line for docs/workloads.md and `leakguard list workloads`
   std::vector<std::string> choices = {};  // Enum
   int64_t min = 1;                        // Count: smallest allowed
 };

@@ -10,11 +10,11 @@
 namespace lg {
 
 struct LifecycleStep {
-  std::string name;     // "started", "became ready", "stopped cleanly"
+  std::string name;  // "started", "became ready", "stopped cleanly"
   bool ok = true;
-  bool skipped = false; // e.g. no target
-  std::string message;  // one line: "exited with status 3 before ready", "killed after grace 5s"
-  std::string detail;   // multi-line: last lines of stderr, ...
+  bool skipped = false;  // e.g. no target
+  std::string message;   // one line: "exited with status 3 before ready", "killed after grace 5s"
+  std::string detail;    // multi-line: last lines of stderr, ...
   double seconds = 0;
 };
 
@@ -29,15 +29,15 @@ struct WorkloadReport {
 };
 
 struct RunResult {
-  std::string scenario;       // name
+  std::string scenario;  // name
   std::string description;
   std::string scenario_file;
-  std::string out_dir;        // absolute: OUT/<scenario>
-  std::string timestamp;      // ISO 8601 UTC, no zone suffix: "2026-11-22T03:15:55"
-  double duration = 0;        // seconds, whole run
+  std::string out_dir;    // absolute: OUT/<scenario>
+  std::string timestamp;  // ISO 8601 UTC, no zone suffix: "2026-11-22T03:15:55"
+  double duration = 0;    // seconds, whole run
   std::string hostname, kernel, version, backend, backend_note;
   std::vector<std::string> target_argv;  // empty: system only
-  std::string containment;    // "cgroup /sys/fs/cgroup/unified/leakguard-123" or "process tree (...)"
+  std::string containment;               // "cgroup /sys/fs/cgroup/unified/leakguard-123" or "process tree (...)"
   uint64_t seed = 0;
   bool interrupted = false;
   std::string environment_error;  // preflight failure: the run never started

@@ -20,14 +20,14 @@ struct PhaseSpan {
 };
 
 struct Series {
-  std::vector<std::string> metrics;       // metric names, in column order
-  std::vector<std::string> units;         // same order
-  std::vector<std::string> unavailable;   // same order: "" when measured, else the reason
-  std::vector<std::string> event_kinds;   // workload kinds with event counters ("netns", ...)
+  std::vector<std::string> metrics;      // metric names, in column order
+  std::vector<std::string> units;        // same order
+  std::vector<std::string> unavailable;  // same order: "" when measured, else the reason
+  std::vector<std::string> event_kinds;  // workload kinds with event counters ("netns", ...)
 
-  std::vector<double> t;                      // sample times, seconds since launch
-  std::vector<std::vector<double>> values;    // values[metric][sample]; NaN when not measured
-  std::vector<std::vector<double>> events;    // events[kind][sample]: cumulative count
+  std::vector<double> t;                    // sample times, seconds since launch
+  std::vector<std::vector<double>> values;  // values[metric][sample]; NaN when not measured
+  std::vector<std::vector<double>> events;  // events[kind][sample]: cumulative count
 
   std::vector<PhaseSpan> phases;  // in run order
   double launch = 0;              // 0 by definition; the time axis origin

@@ -13,8 +13,8 @@ bool split_number(std::string_view s, double& value, std::string_view& suffix) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   size_t i = 0;
-  while (i < s.size() && (isdigit((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' ||
-                          (i == 0 && (s[i] == '-' || s[i] == '+'))))
+  while (i < s.size() &&
+         (isdigit((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' || (i == 0 && (s[i] == '-' || s[i] == '+'))))
     i++;
   std::string num;
   for (char c : s.substr(0, i))
@@ -36,13 +36,20 @@ std::optional<double> parse_duration(std::string_view s) {
   std::string_view u;
   if (!split_number(s, v, u)) return std::nullopt;
   double mult;
-  if (u == "ns") mult = 1e-9;
-  else if (u == "us") mult = 1e-6;
-  else if (u == "ms") mult = 1e-3;
-  else if (u == "s") mult = 1;
-  else if (u == "m" || u == "min") mult = 60;
-  else if (u == "h") mult = 3600;
-  else return std::nullopt;
+  if (u == "ns")
+    mult = 1e-9;
+  else if (u == "us")
+    mult = 1e-6;
+  else if (u == "ms")
+    mult = 1e-3;
+  else if (u == "s")
+    mult = 1;
+  else if (u == "m" || u == "min")
+    mult = 60;
+  else if (u == "h")
+    mult = 3600;
+  else
+    return std::nullopt;
   return v * mult;
 }
 
@@ -66,15 +73,24 @@ std::optional<uint64_t> parse_size(std::string_view s) {
   std::string_view u;
   if (!split_number(s, v, u) || v < 0) return std::nullopt;
   double mult;
-  if (u.empty() || u == "B") mult = 1;
-  else if (u == "KiB") mult = 1024.0;
-  else if (u == "MiB") mult = 1024.0 * 1024;
-  else if (u == "GiB") mult = 1024.0 * 1024 * 1024;
-  else if (u == "TiB") mult = 1024.0 * 1024 * 1024 * 1024;
-  else if (u == "KB" || u == "kB") mult = 1e3;
-  else if (u == "MB") mult = 1e6;
-  else if (u == "GB") mult = 1e9;
-  else return std::nullopt;
+  if (u.empty() || u == "B")
+    mult = 1;
+  else if (u == "KiB")
+    mult = 1024.0;
+  else if (u == "MiB")
+    mult = 1024.0 * 1024;
+  else if (u == "GiB")
+    mult = 1024.0 * 1024 * 1024;
+  else if (u == "TiB")
+    mult = 1024.0 * 1024 * 1024 * 1024;
+  else if (u == "KB" || u == "kB")
+    mult = 1e3;
+  else if (u == "MB")
+    mult = 1e6;
+  else if (u == "GB")
+    mult = 1e9;
+  else
+    return std::nullopt;
   double bytes = v * mult;
   if (bytes > 1.8e19) return std::nullopt;
   return (uint64_t)std::llround(bytes);
@@ -84,7 +100,10 @@ std::optional<int64_t> parse_count(std::string_view s) {
   std::string digits;
   for (char c : s) {
     if (c == '_' || c == ',') continue;
-    if (c == '-' && digits.empty()) { digits += c; continue; }
+    if (c == '-' && digits.empty()) {
+      digits += c;
+      continue;
+    }
     if (!isdigit((unsigned char)c)) return std::nullopt;
     digits += c;
   }
@@ -97,11 +116,16 @@ std::optional<int64_t> parse_count(std::string_view s) {
 
 std::string format_duration(double s) {
   char buf[64];
-  if (s < 1e-3) snprintf(buf, sizeof buf, "%.0fus", s * 1e6);
-  else if (s < 1) snprintf(buf, sizeof buf, "%.0fms", s * 1e3);
-  else if (s < 60) snprintf(buf, sizeof buf, s == std::floor(s) ? "%.0fs" : "%.1fs", s);
-  else if (s < 3600) snprintf(buf, sizeof buf, "%dm%02ds", (int)(s / 60), (int)std::fmod(s, 60));
-  else snprintf(buf, sizeof buf, "%dh%02dm", (int)(s / 3600), (int)std::fmod(s / 60, 60));
+  if (s < 1e-3)
+    snprintf(buf, sizeof buf, "%.0fus", s * 1e6);
+  else if (s < 1)
+    snprintf(buf, sizeof buf, "%.0fms", s * 1e3);
+  else if (s < 60)
+    snprintf(buf, sizeof buf, s == std::floor(s) ? "%.0fs" : "%.1fs", s);
+  else if (s < 3600)
+    snprintf(buf, sizeof buf, "%dm%02ds", (int)(s / 60), (int)std::fmod(s, 60));
+  else
+    snprintf(buf, sizeof buf, "%dh%02dm", (int)(s / 3600), (int)std::fmod(s / 60, 60));
   return buf;
 }
 
@@ -130,7 +154,7 @@ std::string format_number(double v) {
     return buf;
   }
   if (a >= 1000) v = std::round(v);  // large: the fraction is noise to a reader
-  if (v == std::floor(v)) {  // integer: thousands separators
+  if (v == std::floor(v)) {          // integer: thousands separators
     long long n = (long long)std::fabs(v);
     std::string digits = std::to_string(n), out;
     for (size_t i = 0; i < digits.size(); i++) {

@@ -16,9 +16,9 @@ std::optional<uint64_t> parse_size(std::string_view s);
 // A plain non-negative integer with optional '_' or ',' separators: "10000", "10_000".
 std::optional<int64_t> parse_count(std::string_view s);
 
-std::string format_duration(double seconds);  // "250ms", "2s", "1m30s"
-std::string format_number(double v);          // "4,893", "0.98", "1.2e-05"
+std::string format_duration(double seconds);       // "250ms", "2s", "1m30s"
+std::string format_number(double v);               // "4,893", "0.98", "1.2e-05"
 std::string format_fixed(double v, int decimals);  // C locale, '.' separator
-std::string utc_timestamp();  // now, ISO 8601 UTC without zone suffix: "2026-11-22T03:15:55"
+std::string utc_timestamp();                       // now, ISO 8601 UTC without zone suffix: "2026-11-22T03:15:55"
 
 }  // namespace lg

@@ -14,8 +14,7 @@ census_target_mode target_mode(const CensusScope& s) {
 
 bool check_census_scope(const CensusScope& s, std::string& err) {
   switch (target_mode(s)) {
-    case CENSUS_TARGET_NONE:
-      return true;
+    case CENSUS_TARGET_NONE: return true;
     case CENSUS_TARGET_CGROUP: {
       uint64_t id;
       uint32_t level;

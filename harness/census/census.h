@@ -11,8 +11,8 @@ namespace lg {
 
 struct CensusScope {
   enum Kind { Pid, Cgroup, System } kind = System;
-  pid_t pid = 0;            // Pid: this process (all its threads) and its zombie children
-  std::string cgroup;       // Cgroup: absolute path of a cgroup v2 directory
+  pid_t pid = 0;       // Pid: this process (all its threads) and its zombie children
+  std::string cgroup;  // Cgroup: absolute path of a cgroup v2 directory
   // Process-tree fallback when cgroup v2 is missing: the target's main pid; its descendants
   // (found from /proc/*/stat ppid chains) count as the target.
   pid_t tree_root = 0;
@@ -48,7 +48,7 @@ bool check_census_scope(const CensusScope& scope, std::string& err);
 
 // Makes a census. Auto tries BPF and falls back to procfs (the reason goes to `note`).
 // Returns nullptr and sets err when neither can run.
-std::unique_ptr<Census> make_census(CensusBackend b, const CensusScope& scope,
-                                    const CensusOptions& opts, std::string& err, std::string& note);
+std::unique_ptr<Census> make_census(CensusBackend b, const CensusScope& scope, const CensusOptions& opts,
+                                    std::string& err, std::string& note);
 
 }  // namespace lg

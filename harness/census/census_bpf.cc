@@ -88,13 +88,12 @@ class BpfCensus : public Census {
   std::vector<std::string> slabs_;
   bool slab_bpf_ = false, slab_procfs_ = false;
   census_bpf* skel_ = nullptr;
-  bpf_link *file_ = nullptr, *task_ = nullptr, *map_ = nullptr, *prog_ = nullptr, *link_ = nullptr,
-           *slab_ = nullptr;
+  bpf_link *file_ = nullptr, *task_ = nullptr, *map_ = nullptr, *prog_ = nullptr, *link_ = nullptr, *slab_ = nullptr;
   std::vector<uint32_t> own_maps_, own_progs_, own_links_;
   std::vector<char> buf_;
   size_t len_ = 0;
-  std::vector<census_map> maps_;   // last bpf_map read, in id order
-  std::vector<census_obj> objs_;   // target's BPF fds, last read
+  std::vector<census_map> maps_;  // last bpf_map read, in id order
+  std::vector<census_obj> objs_;  // target's BPF fds, last read
 };
 
 bool BpfCensus::load(bool with_slab, std::string& err) {
@@ -273,7 +272,8 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
   if (mode_ == CENSUS_TARGET_PID && ts.t_processes == 0 && !is_zombie(scope_.pid)) {
     // Alive but never visited: the iterators walk another pid namespace than the one the
     // process lives in (PID 1 of some sandboxes). Zeros would be a lie.
-    err = "process " + std::to_string(scope_.pid) + " is invisible to the BPF task iterators "
+    err = "process " + std::to_string(scope_.pid) +
+          " is invisible to the BPF task iterators "
           "(another pid namespace?); use the procfs backend";
     return false;
   }
@@ -398,8 +398,7 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
 
 }  // namespace
 
-std::unique_ptr<Census> make_bpf_census(const CensusScope& scope, const CensusOptions& opts,
-                                        std::string& err) {
+std::unique_ptr<Census> make_bpf_census(const CensusScope& scope, const CensusOptions& opts, std::string& err) {
   if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
     err = "no kernel BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load";
     return nullptr;

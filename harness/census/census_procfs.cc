@@ -29,9 +29,7 @@ ssize_t read_at(int dirfd, const char* rel, char* buf, size_t size) {
   return n;
 }
 
-bool contains(const std::vector<pid_t>& sorted, pid_t p) {
-  return std::binary_search(sorted.begin(), sorted.end(), p);
-}
+bool contains(const std::vector<pid_t>& sorted, pid_t p) { return std::binary_search(sorted.begin(), sorted.end(), p); }
 
 void sort_unique(std::vector<uint32_t>& v) {
   std::sort(v.begin(), v.end());
@@ -48,8 +46,7 @@ class ProcfsCensus : public Census {
       uint32_t id = 0;
       if (bpf_map_get_next_id(0, &id) != 0 && errno == EPERM) {
         for (const char* m : {"sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"})
-          unavailable_[column(names_, m)] =
-              "listing BPF objects (bpf(BPF_MAP_GET_NEXT_ID)) needs CAP_SYS_ADMIN";
+          unavailable_[column(names_, m)] = "listing BPF objects (bpf(BPF_MAP_GET_NEXT_ID)) needs CAP_SYS_ADMIN";
       }
       if (!slabs_.empty() && read_file("/proc/slabinfo").empty()) {
         for (const auto& s : slabs_) {
@@ -76,8 +73,8 @@ class ProcfsCensus : public Census {
   CensusOptions opts_;
   census_target_mode mode_;
   std::vector<std::string> slabs_;
-  std::vector<ProcStat> stats_;   // every process, from /proc/*/stat
-  std::vector<pid_t> targets_;    // live target processes, sorted
+  std::vector<ProcStat> stats_;  // every process, from /proc/*/stat
+  std::vector<pid_t> targets_;   // live target processes, sorted
   uint64_t kinds_[CENSUS_FD_KINDS] = {};
   std::vector<uint32_t> maps_, progs_, links_;
   double map_bytes_ = 0;
@@ -223,8 +220,10 @@ void ProcfsCensus::system_bpf(std::vector<double>& values) {
     bpf_prog_info info{};
     uint32_t len = sizeof info;
     if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
-      if (own_bpf_prog_name(info.name)) own_progs.push_back(id);
-      else progs++;
+      if (own_bpf_prog_name(info.name))
+        own_progs.push_back(id);
+      else
+        progs++;
     }
     close(fd);
   }
@@ -304,8 +303,7 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
 
 }  // namespace
 
-std::unique_ptr<Census> make_procfs_census(const CensusScope& scope, const CensusOptions& opts,
-                                           std::string& err) {
+std::unique_ptr<Census> make_procfs_census(const CensusScope& scope, const CensusOptions& opts, std::string& err) {
   if (access("/proc/self/fd", R_OK) != 0) {
     err = "/proc is not readable: " + std::string(strerror(errno));
     return nullptr;

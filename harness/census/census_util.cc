@@ -16,9 +16,9 @@
 namespace lg {
 
 const char* const kFdKindMetric[CENSUS_FD_KINDS] = {
-    "fd.file",       "fd.dir",      "fd.socket",   "fd.pipe",       "fd.chr",       "fd.netns",
-    "fd.nsfs_other", "fd.bpf_map",  "fd.bpf_prog", "fd.bpf_link",   "fd.perf_event", "fd.eventfd",
-    "fd.epoll",      "fd.timerfd",  "fd.signalfd", "fd.pidfd",      "fd.anon_other", "fd.other",
+    "fd.file",       "fd.dir",     "fd.socket",   "fd.pipe",     "fd.chr",        "fd.netns",
+    "fd.nsfs_other", "fd.bpf_map", "fd.bpf_prog", "fd.bpf_link", "fd.perf_event", "fd.eventfd",
+    "fd.epoll",      "fd.timerfd", "fd.signalfd", "fd.pidfd",    "fd.anon_other", "fd.other",
 };
 
 int column(const std::vector<std::string>& names, std::string_view name) {
@@ -39,7 +39,8 @@ std::string slab_cache_gap(const std::string& cache) {
   if (!text.empty()) {
     if (slabinfo_active(text, cache) >= 0) return "";
     if (in_sysfs)
-      return "slab cache " + cache + " is merged into another cache on this kernel (slab merging), "
+      return "slab cache " + cache +
+             " is merged into another cache on this kernel (slab merging), "
              "so its objects cannot be counted apart (boot with slab_nomerge to count it)";
     return "no slab cache named " + cache + " on this kernel";
   }

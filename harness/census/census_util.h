@@ -73,9 +73,7 @@ namespace lg {
 census_target_mode target_mode(const CensusScope& scope);
 
 // The two backends (census_bpf.cc, census_procfs.cc); nullptr and err when they cannot run.
-std::unique_ptr<Census> make_bpf_census(const CensusScope& scope, const CensusOptions& opts,
-                                        std::string& err);
-std::unique_ptr<Census> make_procfs_census(const CensusScope& scope, const CensusOptions& opts,
-                                           std::string& err);
+std::unique_ptr<Census> make_bpf_census(const CensusScope& scope, const CensusOptions& opts, std::string& err);
+std::unique_ptr<Census> make_procfs_census(const CensusScope& scope, const CensusOptions& opts, std::string& err);
 
 }  // namespace lg

@@ -31,15 +31,14 @@ struct CensusArgs {
   std::string slab;
 };
 
-std::string table(const Census& c, const std::vector<double>& v, const std::string& what,
-                  const std::string& note) {
+std::string table(const Census& c, const std::vector<double>& v, const std::string& what, const std::string& note) {
   const auto& names = c.metrics();
   size_t w = 6, vw = 5;
   std::vector<std::string> cells(names.size());
   for (size_t i = 0; i < names.size(); i++) {
     w = std::max(w, names[i].size());
-    cells[i] = c.unavailable()[i].empty() ? (available(v[i]) ? format_number(v[i]) : "n/a (not measured this time)")
-                                          : "";
+    cells[i] =
+        c.unavailable()[i].empty() ? (available(v[i]) ? format_number(v[i]) : "n/a (not measured this time)") : "";
     vw = std::max(vw, cells[i].size());
   }
   std::string out = "census of " + what + " at " + utc_timestamp() + " (backend " + c.backend() + ")\n";
@@ -57,8 +56,8 @@ std::string table(const Census& c, const std::vector<double>& v, const std::stri
   return out;
 }
 
-std::string json(const Census& c, const std::vector<double>& v, const std::string& what,
-                 const std::string& note, bool pretty) {
+std::string json(const Census& c, const std::vector<double>& v, const std::string& what, const std::string& note,
+                 bool pretty) {
   nlohmann::ordered_json j;
   j["target"] = what;
   j["time"] = utc_timestamp();
@@ -69,8 +68,10 @@ std::string json(const Census& c, const std::vector<double>& v, const std::strin
     const MetricInfo* m = find_metric(c.metrics()[i]);
     nlohmann::ordered_json e;
     e["name"] = c.metrics()[i];
-    if (available(v[i])) e["value"] = v[i];
-    else e["value"] = nullptr;
+    if (available(v[i]))
+      e["value"] = v[i];
+    else
+      e["value"] = nullptr;
     e["unit"] = m ? m->unit : "";
     if (!c.unavailable()[i].empty()) e["unavailable"] = c.unavailable()[i];
     ms.push_back(e);
@@ -103,7 +104,7 @@ int run_census(const CensusArgs& a) {
     scope.kind = CensusScope::System;
     what = "the system";
   }
-  CensusBackend b = a.backend == "bpf" ? CensusBackend::Bpf
+  CensusBackend b = a.backend == "bpf"      ? CensusBackend::Bpf
                     : a.backend == "procfs" ? CensusBackend::Procfs
                                             : CensusBackend::Auto;
   double interval = 0;
@@ -128,8 +129,8 @@ int run_census(const CensusArgs& a) {
   }
   auto census = make_census(b, scope, opts, err, note);
   if (!census) {
-    fprintf(stderr, "leakguard: error: %s census unavailable: %s\n",
-            b == CensusBackend::Procfs ? "procfs" : "BPF", err.c_str());
+    fprintf(stderr, "leakguard: error: %s census unavailable: %s\n", b == CensusBackend::Procfs ? "procfs" : "BPF",
+            err.c_str());
     return kExitEnvironment;
   }
   if (interval > 0) {
@@ -171,8 +172,9 @@ void add_census_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"bpf", "procfs", "auto"}));
   sub->add_flag("--json", a->json, "print JSON (one object per line with --watch)");
   sub->add_option("--watch", a->watch, "repeat every INTERVAL (like 1s) until Ctrl-C");
-  sub->add_option("--slab", a->slab, "slab caches to count, comma separated (default: "
-                                     "net_namespace,filp,task_struct,sock_inode_cache)");
+  sub->add_option("--slab", a->slab,
+                  "slab caches to count, comma separated (default: "
+                  "net_namespace,filp,task_struct,sock_inode_cache)");
   sub->footer("Exit 0: printed. 2: bad pid or cgroup. 3: the backend asked for cannot run here.");
   sub->callback([&action, a] { action = [a] { return run_census(*a); }; });
 }

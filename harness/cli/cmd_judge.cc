@@ -73,14 +73,14 @@ int judge(const JudgeArgs& a) {
 void add_judge_command(CLI::App& app, Action& action) {
   auto* sub = app.add_subcommand("judge", "Re-judge a recorded run from its series.json and rewrite its reports");
   auto args = std::make_shared<JudgeArgs>();
-  sub->add_option("RUN_DIR", args->run_dir, "a run's output directory (OUT/<scenario>, holds series.json)")
-      ->required();
+  sub->add_option("RUN_DIR", args->run_dir, "a run's output directory (OUT/<scenario>, holds series.json)")->required();
   sub->add_option("--scenario", args->scenario,
                   "judge with this scenario's checks (its defaults when it lists none) instead of the recorded ones");
   sub->add_option("--set", args->sets, "override a scenario field, PATH=VALUE (repeatable; needs --scenario)");
-  sub->footer("Rewrites series.json (verdicts), report.html, junit.xml and plots/ in RUN_DIR.\n"
-              "Exit 0: every check passed. 1: a check failed (or the run had failed or was interrupted).\n"
-              "2: unreadable run or scenario.");
+  sub->footer(
+      "Rewrites series.json (verdicts), report.html, junit.xml and plots/ in RUN_DIR.\n"
+      "Exit 0: every check passed. 1: a check failed (or the run had failed or was interrupted).\n"
+      "2: unreadable run or scenario.");
   sub->callback([&action, args] {
     action = [args] {
       if (!args->sets.empty() && args->scenario.empty()) {

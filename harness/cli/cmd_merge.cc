@@ -14,8 +14,9 @@ void add_merge_command(CLI::App& app, Action& action) {
   auto inputs = std::make_shared<std::vector<std::string>>();
   sub->add_option("OUT", *out, "merged JUnit file to write")->required();
   sub->add_option("IN", *inputs, "JUnit files to merge (each <testsuites> or <testsuite>)")->required();
-  sub->footer("Every <testsuite> of every input goes into one <testsuites>; counts and time are recomputed.\n"
-              "Exit 0: written. 2: an input is unreadable or not JUnit (the message names it).");
+  sub->footer(
+      "Every <testsuite> of every input goes into one <testsuites>; counts and time are recomputed.\n"
+      "Exit 0: written. 2: an input is unreadable or not JUnit (the message names it).");
   sub->callback([&action, out, inputs] {
     action = [out, inputs] {
       std::string err;

@@ -18,17 +18,16 @@ void add_run_command(CLI::App& app, Action& action) {
   auto backend = std::make_shared<std::string>();
   auto shard = std::make_shared<std::string>();
   auto interval = std::make_shared<std::string>();
-  CLI::Option* pos = sub->add_option("scenarios", *args, "scenario files (then, after --target --, the target argv)")
-                         ->required();
+  CLI::Option* pos =
+      sub->add_option("scenarios", *args, "scenario files (then, after --target --, the target argv)")->required();
   // A second positional makes CLI11 keep the words after "--" inside this subcommand.
   sub->add_option("__unused", *args)->group("")->expected(1, -1);
-  sub->add_option("--out", o->out_dir, "output directory; each scenario writes OUT/<name>/")
-      ->capture_default_str();
+  sub->add_option("--out", o->out_dir, "output directory; each scenario writes OUT/<name>/")->capture_default_str();
   sub->add_option("--junit", o->junit, "also write one combined JUnit file of every scenario run");
-  sub->add_option("--set", o->sets, "override a scenario field: PATH=VALUE (repeatable)")
-      ->allow_extra_args(false);
-  sub->add_flag_callback("--target", [pos, target_at] { *target_at = (int)pos->count(); },
-                         "replace target.command with the words after '--target --'")
+  sub->add_option("--set", o->sets, "override a scenario field: PATH=VALUE (repeatable)")->allow_extra_args(false);
+  sub->add_flag_callback(
+         "--target", [pos, target_at] { *target_at = (int)pos->count(); },
+         "replace target.command with the words after '--target --'")
       ->trigger_on_parse();
   sub->add_option("--backend", *backend, "census backend: auto, bpf or procfs (overrides the scenarios)")
       ->check(CLI::IsMember({"auto", "bpf", "procfs"}));

@@ -49,9 +49,10 @@ void add_validate_command(CLI::App& app, Action& action) {
   sub->add_option("--set", a->sets, "override a field, PATH=VALUE (repeatable): phases.churn.workloads.0.count=200")
       ->allow_extra_args(false);
   auto* target = sub->add_flag("--target", a->target, "replace target.command by the words after --");
-  sub->footer("Exit 0: every file is valid (warnings allowed). 2: a file has an error.\n"
-              "Example: leakguard validate scenarios/netns-churn.yaml --set sampling.interval=50ms "
-              "--target -- nstuner --mode leaky");
+  sub->footer(
+      "Exit 0: every file is valid (warnings allowed). 2: a file has an error.\n"
+      "Example: leakguard validate scenarios/netns-churn.yaml --set sampling.interval=50ms "
+      "--target -- nstuner --mode leaky");
   sub->callback([&action, a, sub, target] {
     // Words before the --target flag are files; the rest (after --) is the target argv.
     size_t nfiles = a->words.size();

@@ -20,13 +20,8 @@ void add_run_command(CLI::App& app, Action& action);
 namespace {
 
 const lg::AddCommand kCommands[] = {
-    lg::add_probe_command,
-    lg::add_validate_command,
-    lg::add_list_command,
-    lg::add_merge_command,
-    lg::add_judge_command,
-    lg::add_census_command,
-    lg::add_run_command,
+    lg::add_probe_command, lg::add_validate_command, lg::add_list_command, lg::add_merge_command,
+    lg::add_judge_command, lg::add_census_command,   lg::add_run_command,
 };
 
 // One line: "leakguard: error: ... (see 'leakguard --help')", plus a hint when a word is close
@@ -34,8 +29,7 @@ const lg::AddCommand kCommands[] = {
 int usage_error(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
   std::string msg = e.what();
   std::vector<std::string> names;
-  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
-    names.push_back(sub->get_name());
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
   // The first word that is not a flag is where a subcommand must stand.
   std::string word;
   for (int i = 1; i < argc && word.empty(); i++)
@@ -68,21 +62,22 @@ int usage_error(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) 
     }
     word = "leakguard " + word + " --help";
   }
-  fprintf(stderr, "leakguard: error: %s (see '%s')\n", msg.c_str(),
-          known ? word.c_str() : "leakguard --help");
+  fprintf(stderr, "leakguard: error: %s (see '%s')\n", msg.c_str(), known ? word.c_str() : "leakguard --help");
   return lg::kExitUsage;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"leakguard: launch a target, churn it, sample its fds and kernel objects, "
-               "judge growth, write JUnit and HTML reports.",
-               "leakguard"};
+  CLI::App app{
+      "leakguard: launch a target, churn it, sample its fds and kernel objects, "
+      "judge growth, write JUnit and HTML reports.",
+      "leakguard"};
   app.set_version_flag("--version", "leakguard " LEAKGUARD_VERSION);
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 ok, 1 a check failed, 2 usage or scenario error, 3 environment error.\n"
-             "Docs: README.md and docs/ in the source tree.");
+  app.footer(
+      "Exit codes: 0 ok, 1 a check failed, 2 usage or scenario error, 3 environment error.\n"
+      "Docs: README.md and docs/ in the source tree.");
   lg::Action action;
   for (auto add : kCommands) add(app, action);
   try {

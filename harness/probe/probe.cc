@@ -56,15 +56,19 @@ bool try_program(const char* want, bool is_iter, bool attach, std::string& why) 
         ssize_t n;
         while ((n = read(fd, buf, sizeof buf)) > 0) {
         }
-        if (n < 0) why = "iterator read failed: " + std::string(strerror(errno));
-        else ok = true;
+        if (n < 0)
+          why = "iterator read failed: " + std::string(strerror(errno));
+        else
+          ok = true;
         close(fd);
       }
       bpf_link__destroy(link);
     } else {
       getppid();  // fire the syscall tracepoint once
-      if (pid_t c = fork(); c == 0) _exit(0);  // and sched_process_exit
-      else if (c > 0) waitpid(c, nullptr, 0);
+      if (pid_t c = fork(); c == 0)
+        _exit(0);  // and sched_process_exit
+      else if (c > 0)
+        waitpid(c, nullptr, 0);
       ok = skel->bss->hits > 0;
       if (!ok) why = "attached but never fired";
       bpf_link__destroy(link);
@@ -119,8 +123,7 @@ unsigned long long parse_cap_eff(const std::string& status) {
 
 ProbeReport run_probe() {
   ProbeReport r;
-  auto add = [&](std::string key, std::string label, bool ok, std::string detail,
-                 std::string cost = "") {
+  auto add = [&](std::string key, std::string label, bool ok, std::string detail, std::string cost = "") {
     r.items.push_back({std::move(key), std::move(label), ok, std::move(detail), ok ? "" : std::move(cost)});
   };
 
@@ -128,13 +131,20 @@ ProbeReport run_probe() {
   uid_t euid = geteuid();
   add("uid", "effective uid", true, std::to_string(euid) + (euid == 0 ? " (root)" : ""));
   unsigned long long caps = parse_cap_eff(read_file("/proc/self/status"));
-  struct CapInfo { const char* key; const char* name; int bit; const char* cost; };
+  struct CapInfo {
+    const char* key;
+    const char* name;
+    int bit;
+    const char* cost;
+  };
   const CapInfo capinfo[] = {
       {"cap.bpf", "CAP_BPF", 39, "cannot load BPF programs: only the procfs census can run"},
       {"cap.perfmon", "CAP_PERFMON", 38, "BPF iterators that read kernel pointers are refused"},
       {"cap.sys_admin", "CAP_SYS_ADMIN", 21, "no cgroups, mounts or namespaces for the run"},
       {"cap.net_admin", "CAP_NET_ADMIN", 12, "netns workloads cannot configure loopback or veth"},
-      {"cap.sys_resource", "CAP_SYS_RESOURCE", 24, "RLIMIT_MEMLOCK and RLIMIT_NOFILE cannot be raised (BPF memory is charged to the memory cgroup, so this is usually harmless)"},
+      {"cap.sys_resource", "CAP_SYS_RESOURCE", 24,
+       "RLIMIT_MEMLOCK and RLIMIT_NOFILE cannot be raised (BPF memory is charged to the memory cgroup, so this is "
+       "usually harmless)"},
   };
   for (const auto& c : capinfo) {
     bool has = caps & (1ULL << c.bit);
@@ -150,17 +160,28 @@ ProbeReport run_probe() {
       "CO-RE BPF programs cannot load: only the procfs census can run");
 
   // BPF programs, each tried for real.
-  struct ProgInfo { const char* key; const char* label; const char* prog; bool iter; bool attach; const char* cost; };
+  struct ProgInfo {
+    const char* key;
+    const char* label;
+    const char* prog;
+    bool iter;
+    bool attach;
+    const char* cost;
+  };
   const ProgInfo progs[] = {
       {"iter.task", "BPF iterator task", "probe_iter_task", true, true, "no BPF census of threads and zombies"},
       {"iter.task_file", "BPF iterator task_file", "probe_iter_task_file", true, true, "no BPF census of fds"},
       {"iter.bpf_map", "BPF iterator bpf_map", "probe_iter_bpf_map", true, true, "no BPF census of maps"},
       {"iter.bpf_prog", "BPF iterator bpf_prog", "probe_iter_bpf_prog", true, true, "no BPF census of programs"},
       {"iter.bpf_link", "BPF iterator bpf_link", "probe_iter_bpf_link", true, true, "no BPF census of links"},
-      {"iter.kmem_cache", "BPF iterator kmem_cache", "probe_iter_kmem_cache", true, true, "slab counts come from /proc/slabinfo instead"},
-      {"kfunc.map_sum_elem_count", "kfunc bpf_map_sum_elem_count", "probe_kfunc_sum_elem", true, true, "bpf.map_entries is unavailable for hash maps"},
-      {"prog.tracepoint", "tracepoint programs (tp/, need tracefs)", "probe_tracepoint", false, true, "programs use BTF tracepoints (tp_btf/) instead; mount tracefs at /sys/kernel/tracing for tp/"},
-      {"prog.tp_btf", "BTF tracepoint programs (tp_btf/)", "probe_tp_btf", false, true, "the maps workload cannot attach programs (progs: true) and pidprof cannot run"},
+      {"iter.kmem_cache", "BPF iterator kmem_cache", "probe_iter_kmem_cache", true, true,
+       "slab counts come from /proc/slabinfo instead"},
+      {"kfunc.map_sum_elem_count", "kfunc bpf_map_sum_elem_count", "probe_kfunc_sum_elem", true, true,
+       "bpf.map_entries is unavailable for hash maps"},
+      {"prog.tracepoint", "tracepoint programs (tp/, need tracefs)", "probe_tracepoint", false, true,
+       "programs use BTF tracepoints (tp_btf/) instead; mount tracefs at /sys/kernel/tracing for tp/"},
+      {"prog.tp_btf", "BTF tracepoint programs (tp_btf/)", "probe_tp_btf", false, true,
+       "the maps workload cannot attach programs (progs: true) and pidprof cannot run"},
       {"prog.fentry", "fentry programs", "probe_fentry", false, false, "none: leakguard does not need fentry"},
   };
   for (const auto& p : progs) {
@@ -172,8 +193,7 @@ ProbeReport run_probe() {
   // Namespaces, cgroups, bpffs, limits.
   std::string why;
   bool netns = try_netns(why);
-  add("netns.create", "create a network namespace", netns, netns ? "works" : why,
-      "netns workloads cannot run");
+  add("netns.create", "create a network namespace", netns, netns ? "works" : why, "netns workloads cannot run");
 
   std::string mounts = read_file("/proc/mounts");
   std::string cg = find_mount(mounts, "cgroup2");
@@ -187,8 +207,7 @@ ProbeReport run_probe() {
       add("cgroup.kill", "cgroup.kill", kill_ok, kill_ok ? "present" : "missing (kernel < 5.14)",
           "stopping a target kills its cgroup's processes one by one");
     } else {
-      add("cgroup.kill", "cgroup.kill", false,
-          "cannot create a cgroup under " + cg + ": " + strerror(errno),
+      add("cgroup.kill", "cgroup.kill", false, "cannot create a cgroup under " + cg + ": " + strerror(errno),
           "targets are contained by process tree (subreaper) instead of a cgroup");
     }
   }
@@ -204,18 +223,19 @@ ProbeReport run_probe() {
   auto lim = [](rlim_t v) { return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v); };
   add("rlimit.nofile", "RLIMIT_NOFILE soft/hard", true, lim(rl.rlim_cur) + "/" + lim(rl.rlim_max));
   std::string maxns = trim(read_file("/proc/sys/user/max_net_namespaces"));
-  add("max_net_namespaces", "/proc/sys/user/max_net_namespaces", !maxns.empty(),
-      maxns.empty() ? "unreadable" : maxns, "netns counts cannot be checked against the limit");
+  add("max_net_namespaces", "/proc/sys/user/max_net_namespaces", !maxns.empty(), maxns.empty() ? "unreadable" : maxns,
+      "netns counts cannot be checked against the limit");
 
   // What it adds up to.
-  r.bpf_backend = btf && r.ok("iter.task") && r.ok("iter.task_file") && r.ok("iter.bpf_map") &&
-                  r.ok("iter.bpf_prog") && r.ok("iter.bpf_link");
+  r.bpf_backend = btf && r.ok("iter.task") && r.ok("iter.task_file") && r.ok("iter.bpf_map") && r.ok("iter.bpf_prog") &&
+                  r.ok("iter.bpf_link");
   r.procfs_backend = access("/proc/self/fd", R_OK) == 0;
   if (r.bpf_backend)
     r.summary = "the BPF census can run";
   else if (r.procfs_backend)
-    r.summary = "only the procfs census can run: BPF iterators are unavailable (see the no lines above); "
-                "sys.netns and bpf.map_entries will be unavailable";
+    r.summary =
+        "only the procfs census can run: BPF iterators are unavailable (see the no lines above); "
+        "sys.netns and bpf.map_entries will be unavailable";
   else
     r.summary = "no census backend can run: /proc is not readable";
   return r;

@@ -6,8 +6,8 @@
 namespace lg {
 
 struct ProbeItem {
-  std::string key;     // stable id: "iter.task_file", "cap.bpf", "netns.create", ...
-  std::string label;   // what a person reads: "BPF iterator task_file"
+  std::string key;    // stable id: "iter.task_file", "cap.bpf", "netns.create", ...
+  std::string label;  // what a person reads: "BPF iterator task_file"
   bool ok = false;
   std::string detail;  // the value or, on no, why
   std::string cost;    // on no: what it costs the user ("" when nothing)
@@ -29,7 +29,7 @@ ProbeReport run_probe();
 
 // Pieces that can be tested without privileges.
 unsigned long long parse_cap_eff(const std::string& status_text);  // CapEff from /proc/PID/status
-std::string probe_text(const ProbeReport& r);  // one line per item
-std::string probe_json(const ProbeReport& r);  // one JSON object
+std::string probe_text(const ProbeReport& r);                      // one line per item
+std::string probe_json(const ProbeReport& r);                      // one JSON object
 
 }  // namespace lg

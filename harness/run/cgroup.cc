@@ -89,8 +89,7 @@ bool cgroup_populated(const std::string& dir) {
 
 void cgroup_kill(const std::string& dir) {
   std::string err;
-  if (access((dir + "/cgroup.kill").c_str(), F_OK) == 0 && write_str(dir + "/cgroup.kill", "1", err))
-    return;
+  if (access((dir + "/cgroup.kill").c_str(), F_OK) == 0 && write_str(dir + "/cgroup.kill", "1", err)) return;
   // No cgroup.kill: a forking tree can race one-by-one kills, so callers loop with
   // cgroup_wait_empty.
   for (pid_t p : cgroup_pids(dir, true))
@@ -132,8 +131,7 @@ bool RunCgroup::create(const std::string& mount, std::string& err) {
   return cgroup_create(top, err) && cgroup_create(harness, err);
 }
 
-std::string RunCgroup::add_target(const std::string& name, uint64_t pids_max, bool& limited,
-                                  std::string& err) {
+std::string RunCgroup::add_target(const std::string& name, uint64_t pids_max, bool& limited, std::string& err) {
   limited = false;
   std::string dir = top + "/" + name;
   if (pids_max > 0 && cgroup_has_controller(top, "pids")) {

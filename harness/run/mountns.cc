@@ -25,8 +25,7 @@ bool make_dir(const std::string& d, Watchdog& wd, std::string& err) {
   return false;
 }
 
-bool do_mount(const char* src, const std::string& dst, const char* type, const char* opts,
-              std::string& err) {
+bool do_mount(const char* src, const std::string& dst, const char* type, const char* opts, std::string& err) {
   if (mount(src, dst.c_str(), type, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) == 0) return true;
   err = std::string("cannot mount ") + type + " on " + dst + ": " + strerror(errno);
   return false;

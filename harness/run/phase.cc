@@ -42,8 +42,10 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
     for (size_t i = 0; i < kinds.size(); i++)
       if (kinds[i] == spec.kind) r->kind = i;
     r->w = std::move(w);
-    if (spec.params.has("count")) total += (uint64_t)spec.params.count("count");
-    else open_ended = true;
+    if (spec.params.has("count"))
+      total += (uint64_t)spec.params.count("count");
+    else
+      open_ended = true;
     runs.push_back(std::move(r));
   }
   for (auto& r : runs) board.add(r->kind, r->w.get());

@@ -14,8 +14,8 @@
 namespace lg {
 
 struct PhaseHooks {
-  std::function<bool()> must_stop;                   // checked every few milliseconds
-  std::function<void(ProgressState&)> progress;      // fills fds/elapsed and prints
+  std::function<bool()> must_stop;               // checked every few milliseconds
+  std::function<void(ProgressState&)> progress;  // fills fds/elapsed and prints
 };
 
 // Runs `ph`. `kinds` is the series' event kind list (board index = position in it).

@@ -71,8 +71,10 @@ int run_command(const RunOptions& o) {
     std::vector<Diagnostic> diags;
     auto s = load_scenario_file(f, lo, diags);
     for (const auto& d : diags) fprintf(stderr, "%s\n", d.str().c_str());
-    if (s) all.push_back(std::move(*s));
-    else bad = true;
+    if (s)
+      all.push_back(std::move(*s));
+    else
+      bad = true;
   }
   if (bad) return kExitUsage;
   std::set<std::string> names;
@@ -86,8 +88,9 @@ int run_command(const RunOptions& o) {
 
   // 2. The run's containment, set up while leakguard has a single thread.
   if (geteuid() != 0) {
-    fprintf(stderr, "leakguard: error: run needs root (cgroups, a private mount namespace, BPF); "
-                    "see 'leakguard probe'\n");
+    fprintf(stderr,
+            "leakguard: error: run needs root (cgroups, a private mount namespace, BPF); "
+            "see 'leakguard probe'\n");
     return kExitEnvironment;
   }
   install_handlers();
@@ -151,8 +154,10 @@ int run_command(const RunOptions& o) {
     env.index = (int)i;
     env.out_dir_ready = false;
     RunResult r = run_scenario(all[i], env);
-    if (!r.environment_error.empty()) code = kExitEnvironment;
-    else if (r.failed() && code == kExitOk) code = kExitCheckFailed;
+    if (!r.environment_error.empty())
+      code = kExitEnvironment;
+    else if (r.failed() && code == kExitOk)
+      code = kExitCheckFailed;
     std::string werr;
     if (env.out_dir_ready && !write_reports(r, werr)) {
       fprintf(stderr, "leakguard: error: %s\n", werr.c_str());

@@ -48,7 +48,9 @@ Sampler::Sampler(Census& c, Series& series, const EventBoard& board, double t0, 
   if (s_.events.size() < s_.event_kinds.size()) s_.events.resize(s_.event_kinds.size());
 }
 
-void Sampler::start() { thread_ = std::thread([this] { loop(); }); }
+void Sampler::start() {
+  thread_ = std::thread([this] { loop(); });
+}
 
 void Sampler::stop() {
   {

@@ -37,8 +37,9 @@ LifecycleStep skipped_step(const char* name, const std::string& why) {
 }
 
 CensusBackend census_backend(BackendChoice b) {
-  return b == BackendChoice::Bpf ? CensusBackend::Bpf
-       : b == BackendChoice::Procfs ? CensusBackend::Procfs : CensusBackend::Auto;
+  return b == BackendChoice::Bpf      ? CensusBackend::Bpf
+         : b == BackendChoice::Procfs ? CensusBackend::Procfs
+                                      : CensusBackend::Auto;
 }
 
 // A netns for the run, held only by an fd (nothing to clean if we die: the fd goes with us).
@@ -142,12 +143,13 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     r.containment = "cgroup " + tcg;
     if (pids && !limited) {
       nproc = pids;
-      r.containment += " (pids controller not available to cgroup v2 here: target.limits.pids "
-                       "applied as RLIMIT_NPROC, which does not bind a target running as root)";
+      r.containment +=
+          " (pids controller not available to cgroup v2 here: target.limits.pids "
+          "applied as RLIMIT_NPROC, which does not bind a target running as root)";
     }
   } else if (has_target) {
-    r.containment = "process tree (" + env.no_cgroup_reason +
-                    "): descendants that leave the target's session can escape";
+    r.containment =
+        "process tree (" + env.no_cgroup_reason + "): descendants that leave the target's session can escape";
     nproc = sc.target->limit_pids;
   } else {
     r.containment = "none (no target: system metrics only)";
@@ -380,8 +382,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     }
     double since = monotonic_seconds() - t0;
     double deadline = monotonic_seconds() + sc.sampling.settle_timeout;
-    while (!cols.empty() && !interrupted() && monotonic_seconds() < deadline &&
-           !sampler->stable(cols, since, 1.0)) {
+    while (!cols.empty() && !interrupted() && monotonic_seconds() < deadline && !sampler->stable(cols, since, 1.0)) {
       ProgressState st;
       st.phase = "settle";
       progress(st);

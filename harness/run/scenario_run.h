@@ -17,18 +17,18 @@ namespace lg {
 
 // What `leakguard run` set up once for all its scenarios.
 struct RunEnv {
-  std::string out_root;                 // absolute
-  RunCgroup* cgroup = nullptr;          // nullptr: process-tree containment
-  std::string no_cgroup_reason;         // why there is no cgroup
+  std::string out_root;          // absolute
+  RunCgroup* cgroup = nullptr;   // nullptr: process-tree containment
+  std::string no_cgroup_reason;  // why there is no cgroup
   PrivateMounts* mounts = nullptr;
   Watchdog* watchdog = nullptr;
   const ProbeReport* probe = nullptr;
-  std::optional<BackendChoice> backend; // --backend
-  double interval = 0;                  // --interval (0: the scenario's)
+  std::optional<BackendChoice> backend;  // --backend
+  double interval = 0;                   // --interval (0: the scenario's)
   Progress* progress = nullptr;
   const std::atomic<int>* interrupts = nullptr;  // Ctrl-C / SIGTERM count
-  int index = 0;                        // position of the scenario in this run
-  bool out_dir_ready = false;           // set by run_scenario: OUT/<name> may be written
+  int index = 0;                                 // position of the scenario in this run
+  bool out_dir_ready = false;                    // set by run_scenario: OUT/<name> may be written
 };
 
 RunResult run_scenario(const Scenario& sc, RunEnv& env);

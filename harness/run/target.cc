@@ -68,8 +68,7 @@ std::string signal_name(int sig) {
 std::string describe_wait_status(int st) {
   if (st == -1) return "ended (exit status unknown: reaped by someone else)";
   if (WIFEXITED(st)) return "exited with status " + std::to_string(WEXITSTATUS(st));
-  if (WIFSIGNALED(st))
-    return "killed by " + signal_name(WTERMSIG(st)) + (WCOREDUMP(st) ? " (core dumped)" : "");
+  if (WIFSIGNALED(st)) return "killed by " + signal_name(WTERMSIG(st)) + (WCOREDUMP(st) ? " (core dumped)" : "");
   return "ended with wait status " + std::to_string(st);
 }
 
@@ -88,8 +87,7 @@ std::vector<pid_t> process_tree(pid_t root, const std::string& tag) {
   std::vector<ProcStat> ps = all_procs();
   std::set<pid_t> in;
   for (const auto& p : ps)
-    if (p.pid == root || p.pgrp == root || p.sid == root || (!tag.empty() && environ_has(p.pid, tag)))
-      in.insert(p.pid);
+    if (p.pid == root || p.pgrp == root || p.sid == root || (!tag.empty() && environ_has(p.pid, tag))) in.insert(p.pid);
   // Descendants by parent chain, to a fixed point (the list is not in tree order).
   for (bool grew = true; grew;) {
     grew = false;
@@ -194,10 +192,9 @@ bool Target::launch(const TargetConfig& cfg, std::string& err) {
   std::vector<std::string> args(cfg.argv.begin() + 1, cfg.argv.end());
   std::error_code ec;
   pid_t failed_pid = -1;
-  bp::child c(bp::exe = cfg.argv[0], bp::args = args, env, bp::std_in < bp::null,
-              bp::extend::on_exec_setup = setup,
-              bp::extend::on_error = [&](auto& exec, const std::error_code&) { failed_pid = exec.pid; },
-              ec);
+  bp::child c(
+      bp::exe = cfg.argv[0], bp::args = args, env, bp::std_in < bp::null, bp::extend::on_exec_setup = setup,
+      bp::extend::on_error = [&](auto& exec, const std::error_code&) { failed_pid = exec.pid; }, ec);
   close(po[1]);
   close(pe[1]);
   if (ec || !c.valid()) {
@@ -387,9 +384,8 @@ LifecycleStep Target::stop(const StopSpec& s, const std::function<bool()>& hurry
     } else {
       size_t n = pids().size();
       step.message = fast ? "killed without grace (second interrupt): " + std::to_string(n) + " processes"
-                          : "killed after grace " + format_duration(s.grace) + " (" +
-                                signal_name(s.signal) + " ignored; " + std::to_string(n) +
-                                " processes killed)";
+                          : "killed after grace " + format_duration(s.grace) + " (" + signal_name(s.signal) +
+                                " ignored; " + std::to_string(n) + " processes killed)";
     }
     kill_all();
   }

@@ -28,12 +28,12 @@ struct TargetConfig {
   std::string cwd;
   std::string user;
   std::optional<uint64_t> limit_nofile, limit_nproc;
-  std::string cgroup;                      // join before exec; "" : process-tree containment
+  std::string cgroup;  // join before exec; "" : process-tree containment
   // Process-tree containment: "NAME=VALUE" put in the target's environment; descendants inherit
   // it, so even those that double-fork and setsid() are found by it ("" : none).
   std::string tag;
-  std::string stdout_log, stderr_log;      // "" : not written
-  std::string ready_pattern;               // regex watched on stdout lines ("" : none)
+  std::string stdout_log, stderr_log;  // "" : not written
+  std::string ready_pattern;           // regex watched on stdout lines ("" : none)
   size_t tail_lines = 50;
 };
 

@@ -14,8 +14,8 @@ namespace {
 
 void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c);
 
-const std::vector<std::string> kCheckKeys = {"metric", "phase", "max_slope", "max_growth", "max",
-                                             "max_residue", "min_growth", "required"};
+const std::vector<std::string> kCheckKeys = {"metric", "phase",       "max_slope",  "max_growth",
+                                             "max",    "max_residue", "min_growth", "required"};
 
 // A number as written in a check: "1000", "1_000", "0.5". False on anything else.
 bool plain_number(std::string s, double& v) {
@@ -61,7 +61,7 @@ bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
     if (!info && !is_slab_metric(*m)) {
       std::string s = suggest_metric(*m);
       r.error(metric, "unknown metric '" + *m + "'" + (s.empty() ? "" : "; did you mean '" + s + "'?") +
-                           " (leakguard list metrics shows them all)");
+                          " (leakguard list metrics shows them all)");
     }
   }
   std::vector<std::string> names;
@@ -80,14 +80,14 @@ bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
       if (std::find(names.begin(), names.end(), *s) == names.end()) {
         std::string m = closest_match(*s, names);
         r.error(p, "unknown phase '" + *s + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") +
-                        " (phases: " + join_words(names) + ")");
+                       " (phases: " + join_words(names) + ")");
       }
       c.phases.push_back(*s);
     }
   }
   if (!limit.IsDefined()) {
     r.error(n, "check" + (c.metric.empty() ? "" : " on " + c.metric) +
-                    ": missing a limit: max_slope, max_growth, max or max_residue");
+                   ": missing a limit: max_slope, max_growth, max or max_residue");
   } else if (limit_key == "max_slope") {
     c.type = CheckType::MaxSlope;
     load_slope(r, limit, sc, c);
@@ -107,7 +107,7 @@ bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
     r.warn(metric, "metric " + c.metric + " is measured on the target, but the scenario has no target");
   if (info && info->scope == Scope::Target && limit_key == "max_residue")
     r.warn(limit, "max_residue compares the system before and after the target; " + c.metric +
-                       " is a target metric (use a sys.* metric)");
+                      " is a target metric (use a sys.* metric)");
   c.text = describe_check(c);
   return r.errors() == errors_before;
 }
@@ -125,12 +125,17 @@ void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
     size_t at = per - words.begin();
     double a = 1, b = 1;
     bool ok = true;
-    if (at == 1) ok &= plain_number(words[0], a);
-    else if (at != 0) ok = false;
+    if (at == 1)
+      ok &= plain_number(words[0], a);
+    else if (at != 0)
+      ok = false;
     std::string kind;
-    if (words.size() == at + 3) ok &= plain_number(words[at + 1], b), kind = words[at + 2];
-    else if (words.size() == at + 2) kind = words[at + 1];
-    else ok = false;
+    if (words.size() == at + 3)
+      ok &= plain_number(words[at + 1], b), kind = words[at + 2];
+    else if (words.size() == at + 2)
+      kind = words[at + 1];
+    else
+      ok = false;
     if (!ok || kind.empty()) {
       r.error(n, "max_slope: bad slope '" + *t + "'; " + usage);
       return;
@@ -145,7 +150,7 @@ void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
     if (!find_workload_kind(kind)) {
       std::string m = closest_match(kind, kinds);
       r.error(n, "max_slope: unknown event kind '" + kind + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") +
-                      " (kinds: " + join_words(kinds) + ")");
+                     " (kinds: " + join_words(kinds) + ")");
       return;
     }
     bool anywhere = false, in_window = false;
@@ -158,8 +163,8 @@ void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
     if (!anywhere)
       r.error(n, "max_slope: per " + kind + " events, but no phase runs a " + kind + " workload");
     else if (!c.phases.empty() && !in_window)
-      r.error(n, "max_slope: per " + kind + " events, but the judged phases (" + join_words(c.phases) +
-                      ") run no " + kind + " workload");
+      r.error(n, "max_slope: per " + kind + " events, but the judged phases (" + join_words(c.phases) + ") run no " +
+                     kind + " workload");
     return;
   }
   size_t slash = t->find('/');
@@ -169,8 +174,7 @@ void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
   }
   std::string unit = trim(t->substr(slash + 1));
   double a;
-  if (!plain_number(trim(t->substr(0, slash)), a) ||
-      (unit != "s" && unit != "sec" && unit != "min" && unit != "m")) {
+  if (!plain_number(trim(t->substr(0, slash)), a) || (unit != "s" && unit != "sec" && unit != "min" && unit != "m")) {
     r.error(n, "max_slope: bad slope '" + *t + "'; " + usage);
     return;
   }

@@ -53,8 +53,7 @@ bool expand_env(const std::string& in, std::string& out, std::string& err) {
     } else if (has_def) {
       out += def;  // as in the shell, ':-' also covers a variable set to ""
     } else {
-      err = "environment variable " + name + " is not set (write ${" + name +
-            ":-default} to give a default)";
+      err = "environment variable " + name + " is not set (write ${" + name + ":-default} to give a default)";
       return false;
     }
     i = close + 1;

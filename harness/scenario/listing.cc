@@ -39,18 +39,20 @@ std::string list_metrics_text() {
   size_t wn = 6, wu = 4;
   for (const auto& m : metric_catalogue()) wn = std::max(wn, m.name.size()), wu = std::max(wu, strlen(m.unit));
   wn = std::max(wn, std::string("sys.slab.<cache>").size());
-  std::string out = pad("METRIC", wn + 1) + pad("UNIT", wu + 1) + pad("SCOPE", 7) + pad("BACKENDS", 11) + "DESCRIPTION\n";
+  std::string out =
+      pad("METRIC", wn + 1) + pad("UNIT", wu + 1) + pad("SCOPE", 7) + pad("BACKENDS", 11) + "DESCRIPTION\n";
   auto line = [&](const std::string& name, const std::string& unit, Scope scope, unsigned b, const std::string& desc) {
     out += pad(name, wn + 1) + pad(unit, wu + 1) + pad(scope == Scope::Target ? "target" : "system", 7) +
            pad(backends_text(b), 11) + desc + "\n";
   };
   for (const auto& m : metric_catalogue()) line(m.name, m.unit, m.scope, m.backends, m.description);
-  line("sys.slab.<cache>", "objects", Scope::System, kBackendBoth,
-       "active objects in a slab cache (sampling.slab_caches; default: " + [] {
-         std::string s;
-         for (const auto& c : default_slab_caches()) s += (s.empty() ? "" : ", ") + c;
-         return s;
-       }() + ")");
+  line(
+      "sys.slab.<cache>", "objects", Scope::System,
+      kBackendBoth, "active objects in a slab cache (sampling.slab_caches; default: " + [] {
+        std::string s;
+        for (const auto& c : default_slab_caches()) s += (s.empty() ? "" : ", ") + c;
+        return s;
+      }() + ")");
   return out;
 }
 
@@ -78,8 +80,8 @@ std::string list_workloads_text() {
       defs.push_back(def);
     }
     for (size_t i = 0; i < k->fields.size(); i++)
-      out += "  " + pad(k->fields[i].name, wf + 1) + pad(types[i], wt + 1) + pad(defs[i], wd + 1) +
-             k->fields[i].doc + "\n";
+      out += "  " + pad(k->fields[i].name, wf + 1) + pad(types[i], wt + 1) + pad(defs[i], wd + 1) + k->fields[i].doc +
+             "\n";
   }
   return out;
 }

@@ -20,8 +20,7 @@ namespace lg {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name", "description", "target", "sampling",
-                                           "phases", "checks", "seed"};
+const std::vector<std::string> kTopKeys = {"name", "description", "target", "sampling", "phases", "checks", "seed"};
 const std::vector<std::string> kTargetKeys = {"command", "env", "cwd", "ready", "stop", "limits", "user"};
 const std::vector<std::string> kReadyKeys = {"delay", "stdout", "file", "timeout"};
 const std::vector<std::string> kStopKeys = {"signal", "grace"};
@@ -39,9 +38,7 @@ bool valid_name(const std::string& s) {
   return true;
 }
 
-std::optional<int64_t> read_limit(const char* path) {
-  return parse_count(trim(read_file(path)));
-}
+std::optional<int64_t> read_limit(const char* path) { return parse_count(trim(read_file(path))); }
 
 uint64_t fnv1a(const std::string& s) {
   uint64_t h = 1469598103934665603ull;
@@ -65,8 +62,10 @@ std::string regex_problem(const std::string& p) {
     if (p[i] == '{') {  // {n} or {n,m}: each copy of the atom is a state; take the larger bound
       double n = 0, most = 0;
       for (size_t j = i + 1; j < p.size() && (isdigit((unsigned char)p[j]) || p[j] == ','); j++) {
-        if (p[j] == ',') most = std::max(most, n), n = 0;
-        else n = n * 10 + (p[j] - '0');
+        if (p[j] == ',')
+          most = std::max(most, n), n = 0;
+        else
+          n = n * 10 + (p[j] - '0');
       }
       repeat *= std::max({1.0, n, most});
     }
@@ -110,8 +109,9 @@ class ScenarioLoader {
       r_.error(root, "missing 'name' (lowercase letters, digits and '-')");
     } else if (auto s = r_.str(name, "name")) {
       if (!valid_name(*s))
-        r_.error(name, "name: '" + *s + "' is not a valid name; use lowercase letters, digits and '-', "
-                       "starting with a letter or digit");
+        r_.error(name, "name: '" + *s +
+                           "' is not a valid name; use lowercase letters, digits and '-', "
+                           "starting with a letter or digit");
       sc.name = *s;
     }
     if (desc.IsDefined() && !desc.IsNull())
@@ -150,8 +150,10 @@ class ScenarioLoader {
           if (!k || !val) continue;
           bool ok = !k->empty() && !isdigit((unsigned char)(*k)[0]);
           for (char c : *k) ok &= isalnum((unsigned char)c) || c == '_';
-          if (!ok) r_.error(it->first, "target.env: '" + *k + "' is not a valid environment variable name");
-          else t.env[*k] = *val;
+          if (!ok)
+            r_.error(it->first, "target.env: '" + *k + "' is not a valid environment variable name");
+          else
+            t.env[*k] = *val;
         }
       } else if (key == "cwd") {
         if (auto s = r_.str(v, "target.cwd")) {
@@ -166,11 +168,12 @@ class ScenarioLoader {
         load_stop(v, t.stop);
       } else if (key == "limits") {
         if (!r_.need_map(v, "target.limits")) return;
-        r_.each_key(v, "target.limits", kLimitKeys, [&](const std::string& lk, const YAML::Node&, const YAML::Node& lv) {
-          auto c = r_.count(lv, "target.limits." + lk, 1);
-          if (!c) return;
-          (lk == "pids" ? t.limit_pids : t.limit_nofile) = (uint64_t)*c;
-        });
+        r_.each_key(v, "target.limits", kLimitKeys,
+                    [&](const std::string& lk, const YAML::Node&, const YAML::Node& lv) {
+                      auto c = r_.count(lv, "target.limits." + lk, 1);
+                      if (!c) return;
+                      (lk == "pids" ? t.limit_pids : t.limit_nofile) = (uint64_t)*c;
+                    });
       } else if (key == "user") {
         if (auto s = r_.str(v, "target.user")) {
           bool numeric = !s->empty() && s->find_first_not_of("0123456789") == std::string::npos;
@@ -192,8 +195,10 @@ class ScenarioLoader {
                               ? "target.command: '" + t.command[0] + "' is not an executable file"
                               : "target.command: '" + t.command[0] + "' not found in " +
                                     (opts_.binary_dir.empty() ? "" : opts_.binary_dir + " or ") + "PATH";
-        if (opts_.command_must_exist) r_.error(at, msg);
-        else r_.warn(at, msg);
+        if (opts_.command_must_exist)
+          r_.error(at, msg);
+        else
+          r_.warn(at, msg);
       }
     }
     sc.target = t;
@@ -252,8 +257,10 @@ class ScenarioLoader {
     r_.each_key(n, "sampling", kSamplingKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
       if (key == "interval") {
         if (auto d = r_.duration(v, "sampling.interval", false)) {
-          if (*d < 0.001) r_.error(v, "sampling.interval must be at least 1ms");
-          else s.interval = *d;
+          if (*d < 0.001)
+            r_.error(v, "sampling.interval must be at least 1ms");
+          else
+            s.interval = *d;
         }
       } else if (key == "backend") {
         if (auto c = r_.choice(v, "sampling.backend", {"auto", "bpf", "procfs"}))
@@ -343,8 +350,8 @@ class ScenarioLoader {
     const WorkloadKind* kind = find_workload_kind(*kname);
     if (!kind) {
       std::string m = closest_match(*kname, kinds);
-      r_.error(kind_node, "unknown workload kind '" + *kname + "'" +
-                              (m.empty() ? "" : "; did you mean '" + m + "'?") + " (kinds: " + join_words(kinds) + ")");
+      r_.error(kind_node, "unknown workload kind '" + *kname + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") +
+                              " (kinds: " + join_words(kinds) + ")");
       return false;
     }
     w.kind = kind->name;
@@ -379,11 +386,13 @@ class ScenarioLoader {
       std::string lim = std::string(path) + " (" + std::to_string(*limit) + ")";
       if (alive > *limit / per_event) {
         const char* f = conc < count ? "concurrency" : "count";
-        r_.error(at(f), std::string(f) + " " + std::to_string(alive) + (per_event > 1 ? " (x" + std::to_string(per_event) + " with threads)" : "") +
-                            " is above " + lim + ": the kernel refuses more " + objects + " alive at once");
+        r_.error(at(f), std::string(f) + " " + std::to_string(alive) +
+                            (per_event > 1 ? " (x" + std::to_string(per_event) + " with threads)" : "") + " is above " +
+                            lim + ": the kernel refuses more " + objects + " alive at once");
       } else if (count > *limit) {
-        r_.warn(at("count"), "count " + std::to_string(count) + " is above " + lim + "; it can run only because at most " +
-                                 std::to_string(alive) + " " + objects + " are alive at once (concurrency)");
+        r_.warn(at("count"), "count " + std::to_string(count) + " is above " + lim +
+                                 "; it can run only because at most " + std::to_string(alive) + " " + objects +
+                                 " are alive at once (concurrency)");
       }
     };
     if (w.kind == "netns") {
@@ -392,7 +401,8 @@ class ScenarioLoader {
         auto limit = read_limit("/proc/sys/user/max_net_namespaces");
         if (limit && w.params.count("max_live") > *limit)
           r_.error(given["max_live"], "max_live " + std::to_string(w.params.count("max_live")) +
-                                          " is above /proc/sys/user/max_net_namespaces (" + std::to_string(*limit) + ")");
+                                          " is above /proc/sys/user/max_net_namespaces (" + std::to_string(*limit) +
+                                          ")");
       }
     } else if (w.kind == "procexit") {
       int64_t threads = w.params.has("threads") ? w.params.count("threads") : 0;
@@ -494,9 +504,12 @@ std::optional<Scenario> load_scenario_file(const std::string& path, const LoadOp
                                            std::vector<Diagnostic>& diags) {
   struct stat st;
   std::string why;
-  if (stat(path.c_str(), &st) != 0) why = strerror(errno);
-  else if (S_ISDIR(st.st_mode)) why = "is a directory";
-  else if (access(path.c_str(), R_OK) != 0) why = strerror(errno);
+  if (stat(path.c_str(), &st) != 0)
+    why = strerror(errno);
+  else if (S_ISDIR(st.st_mode))
+    why = "is a directory";
+  else if (access(path.c_str(), R_OK) != 0)
+    why = strerror(errno);
   if (!why.empty()) {
     Diagnostic d;
     d.file = path;

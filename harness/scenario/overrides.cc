@@ -137,8 +137,7 @@ std::string apply_override(YAML::Node& root, const std::string& text, OverrideSo
   return "";
 }
 
-std::string apply_target_argv(YAML::Node& root, const std::vector<std::string>& argv,
-                              OverrideSource& src) {
+std::string apply_target_argv(YAML::Node& root, const std::vector<std::string>& argv, OverrideSource& src) {
   src.flag = "--target";
   if (!root.IsMap()) {
     if (!root.IsNull()) return "--target: the scenario is not a map";

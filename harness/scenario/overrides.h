@@ -10,8 +10,8 @@ namespace lg {
 // What one override put into the tree, so a problem found later in those nodes is reported
 // against the flag instead of a line of the file.
 struct OverrideSource {
-  std::string flag;                // "--set sampling.interval=50ms"
-  std::vector<YAML::Node> nodes;   // every node it created: the value (and its children), the key
+  std::string flag;               // "--set sampling.interval=50ms"
+  std::vector<YAML::Node> nodes;  // every node it created: the value (and its children), the key
   bool owns(const YAML::Node& n) const;
 };
 
@@ -21,7 +21,6 @@ struct OverrideSource {
 std::string apply_override(YAML::Node& root, const std::string& text, OverrideSource& src);
 
 // Sets target.command to `argv` (creating `target` when absent). Returns "" or an error.
-std::string apply_target_argv(YAML::Node& root, const std::vector<std::string>& argv,
-                              OverrideSource& src);
+std::string apply_target_argv(YAML::Node& root, const std::vector<std::string>& argv, OverrideSource& src);
 
 }  // namespace lg

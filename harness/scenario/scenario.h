@@ -19,10 +19,10 @@ struct Location {
 
 struct ReadySpec {
   enum Kind { None, Delay, Stdout, File } kind = None;  // None: ready at once
-  double delay = 0;       // Delay: seconds
-  std::string pattern;    // Stdout: ECMAScript regex matched against each line
-  std::string file;       // File: path that must appear
-  double timeout = 10;    // Stdout/File: seconds
+  double delay = 0;                                     // Delay: seconds
+  std::string pattern;                                  // Stdout: ECMAScript regex matched against each line
+  std::string file;                                     // File: path that must appear
+  double timeout = 10;                                  // Stdout/File: seconds
 };
 
 struct StopSpec {
@@ -36,19 +36,19 @@ struct TargetSpec {
   std::string cwd;                         // "" : leakguard's cwd
   ReadySpec ready;
   StopSpec stop;
-  std::optional<uint64_t> limit_pids;      // target.limits.pids
-  std::optional<uint64_t> limit_nofile;    // target.limits.nofile
-  std::string user;                        // target.user: run as this user ("" : as leakguard)
+  std::optional<uint64_t> limit_pids;    // target.limits.pids
+  std::optional<uint64_t> limit_nofile;  // target.limits.nofile
+  std::string user;                      // target.user: run as this user ("" : as leakguard)
   Location loc;
 };
 
 enum class BackendChoice { Auto, Bpf, Procfs };
 
 struct SamplingSpec {
-  double interval = 0.1;                   // seconds
+  double interval = 0.1;  // seconds
   BackendChoice backend = BackendChoice::Auto;
-  std::vector<std::string> slab_caches;    // empty: default_slab_caches()
-  double settle_timeout = 30;              // residue: wait at most this for sys.* to be stable
+  std::vector<std::string> slab_caches;  // empty: default_slab_caches()
+  double settle_timeout = 30;            // residue: wait at most this for sys.* to be stable
 };
 
 struct WorkloadSpec {
@@ -67,13 +67,13 @@ struct PhaseSpec {
 struct Scenario {
   std::string name;
   std::string description;
-  std::string file;                   // path it was loaded from ("" for strings)
-  std::optional<TargetSpec> target;   // absent: system only
+  std::string file;                  // path it was loaded from ("" for strings)
+  std::optional<TargetSpec> target;  // absent: system only
   SamplingSpec sampling;
   std::vector<PhaseSpec> phases;
-  std::vector<Check> checks;          // as written, or the default set when the file has none
-  bool default_checks = false;        // true when `checks` was absent and defaults apply
-  uint64_t seed = 0;                  // scenario `seed:` or derived from the name
+  std::vector<Check> checks;    // as written, or the default set when the file has none
+  bool default_checks = false;  // true when `checks` was absent and defaults apply
+  uint64_t seed = 0;            // scenario `seed:` or derived from the name
 
   size_t workload_count() const {
     size_t n = 0;
@@ -92,10 +92,10 @@ struct Diagnostic {
 };
 
 struct LoadOptions {
-  std::vector<std::string> overrides;       // "--set PATH=VALUE" texts, applied in order
-  std::vector<std::string> target_argv;     // "--target -- ARGV...": replaces target.command
-  std::string binary_dir;                   // where to look first for a bare command word
-  bool command_must_exist = false;          // run: error; validate: warning
+  std::vector<std::string> overrides;    // "--set PATH=VALUE" texts, applied in order
+  std::vector<std::string> target_argv;  // "--target -- ARGV...": replaces target.command
+  std::string binary_dir;                // where to look first for a bare command word
+  bool command_must_exist = false;       // run: error; validate: warning
 };
 
 // Loads and validates a scenario. Returns nullopt when any error was found; `diags` holds

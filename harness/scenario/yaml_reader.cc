@@ -22,12 +22,12 @@ struct SignalName {
   int number;
 };
 const SignalName kSignals[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT},   {"ILL", SIGILL},   {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-    {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-    {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP},   {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
-    {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
-    {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},       {"PWR", SIGPWR},   {"SYS", SIGSYS},
+    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},   {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},   {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+    {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},   {"SYS", SIGSYS},
 };
 
 std::string quote(const std::string& s) {
@@ -122,9 +122,8 @@ bool YamlReader::need_map(const YAML::Node& n, const std::string& what) {
   return false;
 }
 
-void YamlReader::each_key(
-    const YAML::Node& m, const std::string& where, const std::vector<std::string>& known,
-    const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& f) {
+void YamlReader::each_key(const YAML::Node& m, const std::string& where, const std::vector<std::string>& known,
+                          const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& f) {
   std::vector<std::pair<std::string, YAML::Node>> seen;
   for (auto it = m.begin(); it != m.end(); ++it) {
     YAML::Node k = it->first;  // a copy: `it->` yields a temporary proxy
@@ -149,8 +148,7 @@ void YamlReader::each_key(
     for (const auto& kn : known) ok |= kn == key;
     if (!ok) {
       std::string m2 = closest_match(key, known);
-      error(k, "unknown key '" + key + "' in " + where +
-                   (m2.empty() ? "" : "; did you mean '" + m2 + "'?"));
+      error(k, "unknown key '" + key + "' in " + where + (m2.empty() ? "" : "; did you mean '" + m2 + "'?"));
       continue;
     }
     YAML::Node v = it->second;
@@ -158,8 +156,7 @@ void YamlReader::each_key(
   }
 }
 
-std::optional<std::string> YamlReader::text(const YAML::Node& n, const std::string& what,
-                                            const char* expected) {
+std::optional<std::string> YamlReader::text(const YAML::Node& n, const std::string& what, const char* expected) {
   if (!n.IsScalar()) {
     error(n, what + ": expected " + expected + ", got " + describe_node(n));
     return std::nullopt;
@@ -299,8 +296,10 @@ std::optional<std::vector<std::string>> YamlReader::argv(const YAML::Node& n, co
     bool ok = true;
     for (const auto& e : n) {
       auto s = text(e, what + " element", "a string");
-      if (!s) ok = false;
-      else out.push_back(*s);
+      if (!s)
+        ok = false;
+      else
+        out.push_back(*s);
     }
     if (!ok) return std::nullopt;
   } else {
@@ -327,8 +326,7 @@ std::optional<int> YamlReader::signal(const YAML::Node& n, const std::string& wh
   return sig;
 }
 
-std::optional<ParamValue> YamlReader::field(const FieldSpec& spec, const YAML::Node& n,
-                                            const std::string& what) {
+std::optional<ParamValue> YamlReader::field(const FieldSpec& spec, const YAML::Node& n, const std::string& what) {
   switch (spec.type) {
     case FieldType::Count:
       if (auto v = count(n, what, spec.min)) return ParamValue(*v);

@@ -17,7 +17,7 @@ namespace {
 
 constexpr double kPerEventLimit = 0.5;  // per 1000 events
 constexpr double kPerEventScale = 1000;
-constexpr double kPerMinuteLimit = 1;   // per minute, when no workload runs
+constexpr double kPerMinuteLimit = 1;  // per minute, when no workload runs
 constexpr double kDefaultMinGrowth = 3;
 
 Check slope_per_event(const std::string& metric, const std::string& kind) {
@@ -68,8 +68,7 @@ std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, b
       }
     }
   }
-  for (const char* m : {"sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"})
-    out.push_back(residue(m));
+  for (const char* m : {"sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"}) out.push_back(residue(m));
   return out;
 }
 

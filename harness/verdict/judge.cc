@@ -109,8 +109,7 @@ bool measured(const Check& c, const Series& s, int mi, Verdict& v) {
     why = "not recorded in this run";
   } else if ((size_t)mi < s.unavailable.size() && !s.unavailable[mi].empty()) {
     why = s.unavailable[mi];
-  } else if ((size_t)mi >= s.values.size() ||
-             std::none_of(s.values[mi].begin(), s.values[mi].end(), available)) {
+  } else if ((size_t)mi >= s.values.size() || std::none_of(s.values[mi].begin(), s.values[mi].end(), available)) {
     why = "no sample measured";
   }
   if (why.empty()) return true;
@@ -166,7 +165,9 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
     y.push_back(vals[i]);
   }
   v.samples = x.size();
-  if (x.empty()) return void(v = error(v, "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s"));
+  if (x.empty())
+    return void(
+        v = error(v, "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s"));
   double x0 = *std::min_element(x.begin(), x.end()), x1 = *std::max_element(x.begin(), x.end());
   double span = x1 - x0;
   if (per_event) v.events = span;
@@ -185,14 +186,17 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
   // Reduce once (see theil_sen.cc) so the window and its halves share the same points.
   reduce_points(x, y, kMaxSlopePoints);
   SlopeEstimate all = theil_sen(x, y, kConfidence);
-  if (all.n < 3) return void(v = error(v, "only " + std::to_string(all.n) + " distinct points in the window, too few for a slope"));
+  if (all.n < 3)
+    return void(v = error(v, "only " + std::to_string(all.n) + " distinct points in the window, too few for a slope"));
 
   // Persistence: a leak keeps growing, a bounded cache or a start-up step levels off.
   // The two halves of the window (by x) are fitted on their own.
   std::vector<double> ex, ey, lx, ly;
   for (size_t i = 0; i < x.size(); i++) {
-    if (x[i] < span / 2) ex.push_back(x[i]), ey.push_back(y[i]);
-    else lx.push_back(x[i]), ly.push_back(y[i]);
+    if (x[i] < span / 2)
+      ex.push_back(x[i]), ey.push_back(y[i]);
+    else
+      lx.push_back(x[i]), ly.push_back(y[i]);
   }
   SlopeEstimate early = theil_sen(ex, ey, kConfidence), late = theil_sen(lx, ly, kLevelConfidence);
 
@@ -237,8 +241,7 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
     v.outcome = Outcome::Pass;
     v.sentence = c.metric + " levelled off: " + rate(early.slope) + " in the earlier half of the window, " +
                  rate(late.slope) + " (" + interval(late.low * scale, late.high * scale, kLevelConfidence) +
-                 ") in the later half; " +
-                 est;
+                 ") in the later half; " + est;
   } else {
     v.outcome = Outcome::Pass;
     v.sentence = c.metric + " rose only " + over + " (min_growth " + format_number(min_growth) + "): " + est;
@@ -268,16 +271,18 @@ void judge_growth(const Check& c, const Series& s, int mi, Verdict& v) {
     if (w.contains(s.t[i])) in.push_back(vals[i]);
   }
   v.samples = in.size();
-  if (before.empty()) return void(v = error(v, "no sample before " + format_number(w.start()) + "s to take a baseline from"));
-  if (in.empty()) return void(v = error(v, "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s"));
+  if (before.empty())
+    return void(v = error(v, "no sample before " + format_number(w.start()) + "s to take a baseline from"));
+  if (in.empty())
+    return void(
+        v = error(v, "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s"));
   v.baseline = median(before);
   v.end_level = median(std::vector<double>(in.end() - tail_count(in.size()), in.end()));
   v.peak = *std::max_element(in.begin(), in.end());
   v.growth = v.end_level - v.baseline;
   v.outcome = v.growth > c.limit ? Outcome::Fail : Outcome::Pass;
-  v.sentence = c.metric + (v.outcome == Outcome::Fail ? " grew " : " changed ") + signed_number(v.growth) +
-               " (from " + format_number(v.baseline) + " to " + format_number(v.end_level) + "), limit " +
-               format_number(c.limit);
+  v.sentence = c.metric + (v.outcome == Outcome::Fail ? " grew " : " changed ") + signed_number(v.growth) + " (from " +
+               format_number(v.baseline) + " to " + format_number(v.end_level) + "), limit " + format_number(c.limit);
 }
 
 void judge_max(const Check& c, const Series& s, int mi, Verdict& v) {
@@ -319,8 +324,8 @@ void judge_residue(const Check& c, const Series& s, int mi, Verdict& v) {
   v.growth = post - pre;
   v.outcome = v.growth > c.limit ? Outcome::Fail : Outcome::Pass;
   std::string nums = "(";
-  nums += format_number(pre) + " before launch, " + format_number(post) + " after settle), limit " +
-          format_number(c.limit);
+  nums +=
+      format_number(pre) + " before launch, " + format_number(post) + " after settle), limit " + format_number(c.limit);
   v.sentence = v.outcome == Outcome::Fail ? c.metric + " left " + signed_number(v.growth) + " behind " + nums
                                           : c.metric + " residue " + signed_number(v.growth) + " " + nums;
 }

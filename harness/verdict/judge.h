@@ -16,8 +16,7 @@ struct SlopeEstimate {
 };
 // x and y finite, same length, any order. At most kMaxSlopePoints points are paired:
 // longer inputs go through reduce_points first.
-SlopeEstimate theil_sen(const std::vector<double>& x, const std::vector<double>& y,
-                        double confidence = 0.95);
+SlopeEstimate theil_sen(const std::vector<double>& x, const std::vector<double>& y, double confidence = 0.95);
 
 // Sorts the points by x, collapses equal x to the median y, then, when more than max_points
 // remain, replaces them by max_points equal-count bins (median x, median y of each bin).

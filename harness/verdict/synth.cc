@@ -10,10 +10,10 @@
 namespace lg::synth {
 
 const std::vector<Behaviour>& all_behaviours() {
-  static const std::vector<Behaviour> v = {
-      Behaviour::Flat,       Behaviour::StartupStep, Behaviour::BoundedCache, Behaviour::Sawtooth,
-      Behaviour::DeferredTeardown, Behaviour::SteadyLeak, Behaviour::SlowLeak, Behaviour::LateLeak,
-      Behaviour::BurstyLeak, Behaviour::Residue};
+  static const std::vector<Behaviour> v = {Behaviour::Flat,     Behaviour::StartupStep,      Behaviour::BoundedCache,
+                                           Behaviour::Sawtooth, Behaviour::DeferredTeardown, Behaviour::SteadyLeak,
+                                           Behaviour::SlowLeak, Behaviour::LateLeak,         Behaviour::BurstyLeak,
+                                           Behaviour::Residue};
   return v;
 }
 
@@ -68,7 +68,7 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   double spike_p = 0.005;
 
   Series s;
-  s.metrics = {"fd.total", "proc.threads", "proc.zombies", "bpf.maps",
+  s.metrics = {"fd.total",  "proc.threads", "proc.zombies",  "bpf.maps",
                "sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"};
   s.units = {"fds", "threads", "processes", "maps", "namespaces", "maps", "progs", "links"};
   s.unavailable.assign(s.metrics.size(), "");
@@ -99,17 +99,16 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
     double target = 0, kern = 0;
     switch (b) {
       case Behaviour::Flat: break;
-      case Behaviour::StartupStep:
-        target = (step_in_warmup ? t >= step_t : e >= step_e) ? step : 0;
-        break;
+      case Behaviour::StartupStep: target = (step_in_warmup ? t >= step_t : e >= step_e) ? step : 0; break;
       case Behaviour::BoundedCache: target = std::min(cap, std::floor(e * cap / cap_at)); break;
-      case Behaviour::Sawtooth:
-        target = std::floor(std::fmod(e / saw_period + saw_phase, 1.0) * saw_amp);
-        break;
+      case Behaviour::Sawtooth: target = std::floor(std::fmod(e / saw_period + saw_phase, 1.0) * saw_amp); break;
       case Behaviour::DeferredTeardown: {
         double e_then = 0;  // events up to t - delay
         for (auto it = history.rbegin(); it != history.rend(); ++it)
-          if (it->first <= t - delay) { e_then = it->second; break; }
+          if (it->first <= t - delay) {
+            e_then = it->second;
+            break;
+          }
         kern = e - e_then;  // the target closed its fds at once; the kernel frees later
         break;
       }
@@ -126,7 +125,10 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
         target = kern = e > late_start ? std::floor((e - late_start) * late_rate + phase) : 0;
         break;
       case Behaviour::BurstyLeak: target = kern = std::floor(e / burst_every + phase) * burst; break;
-      case Behaviour::Residue: kernel_leaked = std::floor(e * residue_rate + phase); kern = kernel_leaked; break;
+      case Behaviour::Residue:
+        kernel_leaked = std::floor(e * residue_rate + phase);
+        kern = kernel_leaked;
+        break;
     }
 
     double noise = std::round(gauss(rng) * p.noise);

@@ -30,13 +30,13 @@ const char* behaviour_name(Behaviour b);  // "flat", "startup-step", ...
 bool should_fail(Behaviour b);
 
 struct Params {
-  std::string kind = "netns";    // the workload's event kind
-  double events = 5000;          // events in the churn phase
-  double event_rate = 200;       // events per second (jittered per sample)
-  double sample_interval = 0.1;  // seconds
+  std::string kind = "netns";                   // the workload's event kind
+  double events = 5000;                         // events in the churn phase
+  double event_rate = 200;                      // events per second (jittered per sample)
+  double sample_interval = 0.1;                 // seconds
   double warmup = 2, cooldown = 6, settle = 3;  // seconds
-  double noise = 2;              // standard deviation of the integer noise on fd.total
-  double leak_per_event = 0;     // >0: exact leak rate for the leak behaviours (deterministic)
+  double noise = 2;                             // standard deviation of the integer noise on fd.total
+  double leak_per_event = 0;                    // >0: exact leak rate for the leak behaviours (deterministic)
 };
 
 // The behaviour drives fd.total (target) and sys.netns (kernel objects, with pre-launch and

@@ -34,7 +34,10 @@ double normal_quantile(double confidence) {
   double alpha = 1 - confidence, lo = 0, hi = 10;
   for (int i = 0; i < 100; i++) {
     double mid = (lo + hi) / 2;
-    if (std::erfc(mid / std::sqrt(2.0)) > alpha) lo = mid; else hi = mid;
+    if (std::erfc(mid / std::sqrt(2.0)) > alpha)
+      lo = mid;
+    else
+      hi = mid;
   }
   return (lo + hi) / 2;
 }
@@ -86,8 +89,7 @@ void reduce_points(std::vector<double>& x, std::vector<double>& y, size_t max_po
   }
 }
 
-SlopeEstimate theil_sen(const std::vector<double>& x_in, const std::vector<double>& y_in,
-                        double confidence) {
+SlopeEstimate theil_sen(const std::vector<double>& x_in, const std::vector<double>& y_in, double confidence) {
   SlopeEstimate r;
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<double> xs = x_in, ys = y_in;

@@ -85,12 +85,10 @@ int MapsWorkload::one(std::string& call) {
   // Array elements cannot be deleted (documented; run() adds a warning).
   if (!e && !array_ && o_.entries && o_.del == "each") {
     for (uint64_t i = 0; i < o_.entries && !e; i++)
-      if (bpf_map_delete_elem(fd, &keys_[i * key_size_]) != 0)
-        e = errno, call = "bpf(BPF_MAP_DELETE_ELEM)";
+      if (bpf_map_delete_elem(fd, &keys_[i * key_size_]) != 0) e = errno, call = "bpf(BPF_MAP_DELETE_ELEM)";
   } else if (!e && !array_ && o_.entries && o_.del == "batch") {
     __u32 n = (__u32)o_.entries;
-    if (bpf_map_delete_batch(fd, keys_.data(), &n, nullptr) != 0)
-      e = errno, call = "bpf(BPF_MAP_DELETE_BATCH)";
+    if (bpf_map_delete_batch(fd, keys_.data(), &n, nullptr) != 0) e = errno, call = "bpf(BPF_MAP_DELETE_BATCH)";
   }
   if (!e && o_.pin) {
     char path[4200];
@@ -113,8 +111,10 @@ int MapsWorkload::one(std::string& call) {
       e = errno, call = "bpf(BPF_PROG_LOAD)";
     } else {
       int lfd = bpf_raw_tracepoint_open("sys_enter", pfd);
-      if (lfd < 0) e = errno, call = "bpf(BPF_RAW_TRACEPOINT_OPEN, sys_enter)";
-      else close(lfd);
+      if (lfd < 0)
+        e = errno, call = "bpf(BPF_RAW_TRACEPOINT_OPEN, sys_enter)";
+      else
+        close(lfd);
       close(pfd);
     }
   }
@@ -232,11 +232,9 @@ extern const WorkloadKind maps_workload = {
         {"count", FieldType::Count, "1000", "maps to create"},
         {"rate", FieldType::Rate, "", "maps per second (absent: as fast as possible)"},
         {"concurrency", FieldType::Count, "1", "maps alive at once, at most"},
-        {"map_type", FieldType::Enum, "hash", "kind of map",
-         {"hash", "lru_hash", "percpu_hash", "lpm_trie", "array"}},
+        {"map_type", FieldType::Enum, "hash", "kind of map", {"hash", "lru_hash", "percpu_hash", "lpm_trie", "array"}},
         {"entries", FieldType::Count, "16", "elements filled into each map", {}, 0},
-        {"delete", FieldType::Enum, "each", "how elements are removed before close",
-         {"none", "each", "batch"}},
+        {"delete", FieldType::Enum, "each", "how elements are removed before close", {"none", "each", "batch"}},
         {"pin", FieldType::Bool, "false", "pin each map under the run's private bpffs path, then unpin"},
         {"progs", FieldType::Bool, "false", "also load a tiny tracepoint program, attach and detach a link"},
     },

@@ -208,7 +208,8 @@ int NetnsWorkload::create(Held& h, Rtnl& rtnl, std::string& call) {
     }
   }
   // On failure go back now; on success the caller goes back before it next waits.
-  if (e && setns(orig_fd_, CLONE_NEWNET) != 0) err_.set(errno, std::string("setns(original netns): ") + strerror(errno));
+  if (e && setns(orig_fd_, CLONE_NEWNET) != 0)
+    err_.set(errno, std::string("setns(original netns): ") + strerror(errno));
   return e;
 }
 
@@ -321,8 +322,7 @@ void NetnsWorkload::run(const WorkloadContext& ctx) {
   auto finish = [&] {
     err_.to(outcome_, created_.load(), "netns");
     double active = (last_create_ > 0 ? last_create_ : mono_now()) - start;
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active,
-                   ctx.stop && ctx.stop->load(), "netns");
+    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stop && ctx.stop->load(), "netns");
   };
   if (o_.max_live >= 0 && !ctx.live_netns)
     outcome_.warnings.push_back("max_live ignored: live network namespaces are not measured in this run");
@@ -382,12 +382,10 @@ std::string check_netns(const Params& p, std::string& field) {
            format_number((double)max_ns) + " (/proc/sys/user/max_net_namespaces)";
   }
   rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-      (uint64_t)live + 64 > rl.rlim_cur) {
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (uint64_t)live + 64 > rl.rlim_cur) {
     field = "concurrency";
     return "concurrency " + format_number((double)live) +
-           " needs one open file per namespace: above the open-files limit " +
-           format_number((double)rl.rlim_cur);
+           " needs one open file per namespace: above the open-files limit " + format_number((double)rl.rlim_cur);
   }
   return "";
 }

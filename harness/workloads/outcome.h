@@ -49,8 +49,8 @@ class FirstError {
 
 // Fills requested/achieved counts and rates and adds the standard warnings: achieved rate
 // below 90% of the requested one, or the count cut short by the phase end.
-void finish_outcome(WorkloadOutcome& o, uint64_t requested, double requested_rate,
-                    uint64_t achieved, double seconds, bool stopped_early, const char* noun);
+void finish_outcome(WorkloadOutcome& o, uint64_t requested, double requested_rate, uint64_t achieved, double seconds,
+                    bool stopped_early, const char* noun);
 
 // Online CPUs, at least 1: the number of workers for CPU-bound kinds.
 unsigned cpu_count();

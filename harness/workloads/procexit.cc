@@ -182,8 +182,7 @@ void ProcexitWorkload::worker() {
       break;
     }
     if (rep->step) {
-      static const char* steps[] = {"", "setns(run netns) in the child", "clone(thread) in the child",
-                                    "execve"};
+      static const char* steps[] = {"", "setns(run netns) in the child", "clone(thread) in the child", "execve"};
       std::string call = steps[rep->step];
       if (rep->step == 3) call += "(" + path_ + ")";
       err_.failed(rep->err, call);
@@ -206,8 +205,7 @@ void ProcexitWorkload::run(const WorkloadContext& ctx) {
   auto finish = [&] {
     err_.to(outcome_, events(), "processes");
     double active = (last_ > 0 ? last_ : mono_now()) - pacer.start();
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stop && ctx.stop->load(),
-                   "processes");
+    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stop && ctx.stop->load(), "processes");
   };
   if (o_.in_netns && ctx.run_netns_fd < 0) {
     err_.set(0, "procexit in_netns: the run has no network namespace to enter");

@@ -10,8 +10,8 @@ extern const WorkloadKind maps_workload;
 extern const WorkloadKind signal_workload;
 
 const std::vector<const WorkloadKind*>& workload_kinds() {
-  static const std::vector<const WorkloadKind*> kinds = {
-      &netns_workload, &procexit_workload, &maps_workload, &signal_workload};
+  static const std::vector<const WorkloadKind*> kinds = {&netns_workload, &procexit_workload, &maps_workload,
+                                                         &signal_workload};
   return kinds;
 }
 

@@ -66,9 +66,8 @@ class SignalWorkload : public Workload {
 };
 
 std::unique_ptr<Workload> make_signal(const Params& p) {
-  return std::make_unique<SignalWorkload>((uint64_t)std::max<int64_t>(0, p.count("count", 100)),
-                                          p.number("rate", 10), (int)p.count("signal", SIGHUP),
-                                          p.str("to", "main") == "group");
+  return std::make_unique<SignalWorkload>((uint64_t)std::max<int64_t>(0, p.count("count", 100)), p.number("rate", 10),
+                                          (int)p.count("signal", SIGHUP), p.str("to", "main") == "group");
 }
 
 std::string check_signal(const Params& p, std::string& field) {
@@ -95,7 +94,10 @@ extern const WorkloadKind signal_workload = {
         {"count", FieldType::Count, "100", "signals to send"},
         {"rate", FieldType::Rate, "10/s", "signals per second"},
         {"signal", FieldType::Signal, "HUP", "which signal (HUP, USR1, ...)"},
-        {"to", FieldType::Enum, "main", "main: the target's main process; group: every process of the run",
+        {"to",
+         FieldType::Enum,
+         "main",
+         "main: the target's main process; group: every process of the run",
          {"main", "group"}},
     },
     make_signal,

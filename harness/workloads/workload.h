@@ -16,11 +16,11 @@ namespace lg {
 
 // What a running workload may use from the run.
 struct WorkloadContext {
-  pid_t target_pid = 0;            // main pid of the target, 0 without a target
-  std::string run_dir;             // the run's output directory
-  std::string netns_dir;           // where bind-mounted namespaces go ("/run/netns")
-  std::string bpffs_dir;           // the run's private bpffs directory for pins
-  int run_netns_fd = -1;           // a netns of the run, for `procexit` inside a netns
+  pid_t target_pid = 0;                     // main pid of the target, 0 without a target
+  std::string run_dir;                      // the run's output directory
+  std::string netns_dir;                    // where bind-mounted namespaces go ("/run/netns")
+  std::string bpffs_dir;                    // the run's private bpffs directory for pins
+  int run_netns_fd = -1;                    // a netns of the run, for `procexit` inside a netns
   const std::atomic<bool>* stop = nullptr;  // set when the phase or the run must end now
   // Live network namespaces kernel-wide, for pacing on sys.netns (nullptr: unknown).
   std::function<double()> live_netns;
@@ -31,13 +31,13 @@ struct WorkloadContext {
 
 // How a workload ended. Filled by run().
 struct WorkloadOutcome {
-  uint64_t requested = 0;          // count asked for (0: until the phase ends)
-  uint64_t achieved = 0;           // events completed
-  double requested_rate = 0;       // per second, 0: as fast as possible
-  double achieved_rate = 0;        // events / active seconds
-  double seconds = 0;              // active time
-  int error_errno = 0;             // 0: no error
-  std::string error;               // "unshare(CLONE_NEWNET): No space left on device after 1,021 netns"
+  uint64_t requested = 0;             // count asked for (0: until the phase ends)
+  uint64_t achieved = 0;              // events completed
+  double requested_rate = 0;          // per second, 0: as fast as possible
+  double achieved_rate = 0;           // events / active seconds
+  double seconds = 0;                 // active time
+  int error_errno = 0;                // 0: no error
+  std::string error;                  // "unshare(CLONE_NEWNET): No space left on device after 1,021 netns"
   std::vector<std::string> warnings;  // "achieved 812/s of 1,000/s asked (81%)"
 };
 
@@ -57,9 +57,9 @@ class Workload {
 };
 
 struct WorkloadKind {
-  const char* name;         // "netns"
-  const char* description;  // one line
-  const char* event;        // what one event is: "network namespace created and released"
+  const char* name;               // "netns"
+  const char* description;        // one line
+  const char* event;              // what one event is: "network namespace created and released"
   std::vector<FieldSpec> fields;  // every field but `kind`
   std::unique_ptr<Workload> (*make)(const Params& p);
   // Optional extra validation after field types are checked; returns "" or an error

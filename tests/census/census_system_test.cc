@@ -81,8 +81,8 @@ TEST(SysNetns, FollowsNamespacesHeldByFd) {
       usleep(50000);
       down = metric(*c, "sys.netns");
     }
-    log += "round " + std::to_string(round) + ": " + std::to_string(base[0]) + " -> " + std::to_string(up) +
-           " -> " + std::to_string(down) + "\n";
+    log += "round " + std::to_string(round) + ": " + std::to_string(base[0]) + " -> " + std::to_string(up) + " -> " +
+           std::to_string(down) + "\n";
     if (!steady(*c, {"sys.netns"}, after) || after[0] != base[0]) continue;  // someone else moved it
     undisturbed++;
     ok = up - base[0] == n;

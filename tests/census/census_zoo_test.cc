@@ -19,8 +19,7 @@ using test::Zoo;
 std::string backend_name(CensusBackend b) { return b == CensusBackend::Bpf ? "bpf" : "procfs"; }
 
 // Makes a census or skips the test with the reason.
-std::unique_ptr<Census> make_or_skip(CensusBackend b, const CensusScope& s, std::string& skip,
-                                     CensusOptions o = {}) {
+std::unique_ptr<Census> make_or_skip(CensusBackend b, const CensusScope& s, std::string& skip, CensusOptions o = {}) {
   std::string err, note;
   auto c = make_census(b, s, o, err, note);
   if (!c) skip = backend_name(b) + " census unavailable: " + err;
@@ -44,17 +43,35 @@ struct Expect {
 
 Expect full_zoo() {
   Expect e;
-  e.flags = {"--regular", "3", "--dir", "2", "--socket", "4", "--pipe", "5", "--chr", "1",
-             "--netns", "2", "--nsfs", "3", "--bpf-map", "2", "--bpf-prog", "2", "--bpf-link", "3",
-             "--perf", "1", "--eventfd", "2", "--epoll", "1", "--timerfd", "1", "--signalfd", "1",
-             "--pidfd", "2", "--threads", "3", "--zombies", "2",
-             "--hash", "100", "--lru", "50", "--percpu-hash", "30", "--lpm", "40"};
-  e.want = {{"fd.file", 3},       {"fd.dir", 2},        {"fd.socket", 4},    {"fd.pipe", 5 + 3},
-            {"fd.chr", 1},        {"fd.netns", 2},      {"fd.nsfs_other", 3}, {"fd.bpf_map", 2 + 4},
-            {"fd.bpf_prog", 2},   {"fd.bpf_link", 3},   {"fd.perf_event", 1}, {"fd.eventfd", 2},
-            {"fd.epoll", 1},      {"fd.timerfd", 1},    {"fd.signalfd", 1},  {"fd.pidfd", 2},
-            {"fd.anon_other", 0}, {"fd.other", 0},      {"proc.processes", 1}, {"proc.threads", 4},
-            {"proc.zombies", 2},  {"bpf.maps", 6},      {"bpf.progs", 2},    {"bpf.links", 3},
+  e.flags = {"--regular",     "3",  "--dir",     "2", "--socket",  "4", "--pipe",     "5",   "--chr",      "1",
+             "--netns",       "2",  "--nsfs",    "3", "--bpf-map", "2", "--bpf-prog", "2",   "--bpf-link", "3",
+             "--perf",        "1",  "--eventfd", "2", "--epoll",   "1", "--timerfd",  "1",   "--signalfd", "1",
+             "--pidfd",       "2",  "--threads", "3", "--zombies", "2", "--hash",     "100", "--lru",      "50",
+             "--percpu-hash", "30", "--lpm",     "40"};
+  e.want = {{"fd.file", 3},
+            {"fd.dir", 2},
+            {"fd.socket", 4},
+            {"fd.pipe", 5 + 3},
+            {"fd.chr", 1},
+            {"fd.netns", 2},
+            {"fd.nsfs_other", 3},
+            {"fd.bpf_map", 2 + 4},
+            {"fd.bpf_prog", 2},
+            {"fd.bpf_link", 3},
+            {"fd.perf_event", 1},
+            {"fd.eventfd", 2},
+            {"fd.epoll", 1},
+            {"fd.timerfd", 1},
+            {"fd.signalfd", 1},
+            {"fd.pidfd", 2},
+            {"fd.anon_other", 0},
+            {"fd.other", 0},
+            {"proc.processes", 1},
+            {"proc.threads", 4},
+            {"proc.zombies", 2},
+            {"bpf.maps", 6},
+            {"bpf.progs", 2},
+            {"bpf.links", 3},
             {"bpf.map_entries", 2 + 100 + 50 + 30 + 40}};
   double total = 0;
   for (const auto& [k, v] : e.want)
@@ -133,7 +150,10 @@ TEST_P(ZooTest, BackendsAgreeOnBytes) {
 
 TEST_P(ZooTest, MapEntriesPerKind) {
   bool procfs = GetParam() == CensusBackend::Procfs;
-  struct Case { const char* flag; int n; };
+  struct Case {
+    const char* flag;
+    int n;
+  };
   for (Case k : {Case{"--hash", 777}, Case{"--lru", 300}, Case{"--percpu-hash", 123}, Case{"--lpm", 456}}) {
     Zoo zoo;
     ASSERT_TRUE(zoo.start({k.flag, std::to_string(k.n)})) << zoo.error;
@@ -213,8 +233,10 @@ TEST_P(ZooTest, SystemMetricsMeasured) {
   EXPECT_GT(got["sys.tasks"], 1);
   EXPECT_GE(got["sys.zombies"], 0);
   EXPECT_GE(got["sys.bpf_maps"], 0);
-  if (GetParam() == CensusBackend::Bpf) EXPECT_GE(got["sys.netns"], 1);
-  else EXPECT_TRUE(std::isnan(got["sys.netns"]));
+  if (GetParam() == CensusBackend::Bpf)
+    EXPECT_GE(got["sys.netns"], 1);
+  else
+    EXPECT_TRUE(std::isnan(got["sys.netns"]));
   int filp = column(c->metrics(), "sys.slab.filp");
   ASSERT_GE(filp, 0);
   if (c->unavailable()[filp].empty()) {

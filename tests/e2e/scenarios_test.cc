@@ -11,23 +11,29 @@
 namespace {
 
 struct Case {
-  const char* scenario;  // scenarios/<name>.yaml
-  const char* leaky;     // target.command override, leaky mode
-  const char* fixed;     // same, fixed mode
+  const char* scenario;                  // scenarios/<name>.yaml
+  const char* leaky;                     // target.command override, leaky mode
+  const char* fixed;                     // same, fixed mode
   std::set<std::string> leaky_failures;  // testcase names that must fail in leaky mode
 };
 
 const Case kCases[] = {
-    {"netns-churn", "[nstuner, --mode, leaky]", "[nstuner, --mode, fixed]",
-     {"fd.netns max_slope <= 1 per 1000 netns", "fd.total max_slope <= 5 per 1000 netns",
-      "fd.total max_growth <= 20"}},
-    {"process-exit-churn", "[pidprof, --mode, leaky]", "[pidprof, --mode, fixed]",
+    {"netns-churn",
+     "[nstuner, --mode, leaky]",
+     "[nstuner, --mode, fixed]",
+     {"fd.netns max_slope <= 1 per 1000 netns", "fd.total max_slope <= 5 per 1000 netns", "fd.total max_growth <= 20"}},
+    {"process-exit-churn",
+     "[pidprof, --mode, leaky]",
+     "[pidprof, --mode, fixed]",
      {"bpf.map_entries max_slope <= 1 per 1000 procexit"}},
-    {"map-reload", "[maploader, --mode, leaky, --pin, /sys/fs/bpf/maploader]",
+    {"map-reload",
+     "[maploader, --mode, leaky, --pin, /sys/fs/bpf/maploader]",
      "[maploader, --mode, fixed, --pin, /sys/fs/bpf/maploader]",
      {"fd.bpf_map max_slope <= 1 per 100 signal", "bpf.maps max_slope <= 1 per 100 signal",
       "sys.bpf_maps max_residue <= 0"}},
-    {"zombie-churn", "[reaper, --mode, leaky]", "[reaper, --mode, fixed]",
+    {"zombie-churn",
+     "[reaper, --mode, leaky]",
+     "[reaper, --mode, fixed]",
      {"proc.zombies max_slope <= 1 per 100 signal", "proc.threads max_slope <= 1 per 100 signal"}},
 };
 
@@ -45,10 +51,14 @@ Junit read_junit(const std::string& path) {
     j.suites++;
     for (auto tc : suite.children("testcase")) {
       std::string name = tc.attribute("name").as_string();
-      if (tc.child("failure")) j.failed.insert(name);
-      else if (tc.child("error")) j.errored.insert(name);
-      else if (tc.child("skipped")) j.skipped.insert(name);
-      else j.passed.insert(name);
+      if (tc.child("failure"))
+        j.failed.insert(name);
+      else if (tc.child("error"))
+        j.errored.insert(name);
+      else if (tc.child("skipped"))
+        j.skipped.insert(name);
+      else
+        j.passed.insert(name);
     }
   }
   return j;

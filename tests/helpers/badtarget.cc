@@ -71,9 +71,12 @@ int main(int argc, char** argv) {
   std::string mode = argv[1], ready_file;
   long arg = 0;
   for (int i = 2; i < argc; i++) {
-    if (!strcmp(argv[i], "--pids") && i + 1 < argc) g_pids = argv[++i];
-    else if (!strcmp(argv[i], "--ready-file") && i + 1 < argc) ready_file = argv[++i];
-    else arg = atol(argv[i]);
+    if (!strcmp(argv[i], "--pids") && i + 1 < argc)
+      g_pids = argv[++i];
+    else if (!strcmp(argv[i], "--ready-file") && i + 1 < argc)
+      ready_file = argv[++i];
+    else
+      arg = atol(argv[i]);
   }
   note_pid();
   if (mode == "ignore-term") {

@@ -54,9 +54,7 @@ const bpf_insn kReturn0[] = {
     {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
 };
 
-int load_prog(bpf_prog_type type) {
-  return bpf_prog_load(type, "fdzoo", "GPL", kReturn0, 2, nullptr);
-}
+int load_prog(bpf_prog_type type) { return bpf_prog_load(type, "fdzoo", "GPL", kReturn0, 2, nullptr); }
 
 void fill_map(bpf_map_type type, long n) {
   int ncpu = libbpf_num_possible_cpus();
@@ -69,7 +67,10 @@ void fill_map(bpf_map_type type, long n) {
   int fd = check(bpf_map_create(type, "fdzoo", key_size, 8, max, &o), "bpf_map_create");
   std::vector<uint64_t> value(percpu ? ncpu : 1, 7);
   for (long i = 0; i < n; i++) {
-    struct { uint32_t prefixlen; uint32_t addr; } lk = {32, (uint32_t)i};
+    struct {
+      uint32_t prefixlen;
+      uint32_t addr;
+    } lk = {32, (uint32_t)i};
     uint32_t k = (uint32_t)i;
     void* key = lpm ? (void*)&lk : (void*)&k;
     if (bpf_map_update_elem(fd, key, value.data(), BPF_NOEXIST) != 0) fail("bpf_map_update_elem");
@@ -85,10 +86,9 @@ void* idle_thread(void*) {
 
 int main(int argc, char** argv) {
   std::map<std::string, long> n;
-  const char* keys[] = {"regular", "dir",   "socket",  "pipe",     "chr",      "netns",   "nsfs",
-                        "bpf-map", "bpf-prog", "bpf-link", "perf",  "eventfd",  "epoll",   "timerfd",
-                        "signalfd", "pidfd", "threads", "zombies", "hash",     "lru",     "percpu-hash",
-                        "lpm"};
+  const char* keys[] = {"regular",  "dir",      "socket", "pipe",    "chr",         "netns",   "nsfs",     "bpf-map",
+                        "bpf-prog", "bpf-link", "perf",   "eventfd", "epoll",       "timerfd", "signalfd", "pidfd",
+                        "threads",  "zombies",  "hash",   "lru",     "percpu-hash", "lpm"};
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     bool ok = false;

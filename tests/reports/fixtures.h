@@ -133,8 +133,8 @@ inline RunResult failing_run(const std::string& out_root, const std::string& nam
   r.series = make_series(true);
   Verdict a = verdict(make_check("fd.netns", CheckType::MaxSlope, 0.001, "netns", 1000), Outcome::Fail,
                       "fd.netns grew 10 per 1000 netns (95% 9.8 .. 10.2); limit 1 per 1000 netns");
-  a.slope = 0.01, a.ci_low = 0.0098, a.ci_high = 0.0102, a.baseline = 3, a.end_level = 13, a.growth = 10,
-  a.peak = 13, a.events = 1000;
+  a.slope = 0.01, a.ci_low = 0.0098, a.ci_high = 0.0102, a.baseline = 3, a.end_level = 13, a.growth = 10, a.peak = 13,
+  a.events = 1000;
   Verdict b = verdict(make_check("fd.total", CheckType::Max, 100), Outcome::Pass, "fd.total peaked at 21, limit 100");
   b.peak = 21;
   r.verdicts = {a, b};
@@ -157,10 +157,10 @@ inline RunResult skipped_run(const std::string& out_root) {
 inline RunResult lifecycle_error_run(const std::string& out_root) {
   RunResult r = base_run("target-dies", out_root);
   r.series = make_series(false, 20);
-  r.lifecycle = {{"started", true, false, "pid 99", "", 0.01},
-                 {"became ready", false, false, "exited with status 3 before ready",
-                  "fatal: cannot bind 127.0.0.1:8080\n", 0.4},
-                 {"stopped cleanly", false, true, "not reached", "", 0}};
+  r.lifecycle = {
+      {"started", true, false, "pid 99", "", 0.01},
+      {"became ready", false, false, "exited with status 3 before ready", "fatal: cannot bind 127.0.0.1:8080\n", 0.4},
+      {"stopped cleanly", false, true, "not reached", "", 0}};
   r.workloads = {{"churn", "netns", 1000, 12, 50, 30, 0.4, 24, "netns: unshare failed: EPERM", {"slow start"}}};
   r.stderr_tail = "fatal: cannot bind 127.0.0.1:8080\n";
   r.verdicts = {verdict(make_check("fd.netns", CheckType::MaxSlope, 0.001, "netns", 1000), Outcome::Error,
@@ -177,7 +177,8 @@ inline RunResult no_target_run(const std::string& out_root) {
   r.stdout_log.clear(), r.stderr_log.clear(), r.stdout_tail.clear();
   r.series = make_series(false);
   r.series.stop = -1;
-  Verdict c = verdict(make_check("sys.netns", CheckType::MaxResidue, 0), Outcome::Pass, "sys.netns left nothing behind");
+  Verdict c =
+      verdict(make_check("sys.netns", CheckType::MaxResidue, 0), Outcome::Pass, "sys.netns left nothing behind");
   r.verdicts = {c};
   return r;
 }

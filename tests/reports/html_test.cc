@@ -61,7 +61,8 @@ TEST(Html, PerEventChartHasTimeAndEventPanelsWithFitAndLimit) {
   EXPECT_EQ(count(svg, ">fitted slope<"), 2u);
   EXPECT_EQ(count(svg, ">limit 1 per 1000 netns<"), 2u);
   EXPECT_EQ(count(svg, ">baseline<"), 2u);
-  for (const char* phase : {">warmup<", ">churn<", ">cooldown<"}) EXPECT_NE(svg.find(phase), std::string::npos) << phase;
+  for (const char* phase : {">warmup<", ">churn<", ">cooldown<"})
+    EXPECT_NE(svg.find(phase), std::string::npos) << phase;
   // A max check has one panel and its limit.
   std::string max = verdict_chart_svg(r, r.verdicts[1]);
   EXPECT_EQ(max.find("against netns events"), std::string::npos);
@@ -116,7 +117,7 @@ TEST(Downsample, KeepsExtremesGapsAndOrder) {
     x.push_back(i * 0.01);
     y.push_back(std::sin(i * 0.001) * 100);
   }
-  y[5000] = 1e6;    // a one-sample spike must survive
+  y[5000] = 1e6;  // a one-sample spike must survive
   y[70000] = -1e6;
   for (int i = 40000; i < 41000; i++) y[i] = kUnavailable;  // a long gap must stay a gap
   std::vector<double> ox, oy;

@@ -22,8 +22,8 @@ pugi::xml_node find_case(const pugi::xml_document& doc, const std::string& name)
 }
 
 std::vector<RunResult> every_kind(const std::string& out) {
-  return {test::passing_run(out),      test::failing_run(out),   test::skipped_run(out),
-          test::lifecycle_error_run(out), test::no_target_run(out), test::interrupted_run(out),
+  return {test::passing_run(out),          test::failing_run(out),   test::skipped_run(out),
+          test::lifecycle_error_run(out),  test::no_target_run(out), test::interrupted_run(out),
           test::environment_error_run(out)};
 }
 

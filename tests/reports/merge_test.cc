@@ -19,7 +19,10 @@ std::multiset<Case> cases(const std::string& path) {
   if (!doc.load_file(path.c_str())) return out;
   for (auto suite : doc.child("testsuites").children("testsuite"))
     for (auto tc : suite.children("testcase")) {
-      std::string o = tc.child("failure") ? "failure" : tc.child("error") ? "error" : tc.child("skipped") ? "skipped" : "pass";
+      std::string o = tc.child("failure")   ? "failure"
+                      : tc.child("error")   ? "error"
+                      : tc.child("skipped") ? "skipped"
+                                            : "pass";
       out.insert({tc.attribute("classname").as_string(), tc.attribute("name").as_string(), o});
     }
   return out;

@@ -36,9 +36,16 @@ void expect_same_verdict(const Verdict& a, const Verdict& b) {
   expect_same_check(a.check, b.check);
   EXPECT_EQ(a.outcome, b.outcome);
   EXPECT_EQ(a.sentence, b.sentence);
-  for (auto [x, y] : {std::pair{a.slope, b.slope}, {a.ci_low, b.ci_low}, {a.ci_high, b.ci_high},
-                      {a.growth, b.growth}, {a.baseline, b.baseline}, {a.end_level, b.end_level}, {a.peak, b.peak},
-                      {a.events, b.events}, {a.window_start, b.window_start}, {a.window_end, b.window_end}})
+  for (auto [x, y] : {std::pair{a.slope, b.slope},
+                      {a.ci_low, b.ci_low},
+                      {a.ci_high, b.ci_high},
+                      {a.growth, b.growth},
+                      {a.baseline, b.baseline},
+                      {a.end_level, b.end_level},
+                      {a.peak, b.peak},
+                      {a.events, b.events},
+                      {a.window_start, b.window_start},
+                      {a.window_end, b.window_end}})
     EXPECT_TRUE(same(x, y)) << x << " vs " << y << " in " << a.check.text;
   EXPECT_EQ(a.samples, b.samples);
 }
@@ -146,8 +153,8 @@ TEST(SeriesJson, HostileTextStillWritesValidJson) {
   ASSERT_TRUE(write_series_json(r, path, err)) << err;
   RunResult b;
   ASSERT_TRUE(read_series_json(path, b, err)) << err;
-  EXPECT_NE(b.stdout_tail.find("\x1b[31mred"), std::string::npos);  // kept raw, as JSON escapes
-  EXPECT_NE(b.stdout_tail.find("\xef\xbf\xbd"), std::string::npos);   // invalid UTF-8 replaced
+  EXPECT_NE(b.stdout_tail.find("\x1b[31mred"), std::string::npos);   // kept raw, as JSON escapes
+  EXPECT_NE(b.stdout_tail.find("\xef\xbf\xbd"), std::string::npos);  // invalid UTF-8 replaced
 }
 
 TEST(SeriesJson, BadFilesAreNamed) {

@@ -39,11 +39,11 @@ TEST(Text, CleanTextRemovesWhatXmlForbids) {
   EXPECT_EQ(clean_text("\x01\x08\x0b\x0c\x7f"), "");
   EXPECT_EQ(clean_text("tab\tok"), "tab\tok");
   EXPECT_EQ(clean_text("\xff"), "\xef\xbf\xbd");
-  EXPECT_EQ(clean_text("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");          // overlong '/'
+  EXPECT_EQ(clean_text("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");                  // overlong '/'
   EXPECT_EQ(clean_text("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // a surrogate
-  EXPECT_EQ(clean_text("\xe2\x82"), "\xef\xbf\xbd\xef\xbf\xbd");          // truncated
-  EXPECT_EQ(clean_text("\xc2\x85"), "");                                   // C1 control NEL
-  EXPECT_EQ(clean_text("\xef\xbf\xbe"), "");                               // U+FFFE
+  EXPECT_EQ(clean_text("\xe2\x82"), "\xef\xbf\xbd\xef\xbf\xbd");                  // truncated
+  EXPECT_EQ(clean_text("\xc2\x85"), "");                                          // C1 control NEL
+  EXPECT_EQ(clean_text("\xef\xbf\xbe"), "");                                      // U+FFFE
   EXPECT_EQ(clean_text("caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x90\xa7"), "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x90\xa7");
   EXPECT_EQ(clean_text("end\x1b"), "end");
   EXPECT_EQ(clean_line("a\nb\tc\n"), "a b c");

@@ -217,7 +217,8 @@ target:
 phases:
   - name: idle
     duration: 60s
-)", d.path + "/pids"));
+)",
+                                                 d.path + "/pids"));
   Leakguard lg(d, {sc2, "--out", d.path + "/out", "--quiet"}, "LEAKGUARD_NO_CGROUP=1");
   ASSERT_TRUE(eventually(10, [&] { return read_pids(d.path + "/pids").size() == 5; })) << lg.output();
   kill(lg.pid, SIGKILL);
@@ -261,7 +262,8 @@ TEST(Run, TargetNeverReadyIsAnErrorAndLeavesNothingRunning) {
   TempDir d;
   std::string sc = d.write("s.yaml", R"(name: never-ready
 target:
-  command: [badtarget, never-ready, --pids, )" + d.path + R"(/pids]
+  command: [badtarget, never-ready, --pids, )" +
+                                         d.path + R"(/pids]
   ready: {stdout: "^ready$", timeout: 500ms}
 sampling: {interval: 50ms, settle_timeout: 1s}
 phases:
@@ -282,8 +284,9 @@ phases:
 TEST(Run, MissingTargetExecutableExitsTwoBeforeAnythingStarts) {
   TempDir d;
   std::string good = d.write("good.yaml", "name: good\nphases:\n  - name: idle\n    duration: 100ms\n");
-  std::string bad = d.write("bad.yaml", "name: bad\ntarget:\n  command: [/nonexistent/leakguard-target]\n"
-                                        "phases:\n  - name: idle\n    duration: 100ms\n");
+  std::string bad = d.write("bad.yaml",
+                            "name: bad\ntarget:\n  command: [/nonexistent/leakguard-target]\n"
+                            "phases:\n  - name: idle\n    duration: 100ms\n");
   Leakguard lg(d, {good, bad, "--out", d.path + "/out"});
   EXPECT_EQ(lg.wait(), 2) << lg.output();
   EXPECT_NE(lg.output().find("bad.yaml"), std::string::npos) << lg.output();
@@ -326,7 +329,8 @@ sampling: {interval: 50ms, settle_timeout: 1s}
 phases:
   - name: long
     duration: 60s
-)", d.path + "/pids"));
+)",
+                                               d.path + "/pids"));
   Leakguard lg(d, {sc, "--out", d.path + "/out"});
   ASSERT_TRUE(eventually(10, [&] { return read_pids(d.path + "/pids").size() == 5; }));
   usleep(300000);
@@ -373,7 +377,8 @@ phases:
       - kind: procexit
         count: 1000000
         rate: 200/s
-)", d.path + "/pids"));
+)",
+                                               d.path + "/pids"));
   Leakguard lg(d, {sc, "--out", d.path + "/out", "--quiet"});
   pid_t lgpid = lg.pid;
   std::string cg = mount + "/leakguard-" + std::to_string(lgpid);

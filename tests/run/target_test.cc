@@ -62,8 +62,8 @@ std::vector<pid_t> read_pids(const std::string& file) {
   return out;
 }
 
-#define REQUIRE_ROOT_CGROUP(cg)                                              \
-  if (geteuid() != 0) GTEST_SKIP() << "needs root (cgroups)";                \
+#define REQUIRE_ROOT_CGROUP(cg)                               \
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (cgroups)"; \
   if ((cg).dir.empty()) GTEST_SKIP() << "no writable cgroup v2 mount here"
 
 TEST(Target, IgnoresTermAndDoubleForksAllGoneAfterGrace) {

@@ -19,9 +19,12 @@ std::vector<std::string> table(const std::string& text, const std::string& heade
   std::vector<std::string> out;
   bool in = false;
   for (const auto& line : lg::split(text, '\n')) {
-    if (lg::starts_with(line, header)) in = true;
-    else if (in && !lg::starts_with(line, "|")) break;
-    else if (in && lg::starts_with(line, "| `")) out.push_back(line);
+    if (lg::starts_with(line, header))
+      in = true;
+    else if (in && !lg::starts_with(line, "|"))
+      break;
+    else if (in && lg::starts_with(line, "| `"))
+      out.push_back(line);
   }
   return out;
 }
@@ -64,11 +67,14 @@ TEST(Catalogue, DocsMetricsMatchesTheCode) {
       problems.push_back("in the catalogue, missing from docs/metrics.md: " + m.name);
       continue;
     }
-    if (it->second.unit != m.unit) problems.push_back(m.name + ": unit " + it->second.unit + " in the docs, " + m.unit + " in the code");
+    if (it->second.unit != m.unit)
+      problems.push_back(m.name + ": unit " + it->second.unit + " in the docs, " + m.unit + " in the code");
     std::string scope = m.scope == lg::Scope::Target ? "target" : "system";
-    if (it->second.scope != scope) problems.push_back(m.name + ": scope " + it->second.scope + " in the docs, " + scope + " in the code");
+    if (it->second.scope != scope)
+      problems.push_back(m.name + ": scope " + it->second.scope + " in the docs, " + scope + " in the code");
     if (it->second.backends != backends(m.backends))
-      problems.push_back(m.name + ": backends " + it->second.backends + " in the docs, " + backends(m.backends) + " in the code");
+      problems.push_back(m.name + ": backends " + it->second.backends + " in the docs, " + backends(m.backends) +
+                         " in the code");
   }
   for (const auto& [name, row] : rows)
     if (!in_code.count(name) && name != "sys.slab.<cache>")

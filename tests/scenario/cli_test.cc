@@ -71,8 +71,10 @@ TEST(Cli, ValidateOkAndErrors) {
   auto err = leakguard({"validate", full, bad});
   EXPECT_EQ(err.code, 2);
   EXPECT_EQ(err.out, full + ": ok (3 phases, 4 workloads, 7 checks)\n");
-  EXPECT_NE(err.err.find(bad + ":12:9: error: unknown key 'concurency' in workload netns; did you mean 'concurrency'?\n"),
-            std::string::npos) << err.err;
+  EXPECT_NE(
+      err.err.find(bad + ":12:9: error: unknown key 'concurency' in workload netns; did you mean 'concurrency'?\n"),
+      std::string::npos)
+      << err.err;
   size_t lines = 0;
   for (char c : err.err) lines += c == '\n';
   EXPECT_EQ(lines, 11u) << err.err;

@@ -117,20 +117,20 @@ TEST(Errors, AbsurdSizesNameTheLimit) {
   // Many over time, few at once (a soak): runs, with a warning naming the limit.
   auto soak = load(with_workload("        count: " + over + "\n"));
   EXPECT_TRUE(soak.scenario) << soak.all();
-  EXPECT_TRUE(has(soak, 6, 16, "count " + over + lim + "; it can run only because at most 64",
-                  lg::Diagnostic::Warning));
+  EXPECT_TRUE(
+      has(soak, 6, 16, "count " + over + lim + "; it can run only because at most 64", lg::Diagnostic::Warning));
   auto live = load(with_workload("        max_live: " + over + "\n"));
   EXPECT_TRUE(has(live, 6, 19, "max_live " + over + lim));
 
   std::string pover = std::to_string(*pid_max + 1);
   std::string plim = " is above /proc/sys/kernel/pid_max (" + std::to_string(*pid_max) + ")";
-  auto p = load("name: t\nphases:\n  - name: a\n    workloads:\n      - kind: procexit\n        count: " +
-                pover + "\n        concurrency: " + pover + "\n");
+  auto p = load("name: t\nphases:\n  - name: a\n    workloads:\n      - kind: procexit\n        count: " + pover +
+                "\n        concurrency: " + pover + "\n");
   EXPECT_TRUE(has(p, 6, 16, "count " + pover + plim));
   // Threads count too: concurrency x (1 + threads) pids at once.
   std::string conc = std::to_string(*pid_max / 2 + 1);
-  auto t = load("name: t\nphases:\n  - name: a\n    workloads:\n      - kind: procexit\n        count: " +
-                pover + "\n        concurrency: " + conc + "\n        threads: 1\n");
+  auto t = load("name: t\nphases:\n  - name: a\n    workloads:\n      - kind: procexit\n        count: " + pover +
+                "\n        concurrency: " + conc + "\n        threads: 1\n");
   EXPECT_TRUE(has(t, 7, 22, "concurrency " + conc + " (x2 with threads)" + plim));
 }
 
@@ -170,13 +170,15 @@ TEST(Errors, PerEventWithoutSuchWorkload) {
   EXPECT_FALSE(l.scenario);
   EXPECT_TRUE(has(l, 10, 16, "max_slope: per signal events, but no phase runs a signal workload"));
   // The form the issue names, without a limit: both problems are reported.
-  auto bare = load("name: t\nphases:\n  - {name: a, duration: 1s}\nchecks:\n"
-                   "  - metric: fd.netns\n    max_slope: per 1000 netns\n");
+  auto bare = load(
+      "name: t\nphases:\n  - {name: a, duration: 1s}\nchecks:\n"
+      "  - metric: fd.netns\n    max_slope: per 1000 netns\n");
   EXPECT_TRUE(has(bare, 6, 16, "no phase runs a netns workload"));
   EXPECT_TRUE(has(bare, 6, 16, "has no limit before 'per'"));
   // A window without the events.
-  auto win = load("name: t\nphases:\n  - {name: idle, duration: 1s}\n  - name: churn\n    workloads: [{kind: netns}]\n"
-                  "checks:\n  - metric: sys.netns\n    phase: idle\n    max_slope: 1 per 1000 netns\n");
+  auto win = load(
+      "name: t\nphases:\n  - {name: idle, duration: 1s}\n  - name: churn\n    workloads: [{kind: netns}]\n"
+      "checks:\n  - metric: sys.netns\n    phase: idle\n    max_slope: 1 per 1000 netns\n");
   EXPECT_TRUE(has(win, 9, 16, "the judged phases (idle) run no netns workload"));
 }
 
@@ -224,12 +226,14 @@ TEST(Errors, Names) {
 }
 
 TEST(Errors, TargetBlocks) {
-  auto r = load("name: t\ntarget:\n  command: [sh]\n  ready: {delay: 1s, stdout: x}\n  stop: {signal: HUPP}\n"
-                "  limits: {pids: 0}\nphases:\n  - {name: a, duration: 1s}\n");
+  auto r = load(
+      "name: t\ntarget:\n  command: [sh]\n  ready: {delay: 1s, stdout: x}\n  stop: {signal: HUPP}\n"
+      "  limits: {pids: 0}\nphases:\n  - {name: a, duration: 1s}\n");
   EXPECT_TRUE(has(r, 4, 22, "target.ready: give one of delay, stdout or file, not several"));
   EXPECT_TRUE(has(r, 5, 18, "target.stop.signal: unknown signal 'HUPP'"));
   EXPECT_TRUE(has(r, 6, 18, "target.limits.pids must be at least 1"));
-  auto re = load("name: t\ntarget:\n  command: [sh]\n  ready: {stdout: \"(unclosed\"}\nphases:\n  - {name: a, duration: 1s}\n");
+  auto re = load(
+      "name: t\ntarget:\n  command: [sh]\n  ready: {stdout: \"(unclosed\"}\nphases:\n  - {name: a, duration: 1s}\n");
   EXPECT_TRUE(has(re, 4, 19, "target.ready.stdout: not a valid regular expression"));
 }
 

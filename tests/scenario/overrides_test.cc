@@ -31,9 +31,9 @@ lg::LoadOptions sets(std::vector<std::string> o) {
 }  // namespace
 
 TEST(Overrides, ByNameIndexAndList) {
-  auto l = load(kBase, sets({"phases.churn.workloads.0.count=200", "target.command=[true, -s]",
-                             "sampling.interval=50ms", "phases.0.duration=3s",
-                             "phases.churn.workloads.netns.hold=10ms"}));
+  auto l =
+      load(kBase, sets({"phases.churn.workloads.0.count=200", "target.command=[true, -s]", "sampling.interval=50ms",
+                        "phases.0.duration=3s", "phases.churn.workloads.netns.hold=10ms"}));
   ASSERT_TRUE(l.scenario) << l.all();
   const auto& sc = *l.scenario;
   EXPECT_EQ(sc.phases[1].workloads[0].params.count("count"), 200);
@@ -78,11 +78,12 @@ TEST(Overrides, BadPathNamesTheFlag) {
 }
 
 TEST(Overrides, ValuesAreValidatedLikeTheFile) {
-  auto l = load(kBase, sets({"sampling.interval=5 parsecs", "sampling.intervall=5ms",
-                             "phases.churn.workloads.0.count=lots"}));
+  auto l = load(kBase,
+                sets({"sampling.interval=5 parsecs", "sampling.intervall=5ms", "phases.churn.workloads.0.count=lots"}));
   EXPECT_FALSE(l.scenario);
   EXPECT_TRUE(has(l, 0, 0, "--set sampling.interval=5 parsecs: sampling.interval: bad duration '5 parsecs'"));
-  EXPECT_TRUE(has(l, 0, 0, "--set sampling.intervall=5ms: unknown key 'intervall' in sampling; did you mean 'interval'?"));
+  EXPECT_TRUE(
+      has(l, 0, 0, "--set sampling.intervall=5ms: unknown key 'intervall' in sampling; did you mean 'interval'?"));
   EXPECT_TRUE(has(l, 0, 0, "--set phases.churn.workloads.0.count=lots: count: expected an integer, got 'lots'"));
   // Problems of the file itself keep their place.
   auto both = load(kBase + "        hold: 5 parsecs\n", sets({"phases.churn.workloads.0.count=0"}));
@@ -117,22 +118,24 @@ TEST(Env, Expansion) {
   setenv("LG_TEST_COUNT", "250", 1);
   setenv("LG_TEST_EMPTY", "", 1);
   unsetenv("LG_TEST_UNSET");
-  auto l = load("name: ${LG_TEST_NAME:-env-test}\n"
-                "target:\n"
-                "  command: [sh, \"$${HOME}\", \"x${LG_TEST_COUNT}y\"]\n"
-                "phases:\n"
-                "  - name: churn\n"
-                "    workloads:\n"
-                "      - kind: netns\n"
-                "        count: ${LG_TEST_COUNT}\n"
-                "        hold: ${LG_TEST_EMPTY:-20ms}\n");
+  auto l = load(
+      "name: ${LG_TEST_NAME:-env-test}\n"
+      "target:\n"
+      "  command: [sh, \"$${HOME}\", \"x${LG_TEST_COUNT}y\"]\n"
+      "phases:\n"
+      "  - name: churn\n"
+      "    workloads:\n"
+      "      - kind: netns\n"
+      "        count: ${LG_TEST_COUNT}\n"
+      "        hold: ${LG_TEST_EMPTY:-20ms}\n");
   ASSERT_TRUE(l.scenario) << l.all();
   EXPECT_EQ(l.scenario->name, "env-test");
   EXPECT_EQ(l.scenario->target->command, (std::vector<std::string>{"sh", "${HOME}", "x250y"}));
   EXPECT_EQ(l.scenario->phases[0].workloads[0].params.count("count"), 250);
   EXPECT_DOUBLE_EQ(l.scenario->phases[0].workloads[0].params.number("hold"), 0.02);
 
-  auto bad = load("name: t\ntarget:\n  command: [sh]\n  cwd: /x/${LG_TEST_UNSET}\nphases:\n  - {name: a, duration: 1s}\n");
+  auto bad =
+      load("name: t\ntarget:\n  command: [sh]\n  cwd: /x/${LG_TEST_UNSET}\nphases:\n  - {name: a, duration: 1s}\n");
   EXPECT_FALSE(bad.scenario);
   EXPECT_TRUE(has(bad, 4, 8, "target.cwd: environment variable LG_TEST_UNSET is not set"));
   auto open = load("name: t\nphases:\n  - {name: a, duration: ${D}\n");

@@ -15,9 +15,12 @@ TEST(Robust, HostileInputsGiveErrorsNotCrashes) {
       "name: t\nphases: " + std::string(100000, '{'),
       "name: t\nphases: &p\n  - name: a\n    workloads: *p\n  - *p\nchecks: &c [*c]\n",
       "name: t\nseed: 99999999999999999999999999\nphases:\n  - name: a\n    duration: 99999999999h\n",
-      "name: t\nphases:\n  - name: a\n    workloads:\n      - {kind: netns, count: 9223372036854775807, rate: 1e308/s}\n",
-      "name: t\nphases:\n  - {name: a, duration: 1s}\nchecks:\n  - {metric: fd.total, max_slope: 1e308 per 1e-300 netns}\n",
-      "name: t\ntarget: {command: [sh], ready: {stdout: \"((((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))))\"}}\n"
+      "name: t\nphases:\n  - name: a\n    workloads:\n      - {kind: netns, count: 9223372036854775807, rate: "
+      "1e308/s}\n",
+      "name: t\nphases:\n  - {name: a, duration: 1s}\nchecks:\n  - {metric: fd.total, max_slope: 1e308 per 1e-300 "
+      "netns}\n",
+      "name: t\ntarget: {command: [sh], ready: {stdout: "
+      "\"((((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))))\"}}\n"
       "phases: [{name: a, duration: 1s}]\n",
       "name: t\ntarget: {command: [sh], ready: {stdout: \"(a{1000}){1000}\"}}\nphases: [{name: a, duration: 1s}]\n",
       "? [complex, key]\n: value\nname: t\n",
@@ -49,11 +52,13 @@ TEST(Robust, OneDocumentPerFile) {
 }
 
 TEST(Robust, RegexBombsAreRefused) {
-  auto l = load("name: t\ntarget: {command: [sh], ready: {stdout: \"(a{1000}){1000}\"}}\n"
-                "phases: [{name: a, duration: 1s}]\n");
+  auto l = load(
+      "name: t\ntarget: {command: [sh], ready: {stdout: \"(a{1000}){1000}\"}}\n"
+      "phases: [{name: a, duration: 1s}]\n");
   EXPECT_TRUE(has(l, 2, 41, "target.ready.stdout: the pattern repeats too much"));
-  auto ok = load("name: t\ntarget: {command: [sh], ready: {stdout: \"^ready {2,50} (now|at last)$\"}}\n"
-                 "phases: [{name: a, duration: 1s}]\n");
+  auto ok = load(
+      "name: t\ntarget: {command: [sh], ready: {stdout: \"^ready {2,50} (now|at last)$\"}}\n"
+      "phases: [{name: a, duration: 1s}]\n");
   EXPECT_TRUE(ok.scenario) << ok.all();
   EXPECT_EQ(ok.scenario->target->ready.pattern, "^ready {2,50} (now|at last)$");
 }

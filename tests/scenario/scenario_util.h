@@ -40,9 +40,9 @@ inline ::testing::AssertionResult has(const Loaded& l, int line, int col, const 
   for (const auto& d : l.diags)
     if (d.line == line && d.col == col && d.severity == sev && d.message.find(words) != std::string::npos)
       return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "no " << (sev == lg::Diagnostic::Error ? "error" : "warning")
-                                       << " at " << line << ":" << col << " containing '" << words
-                                       << "'; got:\n" << l.all();
+  return ::testing::AssertionFailure() << "no " << (sev == lg::Diagnostic::Error ? "error" : "warning") << " at "
+                                       << line << ":" << col << " containing '" << words << "'; got:\n"
+                                       << l.all();
 }
 
 // A valid scenario around one phase body, for tests that change one thing.
@@ -51,7 +51,8 @@ inline std::string with_workload(const std::string& fields) {
          "phases:\n"
          "  - name: churn\n"
          "    workloads:\n"
-         "      - kind: netns\n" + fields;
+         "      - kind: netns\n" +
+         fields;
 }
 
 }  // namespace sc_test

@@ -56,7 +56,7 @@ TEST(Valid, EveryField) {
   EXPECT_DOUBLE_EQ(netns.number("hold"), 0.05);
   EXPECT_TRUE(netns.flag("bind_mount"));
   EXPECT_FALSE(netns.flag("process", true));  // default filled in
-  EXPECT_FALSE(netns.has("max_live"));         // optional without default: absent
+  EXPECT_FALSE(netns.has("max_live"));        // optional without default: absent
   const auto& pe = churn.workloads[1].params;
   EXPECT_EQ(pe.list("exec"), (std::vector<std::string>{"/bin/true", "--flag"}));
   EXPECT_EQ(pe.count("threads", -1), 0);
@@ -129,16 +129,18 @@ TEST(Valid, MinimalUsesDefaults) {
 }
 
 TEST(Valid, ChecksWritten) {
-  auto l = load("name: t\nphases:\n  - name: churn\n    workloads: [{kind: signal}]\nchecks:\n"
-                "  - {metric: sys.tasks, max_slope: 2 per signal}\n"
-                "  - {metric: sys.tasks, max_slope: 0.25 per 1_000 signal}\n"
-                "  - {metric: sys.bpf_maps, max_growth: 1MiB}\n"
-                "checks_are_not_repeated: 1\n");
+  auto l = load(
+      "name: t\nphases:\n  - name: churn\n    workloads: [{kind: signal}]\nchecks:\n"
+      "  - {metric: sys.tasks, max_slope: 2 per signal}\n"
+      "  - {metric: sys.tasks, max_slope: 0.25 per 1_000 signal}\n"
+      "  - {metric: sys.bpf_maps, max_growth: 1MiB}\n"
+      "checks_are_not_repeated: 1\n");
   EXPECT_FALSE(l.scenario);  // the last key is unknown
-  auto ok = load("name: t\nphases:\n  - name: churn\n    workloads: [{kind: signal}]\nchecks:\n"
-                 "  - {metric: sys.tasks, max_slope: 2 per signal}\n"
-                 "  - {metric: sys.tasks, max_slope: 0.25 per 1_000 signal}\n"
-                 "  - {metric: proc.rss_bytes, max_growth: 1MiB}\n");
+  auto ok = load(
+      "name: t\nphases:\n  - name: churn\n    workloads: [{kind: signal}]\nchecks:\n"
+      "  - {metric: sys.tasks, max_slope: 2 per signal}\n"
+      "  - {metric: sys.tasks, max_slope: 0.25 per 1_000 signal}\n"
+      "  - {metric: proc.rss_bytes, max_growth: 1MiB}\n");
   ASSERT_TRUE(ok.scenario) << ok.all();
   const auto& c = ok.scenario->checks;
   EXPECT_DOUBLE_EQ(c[0].limit, 2);
@@ -148,8 +150,7 @@ TEST(Valid, ChecksWritten) {
   EXPECT_EQ(c[1].text, "sys.tasks max_slope <= 0.25 per 1000 signal");
   EXPECT_DOUBLE_EQ(c[2].limit, 1048576);
   // A target metric in a scenario without a target is suspicious, not wrong.
-  EXPECT_TRUE(has(ok, 8, 14, "is measured on the target, but the scenario has no target",
-                  lg::Diagnostic::Warning));
+  EXPECT_TRUE(has(ok, 8, 14, "is measured on the target, but the scenario has no target", lg::Diagnostic::Warning));
   // `checks: []`: no checks at all, on purpose.
   auto none = load("name: t\nphases:\n  - {name: a, duration: 1s}\nchecks: []\n");
   ASSERT_TRUE(none.scenario);

@@ -31,8 +31,8 @@ tt::Results drive(const std::string& mode, const std::string& dir, const std::st
       return;
     }
     tt::Target t;
-    std::string err = t.start(
-        "nstuner", {"--mode", mode, "--netns-dir", netns_dir, "--interval", "20ms", "--sysctl", sysctl}, dir);
+    std::string err =
+        t.start("nstuner", {"--mode", mode, "--netns-dir", netns_dir, "--interval", "20ms", "--sysctl", sysctl}, dir);
     std::string ready = err.empty() ? t.ready_line() : "";
     out["ready"] = ready;
     int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -90,9 +90,8 @@ tt::Results drive(const std::string& mode, const std::string& dir, const std::st
       unlink(p.c_str());
     }
     out["forgot"] =
-        tt::wait_until([&] { return tt::counter(t.counters(), "tracking ") <= tracking_all - 1 - kMounted; })
-            ? "yes"
-            : "no";
+        tt::wait_until([&] { return tt::counter(t.counters(), "tracking ") <= tracking_all - 1 - kMounted; }) ? "yes"
+                                                                                                              : "no";
     out["exit"] = std::to_string(t.stop());
     if (!err.empty()) out["error"] = err;
     close(home);

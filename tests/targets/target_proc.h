@@ -90,7 +90,8 @@ class Target {
     std::string line;
     auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (line.find('\n') == std::string::npos) {
-      int left = (int)std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+      int left =
+          (int)std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
       if (left <= 0) return "";
       pollfd p{out_, POLLIN, 0};
       if (poll(&p, 1, left) <= 0) continue;

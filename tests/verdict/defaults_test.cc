@@ -9,8 +9,7 @@ using namespace lg;
 
 namespace {
 int count(const std::vector<Check>& cs, const std::string& metric, CheckType type) {
-  return (int)std::count_if(cs.begin(), cs.end(),
-                            [&](const Check& c) { return c.metric == metric && c.type == type; });
+  return (int)std::count_if(cs.begin(), cs.end(), [&](const Check& c) { return c.metric == metric && c.type == type; });
 }
 }  // namespace
 

@@ -61,8 +61,10 @@ class MapsTypes : public ::testing::TestWithParam<Case> {};
 TEST_P(MapsTypes, ExactCountAndNothingLeft) {
   NEED_ROOT();
   int fds = count_fds();
-  Ran r = run_kind("maps", P({{"count", int64_t{60}}, {"map_type", std::string(GetParam().type)},
-                              {"delete", std::string(GetParam().del)}, {"concurrency", int64_t{2}}}));
+  Ran r = run_kind("maps", P({{"count", int64_t{60}},
+                              {"map_type", std::string(GetParam().type)},
+                              {"delete", std::string(GetParam().del)},
+                              {"concurrency", int64_t{2}}}));
   EXPECT_EQ(r.out.error, "");
   EXPECT_EQ(r.out.achieved, 60u);
   EXPECT_EQ(r.events, 60u);
@@ -77,8 +79,8 @@ INSTANTIATE_TEST_SUITE_P(All, MapsTypes,
                          ::testing::Values(Case{"hash", "each"}, Case{"hash", "batch"}, Case{"hash", "none"},
                                            Case{"lru_hash", "each"}, Case{"lru_hash", "batch"},
                                            Case{"percpu_hash", "each"}, Case{"percpu_hash", "batch"},
-                                           Case{"lpm_trie", "each"}, Case{"lpm_trie", "none"},
-                                           Case{"array", "none"}, Case{"array", "each"}),
+                                           Case{"lpm_trie", "each"}, Case{"lpm_trie", "none"}, Case{"array", "none"},
+                                           Case{"array", "each"}),
                          [](const auto& i) { return std::string(i.param.type) + "_" + i.param.del; });
 
 TEST(Maps, MapsAreRealWhileTheyLive) {
@@ -171,7 +173,8 @@ TEST(Maps, OpenFilesLimitIsEMFILE) {
     for (int s : spare) close(s);
     std::string out;
     if (r.out.error_errno != EMFILE) out += "errno " + std::to_string(r.out.error_errno) + " " + r.out.error + "; ";
-    if (r.out.error != "bpf(BPF_MAP_CREATE): Too many open files after 0 maps") out += "message '" + r.out.error + "'; ";
+    if (r.out.error != "bpf(BPF_MAP_CREATE): Too many open files after 0 maps")
+      out += "message '" + r.out.error + "'; ";
     if (our_maps() != 0) out += "maps left; ";
     return out;
   });

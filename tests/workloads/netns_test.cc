@@ -80,8 +80,7 @@ TEST(Netns, ExactCountAndEverythingReleased) {
 TEST(Netns, HoldRespectsConcurrency) {
   NEED_ROOT();
   int peak = 0;
-  Ran r = run_kind("netns",
-                   P({{"count", int64_t{24}}, {"hold", 0.05}, {"concurrency", int64_t{5}}}), {}, -1,
+  Ran r = run_kind("netns", P({{"count", int64_t{24}}, {"hold", 0.05}, {"concurrency", int64_t{5}}}), {}, -1,
                    [&] { peak = std::max(peak, other_netns_fds()); });
   EXPECT_EQ(r.out.error, "");
   EXPECT_EQ(r.out.achieved, 24u);
@@ -103,8 +102,7 @@ TEST(Netns, PacingWithinTolerance) {
 
 TEST(Netns, StopReleasesHeldNamespacesAtOnce) {
   NEED_ROOT();
-  Ran r = run_kind("netns", P({{"count", int64_t{1000}}, {"hold", 60.0}, {"concurrency", int64_t{8}}}), {},
-                   0.3);
+  Ran r = run_kind("netns", P({{"count", int64_t{1000}}, {"hold", 60.0}, {"concurrency", int64_t{8}}}), {}, 0.3);
   EXPECT_EQ(r.out.error, "");
   EXPECT_GE(r.out.achieved, 1u);  // up to 8 created (concurrency), none could go before the
   EXPECT_LE(r.out.achieved, 8u);  // stop; all released at once
@@ -146,29 +144,29 @@ TEST(Netns, BindMountLikeIpNetnsAddInPrivateMountNamespace) {
 TEST(Netns, ProcessInsideEachAndLoopbackUp) {
   NEED_ROOT();
   int peak = 0, lo_checked = 0, lo_up = 0;
-  Ran r = run_kind("netns",
-                   P({{"count", int64_t{6}}, {"hold", 0.3}, {"concurrency", int64_t{3}},
-                      {"process", true}, {"loopback_up", true}}),
-                   {}, -1, [&] {
-                     auto kids = children();
-                     peak = std::max(peak, (int)kids.size());
-                     if (kids.empty() || lo_checked >= 3) return;
-                     // Enter the child's namespace on a throwaway thread and look at lo.
-                     int nsfd = open(("/proc/" + std::to_string(kids[0]) + "/ns/net").c_str(), O_RDONLY);
-                     if (nsfd < 0) return;
-                     std::thread([&] {
-                       if (setns(nsfd, CLONE_NEWNET) != 0) return;
-                       int s = socket(AF_INET, SOCK_DGRAM, 0);
-                       ifreq ifr{};
-                       strcpy(ifr.ifr_name, "lo");
-                       if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-                         lo_checked++;
-                         if (ifr.ifr_flags & IFF_UP) lo_up++;
-                       }
-                       close(s);
-                     }).join();
-                     close(nsfd);
-                   });
+  Ran r = run_kind(
+      "netns",
+      P({{"count", int64_t{6}}, {"hold", 0.3}, {"concurrency", int64_t{3}}, {"process", true}, {"loopback_up", true}}),
+      {}, -1, [&] {
+        auto kids = children();
+        peak = std::max(peak, (int)kids.size());
+        if (kids.empty() || lo_checked >= 3) return;
+        // Enter the child's namespace on a throwaway thread and look at lo.
+        int nsfd = open(("/proc/" + std::to_string(kids[0]) + "/ns/net").c_str(), O_RDONLY);
+        if (nsfd < 0) return;
+        std::thread([&] {
+          if (setns(nsfd, CLONE_NEWNET) != 0) return;
+          int s = socket(AF_INET, SOCK_DGRAM, 0);
+          ifreq ifr{};
+          strcpy(ifr.ifr_name, "lo");
+          if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+            lo_checked++;
+            if (ifr.ifr_flags & IFF_UP) lo_up++;
+          }
+          close(s);
+        }).join();
+        close(nsfd);
+      });
   EXPECT_EQ(r.out.error, "");
   EXPECT_EQ(r.out.achieved, 6u);
   EXPECT_GE(peak, 1);
@@ -181,8 +179,8 @@ TEST(Netns, ProcessInsideEachAndLoopbackUp) {
 TEST(Netns, VethPairsCreatedAndDeleted) {
   NEED_ROOT();
   int before = our_veths(), peak = 0;
-  Ran r = run_kind("netns", P({{"count", int64_t{8}}, {"hold", 0.1}, {"concurrency", int64_t{4}}, {"veth", true}}),
-                   {}, -1, [&] { peak = std::max(peak, our_veths() - before); });
+  Ran r = run_kind("netns", P({{"count", int64_t{8}}, {"hold", 0.1}, {"concurrency", int64_t{4}}, {"veth", true}}), {},
+                   -1, [&] { peak = std::max(peak, our_veths() - before); });
   EXPECT_EQ(r.out.error, "");
   EXPECT_EQ(r.out.achieved, 8u);
   EXPECT_GE(peak, 1);
@@ -232,8 +230,7 @@ TEST(Netns, OpenFilesLimitIsAnErrorWithErrnoAndReleasesEverything) {
     Ran r = run_kind("netns", P({{"count", int64_t{50}}, {"hold", 30.0}, {"concurrency", int64_t{50}}}));
     std::string out;
     if (r.out.error_errno != EMFILE) out += "errno " + std::to_string(r.out.error_errno) + "; ";
-    if (r.out.error.find("Too many open files after ") == std::string::npos)
-      out += "message '" + r.out.error + "'; ";
+    if (r.out.error.find("Too many open files after ") == std::string::npos) out += "message '" + r.out.error + "'; ";
     if (r.out.achieved < 5 || r.out.achieved >= 50) out += "achieved " + std::to_string(r.out.achieved) + "; ";
     if (r.events != r.out.achieved) out += "events differ; ";
     if (count_fds() != base) out += "fds " + std::to_string(count_fds()) + " != " + std::to_string(base) + "; ";
@@ -285,8 +282,7 @@ TEST(Netns, CheckRejectsConcurrencyAboveTheOpenFilesLimit) {
   ASSERT_NE(k->check, nullptr);
   std::string field;
   EXPECT_EQ(k->check(P({{"count", int64_t{100}}, {"hold", 1.0}, {"concurrency", int64_t{10}}}), field), "");
-  std::string e = k->check(P({{"count", int64_t{10000000}}, {"hold", 1.0}, {"concurrency", int64_t{10000000}}}),
-                           field);
+  std::string e = k->check(P({{"count", int64_t{10000000}}, {"hold", 1.0}, {"concurrency", int64_t{10000000}}}), field);
   EXPECT_EQ(field, "concurrency");
   EXPECT_NE(e.find("10,000,000"), std::string::npos) << e;
 }

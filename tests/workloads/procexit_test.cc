@@ -59,8 +59,8 @@ TEST(Procexit, ExecArgv) {
   int fd = mkstemp(tmpl);
   ASSERT_GE(fd, 0);
   close(fd);
-  Ran r = run_kind("procexit",
-                   P({{"count", int64_t{7}}, {"exec", std::vector<std::string>{"sh", "-c", std::string("echo x >> ") + tmpl}}}));
+  Ran r = run_kind("procexit", P({{"count", int64_t{7}},
+                                  {"exec", std::vector<std::string>{"sh", "-c", std::string("echo x >> ") + tmpl}}}));
   EXPECT_EQ(r.out.error, "");
   EXPECT_EQ(r.out.achieved, 7u);
   EXPECT_EQ(read_file(tmpl), "x\nx\nx\nx\nx\nx\nx\n");
@@ -107,7 +107,8 @@ TEST(Procexit, InTheRunNetns) {
   int nsfd = -1;
   std::thread([&] {  // a namespace held by fd only; this thread goes away with it
     if (unshare(CLONE_NEWNET) == 0) nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  }).join();
+  })
+      .join();
   ASSERT_GE(nsfd, 0);
   struct stat st;
   ASSERT_EQ(fstat(nsfd, &st), 0);
@@ -117,10 +118,12 @@ TEST(Procexit, InTheRunNetns) {
   close(fd);
   WorkloadContext ctx;
   ctx.run_netns_fd = nsfd;
-  Ran r = run_kind("procexit",
-                   P({{"count", int64_t{3}}, {"in_netns", true},
-                      {"exec", std::vector<std::string>{"sh", "-c", std::string("readlink /proc/self/ns/net >> ") + tmpl}}}),
-                   ctx);
+  Ran r = run_kind(
+      "procexit",
+      P({{"count", int64_t{3}},
+         {"in_netns", true},
+         {"exec", std::vector<std::string>{"sh", "-c", std::string("readlink /proc/self/ns/net >> ") + tmpl}}}),
+      ctx);
   EXPECT_EQ(r.out.error, "");
   std::string want = "net:[" + std::to_string(st.st_ino) + "]\n";
   EXPECT_EQ(read_file(tmpl), want + want + want);

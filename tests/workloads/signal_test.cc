@@ -79,10 +79,10 @@ TEST(Signal, GroupFromTheRunsProcessList) {
   WorkloadContext ctx;
   ctx.target_pid = a.pid;
   ctx.target_pids = [&] { return std::vector<pid_t>{a.pid, b.pid}; };
-  Ran r = run_kind("signal",
-                   P({{"count", int64_t{12}}, {"rate", 1000.0}, {"signal", int64_t{SIGRTMIN + 1}},
-                      {"to", std::string("group")}}),
-                   ctx);
+  Ran r = run_kind(
+      "signal",
+      P({{"count", int64_t{12}}, {"rate", 1000.0}, {"signal", int64_t{SIGRTMIN + 1}}, {"to", std::string("group")}}),
+      ctx);
   EXPECT_EQ(r.out.error, "");
   EXPECT_EQ(r.out.achieved, 12u);
   EXPECT_EQ(a.result(), 12);
@@ -96,10 +96,10 @@ TEST(Signal, GroupWithoutProcessListUsesTheProcessGroup) {
   ASSERT_GT(b.pid, 0);
   WorkloadContext ctx;
   ctx.target_pid = a.pid;
-  Ran r = run_kind("signal",
-                   P({{"count", int64_t{9}}, {"rate", 1000.0}, {"signal", int64_t{SIGRTMIN + 2}},
-                      {"to", std::string("group")}}),
-                   ctx);
+  Ran r = run_kind(
+      "signal",
+      P({{"count", int64_t{9}}, {"rate", 1000.0}, {"signal", int64_t{SIGRTMIN + 2}}, {"to", std::string("group")}}),
+      ctx);
   EXPECT_EQ(r.out.error, "");
   EXPECT_EQ(a.result(), 9);
   EXPECT_EQ(b.result(), 9);

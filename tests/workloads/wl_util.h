@@ -27,8 +27,8 @@ inline Params P(std::initializer_list<std::pair<const std::string, ParamValue>> 
 
 struct Ran {
   WorkloadOutcome out;
-  uint64_t events = 0;      // events() after run() returned
-  bool monotonic = true;    // events() never went down while sampled
+  uint64_t events = 0;    // events() after run() returned
+  bool monotonic = true;  // events() never went down while sampled
   uint64_t samples = 0;
 };
 
