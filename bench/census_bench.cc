@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // census_bench: the cost of one census of a target holding 10, 1,000 and 10,000 fds with each
 // backend (median of repetitions), the BPF/procfs ratio, and the CPU cost of sampling a
 // 1,000-fd target at 10 Hz (getrusage over --cpu-seconds, default 10; 0 skips it).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Accuracy of the verdicts on synthetic runs (harness/verdict/synth.h): for every behaviour,
 // N series with random shapes and noise, judged by the default checks and by a typical
 // scenario check set. Prints false-positive rates for the passing behaviours, detection

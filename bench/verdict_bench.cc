@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Speed of the verdicts: judging 20 metrics of 100,000 samples each (goal: < 200 ms).
 //   build/bin/verdict_bench
 #include <benchmark/benchmark.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Workload engine speed: each kind through the engine and, in the same run, a raw tight loop
 // of the same syscalls; the summary prints the ratios. Run as root:
 //   build/bin/workload_bench                      (everything, ~1.5 min)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // census.bpf.c: the BPF census. Six iterators, read by harness/census/census_bpf.cc once per
 // sample; they write the compact records of census.h with bpf_seq_write. Counters are
 // accumulated in .bss during one read and written once at the end of the stream (the

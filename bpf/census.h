@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
 /* census.h: the binary records bpf/census.bpf.c writes with bpf_seq_write and
  * harness/census/census_bpf.cc reads. Shared by both sides, so plain C with __u32/__u64. */
 #ifndef LEAKGUARD_BPF_CENSUS_H

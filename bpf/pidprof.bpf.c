@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // pidprof: per-process memory layout kept in BPF maps, the bookkeeping of an eBPF
 // profiler. Exec inserts (pid, page) entries; exit hands the pid to user space through a
 // ring buffer and user space deletes the entries.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // probe.bpf.c: one tiny program per kernel feature leakguard relies on. `leakguard probe`
 // loads them one at a time (the others with autoload off) and runs each iterator once.
 #include "vmlinux.h"

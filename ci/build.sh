@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Configures and builds leakguard into build/ (Release). Used by test.sh and demo.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."

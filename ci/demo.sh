@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what is missing, builds, then runs the bundled demo: scenarios/netns-churn.yaml
 # against the reference network tuner, first in its leaky mode, then fixed.
 # Exits 0 when leakguard caught the leak (leaky run failed) and passed the fix.

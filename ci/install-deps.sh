@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages leakguard needs to build, test and run. Idempotent; when
 # everything is present it runs no apt-get at all.
 set -euo pipefail

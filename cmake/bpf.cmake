@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # BPF build: vmlinux.h from the running kernel's BTF, clang -target bpf, then
 # `bpftool gen object` (strips DWARF, ~15x smaller) and `bpftool gen skeleton`.
 # Nothing generated here is committed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // report.html: one self-contained page (inline CSS and SVG, no script, no external file) that
 // makes a leak obvious at a glance: verdicts first, then a chart per judged metric.
 #include <cmath>

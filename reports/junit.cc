@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JUnit XML in the strictest common dialect (Jenkins xUnit's junit-10.xsd), so every CI reads it.
 // Per testcase the schema allows only name/classname/time/group attributes and the children
 // skipped/error/failure/system-out/system-err: everything else goes into the suite's

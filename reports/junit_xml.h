@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Shared by junit.cc and merge.cc: the last step of writing any JUnit document.
 #include <pugixml.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Merging the JUnit files of sharded runs (`leakguard merge`): every suite of every input in
 // one <testsuites>, counts recomputed.
 #include <pugixml.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Charts of judged metrics (svg.cc), shared by write_plots, the HTML report and the JUnit
 // attachments.

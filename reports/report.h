@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Report writers. Each format is one file in reports/; write_reports() runs them all for a run.
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // write_reports: every per-run output of one run, into its out_dir.
 #include "harness/base/fs.h"
 #include "reports/report.h"

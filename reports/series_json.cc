@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // series.json: the whole recorded run, enough for `leakguard judge` to rebuild the RunResult and
 // judge it again. Format documented in docs/outputs.md; bump kFormatVersion on any change that
 // an older reader would misread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The console summary at the end of `run` and `judge`: what a human reads first in a CI log.
 #include <cmath>
 #include <cstdio>

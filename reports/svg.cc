@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SVG charts of judged metrics: plain hand-written SVG, no library, no script.
 #include <algorithm>
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Text helpers shared by the report writers: making target output safe for XML/HTML/JSON,
 // and formatting numbers the same way in every format.

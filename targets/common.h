@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // What the reference targets share: option parsing, --mode, the ready line and signals.
 // Header-only because targets/CMakeLists.txt builds each targets/<name>.cc on its own.

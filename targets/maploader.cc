@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // maploader: an agent that loads its routing tables into BPF maps and reloads them on
 // SIGHUP by building a fresh set and swapping it in. It imitates agents whose hot reload
 // never closed the previous generation's map fds, and whose pins outlived them in bpffs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nstuner: a network tuner that applies a TCP sysctl inside every network namespace it
 // discovers. It imitates node agents that setns() into each pod's namespace and forgot to
 // close the fd that remembers where they came from: one host-netns fd leaks per namespace.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pidprof: the user-space half of an eBPF profiler that keeps per-process (pid, page)
 // entries in a hash map and an LPM trie. It imitates profilers that clean up on process
 // exit with BPF_MAP_DELETE_BATCH over a key list that includes keys the BPF side never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // reaper: a supervisor that, on each SIGHUP, starts a short-lived worker process and a
 // helper thread that waits for the worker's result. It imitates supervisors that never
 // handled SIGCHLD: exited workers stay zombies and the helpers wait forever for a wake-up

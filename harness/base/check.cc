@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/base/check.h"
 
 #include <cmath>

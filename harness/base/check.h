@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // A check as written in a scenario, and the verdict the analysis gives it.
 #include <string>

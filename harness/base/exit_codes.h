@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Exit codes shared by every subcommand (documented in README.md).
 namespace lg {

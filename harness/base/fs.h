@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Small file and string helpers used across the harness.
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/base/libbpf_log.h"
 
 #include <bpf/libbpf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // libbpf prints its reasons (a verifier message, a missing BTF type) through a callback.
 // While a LibbpfLog lives they are kept, so a failure can be one line with libbpf's own

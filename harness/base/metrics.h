@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The metric catalogue: every name a scenario, a report or `leakguard census` may use.
 // Names are a public contract (docs/metrics.md is checked against this table by a test).

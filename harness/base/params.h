@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Typed fields of a scenario block whose keys are declared by a table (workload kinds).
 // The scenario loader checks values against a FieldSpec list; code reads them back typed.

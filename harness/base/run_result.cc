@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/base/run_result.h"
 
 namespace lg {

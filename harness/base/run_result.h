@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Everything a finished (or interrupted) scenario run produced; the input of every report.
 #include <cstdint>

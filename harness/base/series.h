@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // A recorded run: every sample of every metric, the cumulative event counts of every
 // workload kind, phase boundaries, and the system census before launch and after settle.

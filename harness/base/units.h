@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Parsing and printing of the units scenarios use: durations, rates, sizes, counts.
 #include <cstdint>

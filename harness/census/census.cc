@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // make_census: picks a backend; Auto prefers BPF and says why it fell back.
 #include "harness/census/census.h"
 

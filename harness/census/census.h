@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The census: one reading of every metric for a target (pid or cgroup) and the system.
 // Two backends: BPF iterators (census_bpf.cc + bpf/census.bpf.c) and procfs (census_procfs.cc).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The BPF census: bpf/census.bpf.c loaded and its iterators attached once per Census object;
 // each sample() creates a fresh fd on every link, reads the binary records and adds them up.
 #include <bpf/bpf.h>

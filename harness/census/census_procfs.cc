@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The procfs census: /proc/PID/fd links, /proc/PID/status, /proc/*/stat, fdinfo of BPF fds,
 // /proc/slabinfo, and the bpf(2) id lists for the system's BPF objects.
 #include <bpf/bpf.h>

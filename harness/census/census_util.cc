@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/census/census_util.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Pieces both census backends share: column set-up, fd classification from procfs link text,
 // /proc parsing, cgroup v2 helpers, and which BPF objects are leakguard's own.

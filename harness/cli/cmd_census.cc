@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // leakguard census: one reading (or one every INTERVAL) of a pid, a cgroup or the system.
 #include <signal.h>
 #include <time.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // leakguard judge RUN_DIR: re-judge a recorded run (its series.json) with the checks it was
 // judged with, or with a scenario's checks, and rewrite its reports. No target is launched.
 #include <climits>

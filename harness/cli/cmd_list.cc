@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // leakguard list metrics|workloads: the catalogues a scenario can name.
 #include <cstdio>
 #include <memory>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // leakguard merge OUT.xml IN.xml...: one JUnit file from the shards of a sharded run.
 #include <cstdio>
 #include <memory>

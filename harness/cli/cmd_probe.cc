@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // leakguard probe: what this machine can do.
 #include <cstdio>
 

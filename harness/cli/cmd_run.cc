@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `leakguard run SCENARIO... [--out DIR] [--junit FILE] [--set P=V]... [--target -- ARGV...]`
 #include <memory>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // leakguard validate FILE... [--set PATH=VALUE]... [--target -- ARGV...]: check scenarios.
 #include <cstdio>
 #include <memory>

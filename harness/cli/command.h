@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Each subcommand is one file harness/cli/cmd_<name>.cc defining add_<name>_command(), which
 // declares its options on `app` and sets `action` to what runs when it is chosen.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // leakguard: stress and regression test harness for leak-prone Linux tools.
 #include <cstdio>
 #include <string>

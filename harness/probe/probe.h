@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // `leakguard probe`: what this machine can do, each capability tried for real.
 #include <string>

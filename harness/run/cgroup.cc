@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/run/cgroup.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // cgroup v2 containment of a run: one group per run with two leaves, `target` (the target and
 // every descendant; what the census measures) and `harness` (leakguard itself and the processes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/run/mountns.h"
 
 #include <sched.h>

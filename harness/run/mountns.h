@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The run's private mount namespace. Made at the start of `run`, before any thread exists
 // (unshare(CLONE_NEWNS) only moves the calling thread): every mount below is private to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/run/phase.h"
 
 #include <unistd.h>

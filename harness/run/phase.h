@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // One phase: its workloads run concurrently, each on its own thread; the phase ends when they
 // are all done, when its duration is up, or when the run must stop (interrupt, target died).

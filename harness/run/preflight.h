@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Preflight: can this machine run this scenario? Checked against `leakguard probe`'s findings
 // before anything starts, so a missing feature is one clear refusal (exit 3), not a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Progress of a run on stderr: on a terminal one live status line redrawn in place; otherwise
 // (CI logs) a plain line every few seconds. Silent with --quiet.

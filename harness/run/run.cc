@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/run/run.h"
 
 #include <signal.h>

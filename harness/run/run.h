@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // `leakguard run`: validate every scenario, set up the run's containment (watchdog, cgroup,
 // private mount namespace), run the scenarios one after the other, write the reports.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/run/sampler.h"
 
 #include <ctime>

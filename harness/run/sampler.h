@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The sampling thread: one census reading every `interval` from launch to the end of settle,
 // timestamped on CLOCK_MONOTONIC (seconds since launch), each with the cumulative event count

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/run/scenario_run.h"
 
 #include <sys/wait.h>

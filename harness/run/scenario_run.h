@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // One scenario, start to verdicts: preflight, baseline census, launch, ready, phases, stop,
 // settle, residue census, judge. Reports are written by the caller.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The target: launched with Boost.Process (argv, no shell), contained in a cgroup (or found by
 // process tree), its stdout/stderr logged by reader threads, waited for readiness, and

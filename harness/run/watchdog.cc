@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/run/watchdog.h"
 
 #include <fcntl.h>

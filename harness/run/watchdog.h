@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // A tiny process forked at the start of `run` that cleans up after leakguard when leakguard
 // dies without doing so itself (SIGKILL, crash). It holds the read end of a pipe; leakguard

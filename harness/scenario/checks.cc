@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The `checks:` block: each check's metric, window and limit, judged against the phases.
 #include "harness/scenario/checks.h"
 

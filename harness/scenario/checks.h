@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The `checks:` block of a scenario (see docs/scenarios.md, "checks").
 #include <yaml-cpp/yaml.h>

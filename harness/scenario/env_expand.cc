@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/scenario/env_expand.h"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // ${VAR} and ${VAR:-default} in scenario strings, expanded from the environment.
 #include <string>

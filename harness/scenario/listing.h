@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Text of `leakguard list metrics` and `leakguard list workloads`, built from the catalogues
 // (harness/base/metrics.h, harness/workloads/workload.h) so they cannot drift from the code.

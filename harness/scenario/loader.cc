@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The scenario loader: YAML text -> Scenario, with every problem reported where it is.
 #include <pwd.h>
 #include <sys/stat.h>

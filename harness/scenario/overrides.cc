@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/scenario/overrides.h"
 
 #include "harness/base/fs.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // `--set PATH=VALUE` and `--target -- ARGV...`: edits of the YAML tree before validation.
 #include <yaml-cpp/yaml.h>

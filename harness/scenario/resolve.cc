@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Diagnostic text and target command lookup.
 #include <sys/stat.h>
 #include <unistd.h>

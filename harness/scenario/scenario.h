@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // A scenario: what to launch, how to churn it, how to sample, what to judge.
 // Loaded from YAML by load_scenario(); every field is documented in docs/scenarios.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/scenario/yaml_reader.h"
 
 #include <cmath>

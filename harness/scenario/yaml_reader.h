@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Typed reading of YAML nodes with diagnostics: every problem is reported with the location of
 // the node it is about (or the `--set` flag that put it there), and reading goes on.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The checks applied when a scenario lists none (docs/verdicts.md, "Default checks").
 //
 // They must catch real leaks and never cry wolf on the behaviours in docs/verdicts.md

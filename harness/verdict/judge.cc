@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Judging one check against a recorded series. The method and its defaults are in
 // docs/verdicts.md; the comments here say why each rule exists.
 #include <algorithm>

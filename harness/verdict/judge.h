@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Judging checks against a recorded series (docs/verdicts.md explains the method).
 #include <string>

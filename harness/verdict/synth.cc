@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Synthetic series: each behaviour is a count of "extra" objects as a function of the
 // cumulative events and time, on top of a base level, integer noise, spikes and the
 // transient fds of in-flight work. Random shape parameters per seed make each series differ.

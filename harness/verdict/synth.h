@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Synthetic recorded runs for every behaviour the verdicts must classify (docs/verdicts.md).
 // One copy, shared by tests/verdict and bench/verdict_accuracy, so the table in the docs and

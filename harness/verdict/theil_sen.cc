@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Theil-Sen slope with Sen's confidence interval.
 //
 // The slope is the median of the slopes of all pairs of points; the interval takes the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // maps: BPF map churn.
 //
 // One event: create a map, fill `entries`, delete them (each or in one batch), optionally pin

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/workloads/netlink.h"
 
 #include <linux/if_link.h>

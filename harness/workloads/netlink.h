@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The two rtnetlink requests the netns workload needs: create a veth pair whose peer lives in
 // another namespace, and delete a link by name. One socket per worker thread; the socket

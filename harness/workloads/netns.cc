@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // netns: create network namespaces, hold each for `hold`, release.
 //
 // Design: a few worker threads (one per CPU at most: creation is CPU-bound) each loop

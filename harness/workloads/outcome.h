@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Shared bookkeeping of a workload's outcome: the first error wins, rates and warnings are
 // computed in one place so every kind reports them the same way.

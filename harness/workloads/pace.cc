@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/workloads/pace.h"
 
 #include <time.h>

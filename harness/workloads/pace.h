@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Pacing shared by the worker threads of one workload: event i is due at start + i/rate.
 // An absolute schedule keeps the long-run rate exact (late events do not push later ones),

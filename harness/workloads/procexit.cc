@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // procexit: short-lived processes that exit.
 //
 // Design: `concurrency` worker threads, each with at most one child at a time: fork, wait for

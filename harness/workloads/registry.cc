@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one table of workload kinds. Add a kind: write harness/workloads/<kind>.cc that defines
 // `const WorkloadKind <kind>_workload`, declare it here and list it in kinds().
 #include "harness/workloads/workload.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // signal: send a signal to the target repeatedly (reload churn).
 #include <signal.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // A workload kind is one self-contained unit (harness/workloads/<kind>.cc) that declares its
 // fields and makes runnable instances; all kinds are listed in one table (registry.cc).

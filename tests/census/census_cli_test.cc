@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `leakguard census` end to end: JSON of a known target, exit codes of the mistakes.
 #include <gtest/gtest.h>
 #include <sys/wait.h>

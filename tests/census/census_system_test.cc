@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // System metrics that need root: sys.netns follows namespaces held by fd, leakguard's own BPF
 // objects stay out of sys.bpf_*, and cgroup scope counts a cgroup and the cgroups below it.
 // Other work on the machine may create namespaces or BPF objects at the same time, so the

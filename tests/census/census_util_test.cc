@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Unprivileged pieces of the census: parsing, classification, the column set.
 #include <gtest/gtest.h>
 

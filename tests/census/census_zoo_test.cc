@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Both backends against fdzoo: every fd kind, threads, zombies and BPF objects counted exactly.
 #include <gtest/gtest.h>
 

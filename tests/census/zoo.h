@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Starts build/bin/fdzoo (or any argv) with stdin, stdout and stderr on pipes, waits for its
 // "ready" line, and stops it by closing stdin (fdzoo then reaps its zombies and exits).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The CLI as a user meets it: usage errors are one line, with a hint, and exit 2.
 #include <gtest/gtest.h>
 

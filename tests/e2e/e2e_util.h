@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Helpers for end-to-end tests: run leakguard as a user would and read what it wrote.
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The regression suite: each shipped scenario against its reference target, leaky and fixed.
 // Leaky must fail with exactly the checks that name the leak; fixed must pass every check.
 #include <gtest/gtest.h>

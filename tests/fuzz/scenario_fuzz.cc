@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target over the scenario loader. It catches nothing: the loader must never throw,
 // crash or hang, whatever the bytes. Lines starting with "--set " at the top of the input are
 // used as overrides, so the override path is fuzzed too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // badtarget: a misbehaving target for the run tests.
 //   badtarget MODE [--pids FILE] [--ready-file FILE]
 // Modes:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fdzoo: holds a known number of fds of each kind, N extra threads and M zombie children,
 // prints "ready" and waits until stdin closes or SIGTERM; then reaps its zombies and exits.
 // Census tests and bench/census_bench compare the census against the flags.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "harness/probe/probe.h"
 
 #include "harness/base/fs.h"

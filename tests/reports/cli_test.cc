@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `leakguard merge` and `leakguard judge` as a user runs them (skipped when the binary is not built).
 #include <gtest/gtest.h>
 #include <pugixml.hpp>

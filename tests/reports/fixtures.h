@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Hand-built RunResults for the report tests: one of every kind a report must render
 // (passing, failing, skipped, error, no target, interrupted, environment error), and helpers

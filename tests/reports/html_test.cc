@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // report.html and the SVG charts: self-contained, escaped, a chart per judged metric.
 #include <gtest/gtest.h>
 #include <pugixml.hpp>

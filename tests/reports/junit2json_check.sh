@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Test-only: parses a leakguard JUnit file with a consumer this project did not write, the npm
 # package junit2json, and checks it sees the testcases, failures and errors we wrote.
 # Usage: junit2json_check.sh FILE.xml TESTS FAILURES ERRORS

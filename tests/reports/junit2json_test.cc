@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A JUnit consumer the project did not write (npm junit2json) reads our reports.
 #include <gtest/gtest.h>
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JUnit output: schema-valid for every kind of run, the right counts, the failing check's
 // sentence and attachment, hostile target output, capped system-out.
 #include <gtest/gtest.h>

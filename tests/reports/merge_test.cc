@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // merge_junit: shards merged equal one combined file; broken inputs are named.
 #include <gtest/gtest.h>
 #include <pugixml.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // series.json: a full round trip, re-judging gives the same verdicts, bad files are named.
 #include <gtest/gtest.h>
 

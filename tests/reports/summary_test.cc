@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The console summary and the text helpers behind every report.
 #include <gtest/gtest.h>
 

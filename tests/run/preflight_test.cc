@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Preflight refusals and shard slicing: pure functions, no privileges needed.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `leakguard run` end to end, as a subprocess, with misbehaving helper targets.
 #include <bpf/bpf.h>
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The target lifecycle in-process: launch into a cgroup, readiness, stop, containment.
 #include <gtest/gtest.h>
 #include <signal.h>

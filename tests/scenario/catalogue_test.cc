@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // docs/metrics.md against the metric catalogue, both ways; `leakguard list` output.
 #include <map>
 #include <set>

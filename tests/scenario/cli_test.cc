@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `leakguard validate` and `leakguard list` as a user runs them (skipped when the binary was
 // not built in this tree).
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One test per class of scenario error, each asserting the exact line and column.
 #include <cstdlib>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // --set PATH=VALUE, --target -- ARGV, and ${VAR} expansion.
 #include <cstdlib>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The loader never throws and never crashes: hostile input becomes diagnostics.
 #include "scenario/scenario_util.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Helpers for the scenario tests: load a text, find a diagnostic by place and words.
 #include <gtest/gtest.h>

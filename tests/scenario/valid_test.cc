@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Valid scenarios load with the right values: every field, defaults, check forms, shipped files.
 #include <csignal>
 #include <filesystem>

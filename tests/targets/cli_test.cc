@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every target explains itself with --help and refuses a bad --mode with one line; no
 // privileges needed.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // maploader swaps in a fresh set of 3 BPF maps per SIGHUP; leaky mode keeps every old set
 // open, and pinned, even after it exits.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // nstuner visits every new network namespace; leaky mode keeps one host-netns fd per visit.
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pidprof cleans up its per-process BPF map entries on exit; leaky mode leaves those after
 // the first key its delete batch cannot find.
 #include <bpf/bpf.h>

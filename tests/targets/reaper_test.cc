@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // reaper starts a worker process and a helper thread per SIGHUP; leaky mode never reaps
 // the workers (zombies) and never wakes the helpers (threads).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Test-side handling of a reference target: start it with stdout on a pipe, wait for its
 // ready line, ask it for its counters (SIGUSR1 -> one line on stderr), read what it holds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // maps workload: every map type and delete mode, pin/unpin, programs, BPF objects released.
 #include <bpf/bpf.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // netns workload: counts, concurrency, options made visible, release, errors.
 #include <fcntl.h>
 #include <net/if.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // procexit workload: counts, threads, exec, lifetime, netns, pacing, everything reaped.
 #include <fcntl.h>
 #include <sched.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // signal workload: every signal sent arrives, group delivery, pacing, errors.
 #include <signal.h>
 #include <time.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Helpers shared by the workload tests: build Params, run a workload the way the run does
 // (its own thread, events() read concurrently), look at what the process holds.
