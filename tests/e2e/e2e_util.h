@@ -43,14 +43,14 @@ inline std::string source(const std::string& rel) { return std::string(LEAKGUARD
 
 inline std::string junit_xsd() {
   const char* env = getenv("LEAKGUARD_JUNIT_XSD");
-  std::string p = env ? env : source("../shared/junit/junit-10.xsd");
+  std::string p = env && *env ? env : source("tests/schema/junit.xsd");
   return std::filesystem::exists(p) ? p : "";
 }
 
 // xmllint --schema; returns "" when valid, else what xmllint said.
 inline std::string schema_errors(const std::string& xml) {
   std::string xsd = junit_xsd();
-  if (xsd.empty()) return "junit-10.xsd not found";
+  if (xsd.empty()) return "JUnit schema not found (tests/schema/junit.xsd)";
   Result r = run({"xmllint", "--noout", "--schema", xsd, xml});
   return r.exit_code == 0 ? "" : r.output;
 }
