@@ -9,7 +9,7 @@ packages=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   libboost-dev libboost-filesystem-dev libpugixml-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libxml2-utils iproute2 procps util-linux python3
+  libxml2-utils iproute2 procps util-linux python3 clang-format
 )
 # Extra packages for optional steps: ci/install-deps.sh --with fuzz|browser|compare
 for arg in "$@"; do
