@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Configures and builds leakguard into build/ (Release). Used by test.sh and demo.sh.
+# Configures and builds leakguard. Used by test.sh and demo.sh.
+#   ci/build.sh            the Release build in build/
+#   ci/build.sh asan       the ASan + UBSan build in build-asan/ (also: tsan, debug)
+# LEAKGUARD_WERROR=ON turns warnings into errors, in C++ and BPF (.ci/run sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)"
+preset=${1:-default}
+args=()
+[[ -n ${LEAKGUARD_WERROR:-} ]] && args+=("-DLEAKGUARD_WERROR=${LEAKGUARD_WERROR}")
+cmake --preset "$preset" "${args[@]}" >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)"
