@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness/base/check.h"
+#include "harness/base/diagnosis.h"
 #include "harness/base/series.h"
 
 namespace lg {
@@ -46,12 +47,16 @@ struct RunResult {
   std::vector<LifecycleStep> lifecycle;
   std::vector<WorkloadReport> workloads;
   std::vector<Verdict> verdicts;
+  // Where the objects of a metric come from, rendered under every failing check on it
+  // (attribution, stuck tasks, unreaped zombies). At most one per metric.
+  std::vector<Diagnosis> diagnoses;
   Series series;
 
   std::string stdout_log, stderr_log;    // absolute paths of the full target logs
   std::string stdout_tail, stderr_tail;  // last lines of each, raw (reports sanitise)
 
-  bool failed() const;  // any verdict failed/errored, a lifecycle step or workload failed, interrupted
+  bool failed() const;
+  const Diagnosis* diagnosis(const std::string& metric) const;  // nullptr when none  // any verdict failed/errored, a lifecycle step or workload failed, interrupted
 };
 
 }  // namespace lg
