@@ -78,9 +78,9 @@ TEST(Check, InWords) {
   EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 1 per 1000 netns");
   c.per_event.clear();
   c.limit = 0.5;
-  c.per_time_unit = std::string("s");  // not = "s": GCC 12 false -Wrestrict (PR 105651)
+  c.per_time_unit = "s";
   EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 0.5/s");
-  c.per_time_unit = std::string("min");
+  c.per_time_unit = "min";
   c.limit = 2.0 / 60;
   EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 2/min");
   c.type = CheckType::MaxGrowth;
