@@ -42,7 +42,7 @@ void helper_main(Job* j) {
 }
 
 pid_t start_worker(long long worker_us) {
-  pid_t pid = fork();
+  pid_t pid = fork();  // LEAK-SITE: reaper-fork
   if (pid == 0) {
     tgt::unblock_all_signals();
     timespec ts{(time_t)(worker_us / 1000000), (long)(worker_us % 1000000) * 1000};

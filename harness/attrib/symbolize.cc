@@ -77,6 +77,13 @@ std::string short_function(const std::string& d) {
 }
 
 Symbolizer::Symbolizer(std::vector<std::string> extra) : dirs_(std::move(extra)) {}
+
+std::map<std::string, std::string> Symbolizer::missing_debug_info() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [path, s] : seen_)
+    if (!s.second) out[path] = s.first;
+  return out;
+}
 Symbolizer::~Symbolizer() = default;
 
 Symbolizer::Mod* Symbolizer::open_module(const SymModule& m) {
@@ -160,6 +167,15 @@ std::vector<Frame> Symbolizer::symbolize(const SymModule& m, uint64_t off) {
   Dwarf_Die* cu = dwfl_module_addrdie(md->mod, addr, &dbias);
   Dwarf_Die* scopes = nullptr;
   int n = cu ? dwarf_getscopes(cu, addr - dbias, &scopes) : 0;
+  if (n > 0) {
+    // dwarf_getscopes continues past an inlined instance with its abstract definition's
+    // scopes; the physical nesting (inlined call inside inlined call inside the function that
+    // holds the code) is what dwarf_getscopes_die gives for the innermost DIE.
+    Dwarf_Die inner = scopes[0];
+    free(scopes);
+    scopes = nullptr;
+    n = dwarf_getscopes_die(&inner, &scopes);
+  }
   Dwarf_Files* files = nullptr;
   size_t nfiles = 0;
   if (cu) dwarf_getsrcfiles(cu, &files, &nfiles);
@@ -192,7 +208,9 @@ std::vector<Frame> Symbolizer::symbolize(const SymModule& m, uint64_t off) {
     f.line = lineno;
     out.push_back(f);
   }
-  if (out.front().line == 0 && !md->lines) missing_[m.path] = m.build_id;
+  auto& seen = seen_[m.path];
+  seen.first = m.build_id;
+  seen.second |= md->lines;
   return out;
 }
 

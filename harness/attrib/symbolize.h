@@ -31,15 +31,15 @@ class Symbolizer {
   // Frames for one address (innermost inlined call first); at least one frame, with only
   // module + offset filled when nothing is known. `file` is the path the debug info names.
   std::vector<Frame> symbolize(const SymModule& m, uint64_t file_offset);
-  // Modules that had no debug info (no line numbers): their paths and build-ids.
-  const std::map<std::string, std::string>& missing_debug_info() const { return missing_; }
+  // Modules symbolised so far that had no line information at all: path -> build-id.
+  std::map<std::string, std::string> missing_debug_info() const;
 
  private:
   struct Mod;
   Mod* open_module(const SymModule& m);
   std::vector<std::string> dirs_;
-  std::map<std::string, std::unique_ptr<Mod>> mods_;  // by path + build-id
-  std::map<std::string, std::string> missing_;
+  std::map<std::string, std::unique_ptr<Mod>> mods_;          // by path + build-id
+  std::map<std::string, std::pair<std::string, bool>> seen_;  // path -> (build-id, any line)
 };
 
 // "visit_netns" from "(anonymous namespace)::visit_netns(std::string const&)".

@@ -365,6 +365,9 @@ bool Tracker::snapshot(Snapshot& out, std::string& err) {
     }
   }
 
+  for (const auto& [k, o] : live) out.live.push_back(k);
+  std::sort(out.live.begin(), out.live.end());
+
   // The records.
   std::vector<std::pair<lga_fd_key, lga_fd>> fdrecs;
   std::vector<std::pair<lga_obj_key, lga_obj>> objrecs;

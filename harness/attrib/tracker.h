@@ -98,7 +98,8 @@ struct Snapshot {
   std::vector<NetnsObs> netns;  // network namespaces alive that the target created or holds
   std::vector<PinObs> pins;     // pins the target made that still exist
   std::vector<ZombieObs> zombies;
-  bool netns_ok = true;  // the net list walk completed
+  bool netns_ok = true;        // the net list walk completed
+  std::vector<uint64_t> live;  // every BPF object alive, (kind << 32) | id, sorted
 };
 
 struct StackInfo {

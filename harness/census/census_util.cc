@@ -58,7 +58,9 @@ void build_columns(unsigned backend, const CensusScope& scope, const CensusOptio
   for (const auto& m : metric_catalogue()) {
     names.push_back(m.name);
     std::string why;
-    if (!(m.backends & backend))
+    if (m.backends == kBackendTracker)
+      why = m.procfs_gap;  // the run's tracker fills these columns (harness/attrib)
+    else if (!(m.backends & backend))
       why = backend == kBackendProcfs ? m.procfs_gap : "the BPF census cannot measure it";
     else if (m.scope == Scope::Target && scope.kind == CensusScope::System)
       why = "system scope: there is no target";
