@@ -513,6 +513,7 @@ Diagnosis Attribution::diagnose_one(const std::string& metric, const Series& ser
         // The target's own code: not a system library or header, nor a generated libbpf
         // skeleton (its caller is where the user's code asked for the objects).
         x.target_code = !system_path(x.module) && !system_path(x.file) && !ends_with(x.file, ".skel.h");
+        x.file = base_name(x.file);  // as the model shows it: "nstuner.cc"
         fr.push_back(x);
       }
     }
@@ -537,7 +538,7 @@ Diagnosis Attribution::diagnose_one(const std::string& metric, const Series& ser
       const Frame* h = nullptr;
       for (const auto& f : site.frames)
         if (f.target_code && f.line > 0 && !h) h = &f;
-      std::string where = h ? h->function + " (" + base_name(h->file) + ":" + std::to_string(h->line) + ")"
+      std::string where = h                     ? h->function + " (" + h->file + ":" + std::to_string(h->line) + ")"
                           : site.frames.empty() ? "an unknown place"
                                                 : frame_text(site.frames.front());
       site.headline = "map \"" + o.name + "\" (id " + std::to_string(o.id) + ", " + map_type_name(o.type) +
@@ -582,10 +583,10 @@ Diagnosis Attribution::diagnose_one(const std::string& metric, const Series& ser
         g.best = it.count;
         g.site.frames = fr;
         g.site.example = example_text(origin);
-        std::string where = h ? (h->line ? h->function + " (" + base_name(h->file) + ":" + std::to_string(h->line) + ")"
-                                         : frame_text(*h))
-                            : fr.empty() ? "an unknown place"
-                                         : frame_text(fr.front());
+        std::string where =
+            h ? (h->line ? h->function + " (" + h->file + ":" + std::to_string(h->line) + ")" : frame_text(*h))
+            : fr.empty() ? "an unknown place"
+                         : frame_text(fr.front());
         g.site.headline = (metric == "proc.zombies" || metric == "sys.zombies" ? "forked at " : "created at ") + where;
       }
     }

@@ -39,8 +39,9 @@ static inline void socket_inline(void) {
   }
 SITE(0)
 SITE(1)
-SITE(2) SITE(3) SITE(4) SITE(5) SITE(6) SITE(7) SITE(8) SITE(9) SITE(10) SITE(11) SITE(12) SITE(13) SITE(14) SITE(15)
-    SITE(16) SITE(17) SITE(18) SITE(19) static void (*const sites[20])(void) = {
+SITE(2)
+SITE(3) SITE(4) SITE(5) SITE(6) SITE(7) SITE(8) SITE(9) SITE(10) SITE(11) SITE(12) SITE(13) SITE(14) SITE(15) SITE(16)
+    SITE(17) SITE(18) SITE(19) static void (*const sites[20])(void) = {
         site_0,  site_1,  site_2,  site_3,  site_4,  site_5,  site_6,  site_7,  site_8,  site_9,
         site_10, site_11, site_12, site_13, site_14, site_15, site_16, site_17, site_18, site_19};
 

@@ -75,10 +75,18 @@ TEST_P(Attribution, LeakyTargetNamesItsLeakLine) {
   std::string where = std::string(c.file) + ":" + std::to_string(line);
   e2e::TempDir out;
   e2e::Result r = e2e::run({e2e::bin("leakguard"), "run", e2e::source(std::string("scenarios/") + c.scenario + ".yaml"),
-                            "--out", out.path, "--quiet", "--set", std::string("target.command=") + c.target});
+                            "--out", out.path, "--set", std::string("target.command=") + c.target});
   SCOPED_TRACE(r.output);
   EXPECT_EQ(r.exit_code, 1);
   std::string dir = out.path + "/" + c.scenario;
+  // The console, the JUnit failure text and the HTML name the line under the failing check.
+  EXPECT_NE(r.output.find(where), std::string::npos) << "console does not name " << where;
+  std::ifstream junit(dir + "/junit.xml"), html(dir + "/report.html");
+  std::string junit_text((std::istreambuf_iterator<char>(junit)), {}),
+      html_text((std::istreambuf_iterator<char>(html)), {});
+  EXPECT_NE(junit_text.find(where), std::string::npos) << "junit.xml does not name " << where;
+  EXPECT_NE(html_text.find(where), std::string::npos) << "report.html does not name " << where;
+  EXPECT_EQ(e2e::schema_errors(dir + "/junit.xml"), "");
   nlohmann::json j = read_json(dir + "/attribution.json");
   ASSERT_EQ(j.value("format", ""), "leakguard-attribution");
   nlohmann::json d = diagnosis(j, c.metric);
@@ -91,8 +99,7 @@ TEST_P(Attribution, LeakyTargetNamesItsLeakLine) {
   bool frame = false;
   for (const auto& f : top["frames"]) {
     std::string file = f.value("file", "");
-    if (file.size() >= strlen(c.file) && file.compare(file.size() - strlen(c.file), std::string::npos, c.file) == 0 &&
-        f.value("line", 0) == line) {
+    if (file == c.file && f.value("line", 0) == line) {
       frame = true;
       EXPECT_TRUE(f.value("target_code", false));
       EXPECT_FALSE(f.value("module", "").empty());
