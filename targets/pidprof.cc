@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
   }
   bpf_map__set_max_entries(skel->maps.pp_pages, max_entries);
   bpf_map__set_max_entries(skel->maps.pp_ranges, max_entries);
-  if (int err = pidprof_bpf::load(skel)) {  // LEAK-SITE: pidprof-maps
+  // LEAK-SITE: pidprof-maps
+  if (int err = pidprof_bpf::load(skel)) {
     fprintf(stderr, "%s: load BPF programs: %s (needs root or CAP_BPF+CAP_PERFMON)\n", kProg, strerror(-err));
     pidprof_bpf::destroy(skel);
     return 1;

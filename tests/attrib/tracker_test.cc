@@ -28,8 +28,11 @@ const std::string kSrc = LEAKGUARD_SOURCE_DIR;
 int marker_line(const std::string& file, const std::string& name) {
   std::ifstream in(file);
   std::string line;
-  for (int n = 1; std::getline(in, line); n++)
-    if (line.find("LEAK-SITE: " + name) != std::string::npos) return n;
+  for (int n = 1; std::getline(in, line); n++) {
+    size_t at = line.find("// LEAK-SITE: " + name);
+    if (at == std::string::npos) continue;
+    return line.find_first_not_of(" \t") == at ? n + 1 : n;  // alone: the next line
+  }
   return 0;
 }
 
