@@ -153,15 +153,14 @@ bool Tracker::load(std::string& err) {
       !attach_iter(skel_->progs.lga_progs, progs_, "iter/bpf_prog") ||
       !attach_iter(skel_->progs.lga_links, links_, "iter/bpf_link"))
     return false;
-  if (opts_.syscalls && !bpf_program__attach(skel_->progs.lga_sys_exit)) {
+  if (opts_.syscalls && !(exit_ = bpf_program__attach(skel_->progs.lga_sys_exit))) {
     err = libbpf_reason("cannot attach tp_btf/sys_exit", errno);
     return false;
   }
-  if ((opts_.syscalls || opts_.tree) && !bpf_program__attach(skel_->progs.lga_fork)) {
+  if ((opts_.syscalls || opts_.tree) && !(fork_ = bpf_program__attach(skel_->progs.lga_fork))) {
     err = libbpf_reason("cannot attach tp_btf/sched_process_fork", errno);
     return false;
   }
-  // Links made by bpf_program__attach belong to the skeleton's object; destroyed with it.
   consumer_ = std::thread([this] { consume(); });
   return true;
 }
@@ -169,7 +168,7 @@ bool Tracker::load(std::string& err) {
 Tracker::~Tracker() {
   stop_ = true;
   if (consumer_.joinable()) consumer_.join();
-  for (bpf_link* l : {files_, tasks_, maps_, progs_, links_})
+  for (bpf_link* l : {exit_, fork_, files_, tasks_, maps_, progs_, links_})
     if (l) bpf_link__destroy(l);
   if (rb_) ring_buffer__free(rb_);
   if (skel_) attrib_bpf__destroy(skel_);

@@ -140,6 +140,7 @@ class Tracker {
   attrib_bpf* skel_ = nullptr;
   ring_buffer* rb_ = nullptr;
   bpf_link *files_ = nullptr, *tasks_ = nullptr, *maps_ = nullptr, *progs_ = nullptr, *links_ = nullptr;
+  bpf_link *exit_ = nullptr, *fork_ = nullptr;
   std::thread consumer_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;  // modules_, rows_used_

@@ -232,11 +232,15 @@ bool cgroup_pids(const std::string& path, std::vector<pid_t>& pids, std::string&
   return cgroup_pids_rec(path, pids, err, 0);
 }
 
+// lgc_/census_b.: the census; lga_/attrib_b.: the attribution tracker (harness/attrib).
 bool own_bpf_map_name(std::string_view n) {
-  return starts_with(n, "libbpf_") || starts_with(n, "lgc_") || starts_with(n, "census_b.");
+  return starts_with(n, "libbpf_") || starts_with(n, "lgc_") || starts_with(n, "census_b.") || starts_with(n, "lga_") ||
+         starts_with(n, "attrib_b.");
 }
 
-bool own_bpf_prog_name(std::string_view n) { return starts_with(n, "libbpf_") || starts_with(n, "lgc_"); }
+bool own_bpf_prog_name(std::string_view n) {
+  return starts_with(n, "libbpf_") || starts_with(n, "lgc_") || starts_with(n, "lga_");
+}
 
 bool process_exists(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
