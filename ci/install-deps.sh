@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+  clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
   libboost-dev libboost-filesystem-dev libpugixml-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxml2-utils iproute2 procps util-linux python3 clang-format

@@ -39,7 +39,7 @@ function(leakguard_bpf_skeleton name src)
   add_custom_command(OUTPUT ${skel}
     COMMAND ${BPF_CLANG} -target bpf -g -O2 -D__TARGET_ARCH_${BPF_ARCH}
             -I${BPF_OUT} -I${CMAKE_SOURCE_DIR}/bpf -I${CMAKE_SOURCE_DIR}
-            -Wall -Wno-unused-function ${BPF_WERROR} -c ${src} -o ${obj}
+            -Wall -Wno-unused-function ${BPF_WERROR} ${ARGN} -c ${src} -o ${obj}
     COMMAND ${BPFTOOL} gen object ${lobj} ${obj}
     COMMAND sh -c "${BPFTOOL} gen skeleton ${lobj} name ${name}_bpf > ${skel}.tmp"
     COMMAND ${CMAKE_COMMAND} -E rename ${skel}.tmp ${skel}

@@ -11,6 +11,9 @@ const char* kNoNetnsList =
     "procfs has no list of live network namespaces (namespaces held by fds or mounts only "
     "are invisible to /proc/*/ns/net); it needs the BPF backend";
 
+const char* kNeedsTracker =
+    "measured by leakguard run's creation tracker (BPF), not by a census: see docs/attribution.md";
+
 std::vector<MetricInfo> build_catalogue() {
   auto T = Scope::Target;
   auto S = Scope::System;
@@ -46,6 +49,15 @@ std::vector<MetricInfo> build_catalogue() {
       {"bpf.map_bytes", "bytes", T, B, "memory charged to those maps (memlock)", ""},
       {"bpf.progs", "progs", T, B, "distinct BPF programs the target holds by fd", ""},
       {"bpf.links", "links", T, B, "distinct BPF links the target holds by fd", ""},
+      {"target.bpf_maps", "maps", T, kBackendTracker,
+       "BPF maps the target created that are alive (held, pinned or in use), wherever they are now", kNeedsTracker},
+      {"target.bpf_progs", "progs", T, kBackendTracker, "BPF programs the target created that are alive",
+       kNeedsTracker},
+      {"target.bpf_links", "links", T, kBackendTracker, "BPF links the target created that are alive", kNeedsTracker},
+      {"target.netns", "namespaces", T, kBackendTracker,
+       "network namespaces the target created (unshare, clone) that are alive", kNeedsTracker},
+      {"target.bpf_pins", "pins", T, kBackendTracker, "BPF objects the target pinned whose pin still exists",
+       kNeedsTracker},
       {"sys.netns", "namespaces", S, kBackendBpf, "live network namespaces, kernel-wide", kNoNetnsList},
       {"sys.bpf_maps", "maps", S, B, "BPF maps alive kernel-wide (leakguard's own excluded)", ""},
       {"sys.bpf_progs", "progs", S, B, "BPF programs alive kernel-wide (leakguard's own excluded)", ""},

@@ -14,6 +14,8 @@ enum BackendMask : unsigned {
   kBackendBpf = 1u << 0,
   kBackendProcfs = 1u << 1,
   kBackendBoth = kBackendBpf | kBackendProcfs,
+  // Measured by the attribution tracker of `leakguard run` (creation records), not a census.
+  kBackendTracker = 1u << 2,
 };
 
 struct MetricInfo {

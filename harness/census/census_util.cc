@@ -58,7 +58,9 @@ void build_columns(unsigned backend, const CensusScope& scope, const CensusOptio
   for (const auto& m : metric_catalogue()) {
     names.push_back(m.name);
     std::string why;
-    if (!(m.backends & backend))
+    if (m.backends == kBackendTracker)
+      why = m.procfs_gap;  // the run's tracker fills these columns (harness/attrib)
+    else if (!(m.backends & backend))
       why = backend == kBackendProcfs ? m.procfs_gap : "the BPF census cannot measure it";
     else if (m.scope == Scope::Target && scope.kind == CensusScope::System)
       why = "system scope: there is no target";
@@ -230,11 +232,15 @@ bool cgroup_pids(const std::string& path, std::vector<pid_t>& pids, std::string&
   return cgroup_pids_rec(path, pids, err, 0);
 }
 
+// lgc_/census_b.: the census; lga_/attrib_b.: the attribution tracker (harness/attrib).
 bool own_bpf_map_name(std::string_view n) {
-  return starts_with(n, "libbpf_") || starts_with(n, "lgc_") || starts_with(n, "census_b.");
+  return starts_with(n, "libbpf_") || starts_with(n, "lgc_") || starts_with(n, "census_b.") || starts_with(n, "lga_") ||
+         starts_with(n, "attrib_b.");
 }
 
-bool own_bpf_prog_name(std::string_view n) { return starts_with(n, "libbpf_") || starts_with(n, "lgc_"); }
+bool own_bpf_prog_name(std::string_view n) {
+  return starts_with(n, "libbpf_") || starts_with(n, "lgc_") || starts_with(n, "lga_");
+}
 
 bool process_exists(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 

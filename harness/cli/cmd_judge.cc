@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <memory>
 
+#include <unistd.h>
+
+#include "harness/attrib/attribution.h"
 #include "harness/base/exit_codes.h"
 #include "harness/base/fs.h"
 #include "harness/cli/command.h"
@@ -53,6 +56,16 @@ int judge(const JudgeArgs& a) {
   // A scenario without checks (or a run that recorded none) gets the default set.
   if (checks.empty()) checks = default_checks(r.series.event_kinds, !r.target_argv.empty());
   r.verdicts = judge_checks(checks, r.series);
+  // Where the objects come from, as recorded by the run, under the checks that fail now.
+  r.diagnoses.clear();
+  std::vector<Diagnosis> ds;
+  std::string aerr;
+  if (access((dir + "/attribution.json").c_str(), F_OK) == 0) {
+    if (read_attribution_json(dir + "/attribution.json", ds, aerr))
+      attach_diagnoses(r, ds);
+    else
+      fprintf(stderr, "leakguard: warning: judge: %s\n", aerr.c_str());
+  }
 
   // The run directory may have moved (a CI artifact): reports point at where it is now.
   auto rebase = [&](std::string& path) {

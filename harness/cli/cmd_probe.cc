@@ -2,6 +2,7 @@
 // leakguard probe: what this machine can do.
 #include <cstdio>
 
+#include "harness/attrib/tracker.h"
 #include "harness/base/exit_codes.h"
 #include "harness/cli/command.h"
 #include "harness/probe/probe.h"
@@ -16,6 +17,19 @@ void add_probe_command(CLI::App& app, Action& action) {
   sub->callback([&action, json] {
     action = [json] {
       ProbeReport r = run_probe();
+      // Attribution: load and attach the creation tracker for real (process-tree mode).
+      std::string why;
+      TrackerOptions o;
+      o.tree = true;
+      auto t = Tracker::create(o, why);
+      ProbeItem it{"attribution", "attribution (creation tracker with user stacks)", t != nullptr,
+                   t ? "loads and attaches (tp_btf/sys_exit, sched_process_fork, bpf_find_vma) in " +
+                           std::to_string((int)(t->setup_seconds() * 1000)) + " ms"
+                     : why,
+                   "failing checks cannot name the code that created the objects; target.* residue falls back "
+                   "to objects seen held, or is unavailable"};
+      if (it.ok) it.cost.clear();
+      r.items.push_back(it);
       fputs((*json ? probe_json(r) : probe_text(r)).c_str(), stdout);
       return r.bpf_backend ? kExitOk : kExitEnvironment;
     };

@@ -19,6 +19,7 @@ void add_run_command(CLI::App& app, Action& action) {
   auto backend = std::make_shared<std::string>();
   auto shard = std::make_shared<std::string>();
   auto interval = std::make_shared<std::string>();
+  auto attribution = std::make_shared<std::string>();
   CLI::Option* pos =
       sub->add_option("scenarios", *args, "scenario files (then, after --target --, the target argv)")->required();
   // A second positional makes CLI11 keep the words after "--" inside this subcommand.
@@ -35,6 +36,12 @@ void add_run_command(CLI::App& app, Action& action) {
   sub->add_flag("--quiet", o->quiet, "no progress and no summary; only one result line per scenario");
   sub->add_option("--shard", *shard, "run only slice I of N of the scenario list (round-robin), e.g. 2/4");
   sub->add_option("--interval", *interval, "sampling interval for every scenario, e.g. 50ms");
+  sub->add_option("--attribution", *attribution,
+                  "record where the target creates fds and kernel objects: auto, on or off (overrides the scenarios)")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  sub->add_option("--debug-dir", o->debug_dirs,
+                  "also look for the target's debug info (build-id/ and .gnu_debuglink files) in DIR (repeatable)")
+      ->allow_extra_args(false);
   auto run = [=]() -> int {
     std::vector<std::string> a = *args;
     if (*target_at >= 0) {
@@ -54,6 +61,9 @@ void add_run_command(CLI::App& app, Action& action) {
     if (*backend == "bpf") o->backend = BackendChoice::Bpf;
     if (*backend == "procfs") o->backend = BackendChoice::Procfs;
     if (*backend == "auto") o->backend = BackendChoice::Auto;
+    if (*attribution == "on") o->attribution = AttributionChoice::On;
+    if (*attribution == "off") o->attribution = AttributionChoice::Off;
+    if (*attribution == "auto") o->attribution = AttributionChoice::Auto;
     if (!shard->empty()) {
       int i = 0, n = 0;
       char tail = 0;

@@ -146,6 +146,8 @@ int run_command(const RunOptions& o) {
   env.probe = &probe;
   env.backend = o.backend;
   env.interval = o.interval;
+  env.attribution = o.attribution;
+  env.debug_dirs = o.debug_dirs;
   env.progress = &progress;
   env.interrupts = &g_interrupts;
   std::vector<RunResult> results;

@@ -18,8 +18,10 @@ struct RunOptions {
   std::vector<std::string> target_argv;  // --target -- ARGV
   std::optional<BackendChoice> backend;
   bool quiet = false;
-  int shard_index = 1, shard_count = 1;  // --shard I/N (1-based)
-  double interval = 0;                   // --interval; 0: the scenario's
+  int shard_index = 1, shard_count = 1;          // --shard I/N (1-based)
+  double interval = 0;                           // --interval; 0: the scenario's
+  std::optional<AttributionChoice> attribution;  // --attribution
+  std::vector<std::string> debug_dirs;           // --debug-dir: extra debug-info directories
 };
 
 // The exit code: 0 all passed, 1 a check or the lifecycle failed or interrupted, 2 usage or

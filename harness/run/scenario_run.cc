@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 
+#include "harness/attrib/attribution.h"
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"
@@ -167,6 +168,31 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     }
   }
 
+  // Attribution: the tracker is loaded before launch, so the target is followed from its exec.
+  // Off still loads it for the target-owned residue (objects seen held); auto falls back to
+  // that when the kernel refuses, on refuses the run.
+  std::unique_ptr<Attribution> attrib;
+  std::string attrib_why;
+  if (has_target) {
+    AttributionChoice ac = env.attribution.value_or(sc.sampling.attribution);
+    AttributionOptions ao;
+    ao.cgroup = tcg;
+    ao.tree = tcg.empty();
+    ao.syscalls = ac != AttributionChoice::Off;
+    ao.exe = resolve_command(sc.target->command[0], self_dir());
+    ao.debug_dirs = env.debug_dirs;
+    attrib = Attribution::start(ao, attrib_why);
+    if (!attrib && ac == AttributionChoice::On) {
+      r.environment_error = "attribution is on but cannot run here: " + attrib_why;
+      return finish();
+    }
+    if (!attrib && ao.syscalls) {
+      std::string why2;
+      ao.syscalls = false;
+      attrib = Attribution::start(ao, why2);
+    }
+  }
+
   // Census: made before launch when the scope exists already (cgroup, system); a process-tree
   // census needs the target's pid, so it is made right after launch.
   CensusOptions co;
@@ -240,6 +266,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     st.ok = launched;
     st.message = launched ? "pid " + std::to_string(target->pid()) + ": " + tc.argv[0] : err;
     r.lifecycle.push_back(st);
+    if (launched && attrib && tree) attrib->add_root(target->pid());
     if (launched && tree) {
       env.watchdog->add_pid(target->pid());
       scope.kind = CensusScope::Cgroup;  // process tree: the census's fallback mode
@@ -252,10 +279,18 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     r.lifecycle.push_back(skipped_step("started", "no target: system only"));
   }
 
+  // The target-owned residue columns (target.*), and a snapshot of the target's objects with
+  // every sample.
+  if (census && has_target)
+    census = attrib ? attrib->wrap(std::move(census), t0)
+                    : Attribution::without(std::move(census), "the creation tracker cannot run here: " + attrib_why);
   Series& s = r.series;
   if (census) {
     r.backend = census->backend();
     r.backend_note = note;
+    if (attrib) r.backend_note += std::string(note.empty() ? "" : "; ") + attrib->note();
+    if (attrib && !attrib->records() && !attrib_why.empty())
+      r.backend_note += " (attribution unavailable: " + attrib_why + ")";
     s.metrics = census->metrics();
     s.unavailable = census->unavailable();
     for (const auto& m : s.metrics) {
@@ -263,6 +298,9 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
       s.units.push_back(mi ? mi->unit : "objects");
     }
     s.pre_launch = by_name(s.metrics, base_names, base_values);
+    // Nothing the target created exists before it does.
+    for (const auto& m : tracker_metrics())
+      if (int c = s.metric_index(m); c >= 0 && s.unavailable[c].empty()) s.pre_launch[c] = 0;
   }
   for (const auto& ph : sc.phases)
     for (const auto& w : ph.workloads)
@@ -348,6 +386,9 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     }
   }
 
+  // What the target holds at the end, for the diagnosis of what it kept.
+  if (attrib && ready && launched) attrib->mark_end(monotonic_seconds() - t0);
+
   // Stop.
   if (target && launched) {
     s.stop = monotonic_seconds() - t0;
@@ -376,7 +417,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     std::vector<int> cols;
     std::set<std::string> names;
     for (const auto& c : checks)
-      if (starts_with(c.metric, "sys.")) names.insert(c.metric);
+      if (starts_with(c.metric, "sys.") || starts_with(c.metric, "target.")) names.insert(c.metric);
     for (const auto& n : names) {
       int i = s.metric_index(n);
       if (i >= 0 && s.unavailable[i].empty()) cols.push_back(i);
@@ -395,6 +436,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     s.settle_end = s.t.back();
     s.post_settle.resize(s.metrics.size());
     for (size_t i = 0; i < s.metrics.size(); i++) s.post_settle[i] = s.values[i].back();
+    if (attrib && has_target) attrib->mark_residue(s.settle_end);
     if (sampler->failures())
       r.backend_note += std::string(r.backend_note.empty() ? "" : "; ") + std::to_string(sampler->failures()) +
                         " census readings failed (first: " + sampler->first_error() + ")";
@@ -421,6 +463,18 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   // Judge what was recorded. A target that never ran leaves nothing worth judging.
   if (census || !s.metrics.empty())
     if (!has_target || (launched && ready)) r.verdicts = judge_checks(checks, s);
+
+  // Where the objects of each judged metric come from: every one in attribution.json (judge
+  // re-attaches them), the failing ones in the run's result.
+  if (attrib && launched && ready) {
+    std::vector<std::string> judged;
+    for (const auto& v : r.verdicts) judged.push_back(v.check.metric);
+    std::vector<Diagnosis> ds = attrib->diagnose(judged, s);
+    std::string werr;
+    if (env.out_dir_ready && !write_file(r.out_dir + "/attribution.json", attribution_json(ds, attrib->note()), werr))
+      r.backend_note += "; " + werr;
+    attach_diagnoses(r, ds);
+  }
   return finish();
 }
 

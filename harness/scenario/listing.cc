@@ -17,6 +17,7 @@ std::string backends_text(unsigned b) {
   if ((b & kBackendBoth) == kBackendBoth) return "bpf,procfs";
   if (b & kBackendBpf) return "bpf";
   if (b & kBackendProcfs) return "procfs";
+  if (b & kBackendTracker) return "tracker";
   return "none";
 }
 }  // namespace

@@ -26,7 +26,7 @@ const std::vector<std::string> kTargetKeys = {"command", "env", "cwd", "ready", 
 const std::vector<std::string> kReadyKeys = {"delay", "stdout", "file", "timeout"};
 const std::vector<std::string> kStopKeys = {"signal", "grace"};
 const std::vector<std::string> kLimitKeys = {"pids", "nofile"};
-const std::vector<std::string> kSamplingKeys = {"interval", "backend", "slab_caches", "settle_timeout"};
+const std::vector<std::string> kSamplingKeys = {"interval", "backend", "slab_caches", "settle_timeout", "attribution"};
 const std::vector<std::string> kPhaseKeys = {"name", "duration", "workloads"};
 
 bool valid_name(const std::string& s) {
@@ -268,6 +268,11 @@ class ScenarioLoader {
           s.backend = *c == "bpf" ? BackendChoice::Bpf : *c == "procfs" ? BackendChoice::Procfs : BackendChoice::Auto;
       } else if (key == "slab_caches") {
         if (auto a = r_.argv(v, "sampling.slab_caches")) s.slab_caches = *a;
+      } else if (key == "attribution") {
+        if (auto c = r_.choice(v, "sampling.attribution", {"auto", "on", "off"}))
+          s.attribution = *c == "on"    ? AttributionChoice::On
+                          : *c == "off" ? AttributionChoice::Off
+                                        : AttributionChoice::Auto;
       } else if (auto d = r_.duration(v, "sampling.settle_timeout", true)) {
         s.settle_timeout = *d;
       }

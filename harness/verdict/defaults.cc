@@ -8,8 +8,9 @@
 // - the limit is half of the "slow leak" we promise to catch (1 per 1,000 events), so that
 //   leak is judged at twice the limit, where detection is measured at >= 99%;
 // - min_growth 3: a slow leak over 5,000 events (+5) must clear it, noise never does;
-// - kernel-wide objects are judged only by residue after settle: their live counts move
-//   with deferred teardown and other processes, what is left after settle does not.
+// - kernel objects are judged only by residue after settle: their live counts move with
+//   deferred teardown; with a target, the residue of what the target itself created
+//   (target.*), which other processes on the machine do not move.
 #include "harness/verdict/judge.h"
 
 namespace lg {
@@ -69,7 +70,13 @@ std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, b
       }
     }
   }
-  for (const char* m : {"sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"}) out.push_back(residue(m));
+  // Residue: with a target, what the target created (target.*, measured by the creation
+  // tracker: another tenant of the machine does not move it); without one, the machine's.
+  if (has_target)
+    for (const char* m : {"target.netns", "target.bpf_maps", "target.bpf_progs", "target.bpf_links"})
+      out.push_back(residue(m));
+  else
+    for (const char* m : {"sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"}) out.push_back(residue(m));
   return out;
 }
 

@@ -69,11 +69,16 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   double spike_p = 0.005;
 
   Series s;
-  s.metrics = {"fd.total",  "proc.threads", "proc.zombies",  "bpf.maps",
-               "sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"};
-  s.units = {"fds", "threads", "processes", "maps", "namespaces", "maps", "progs", "links"};
+  // target.*: what the target's churn created that is alive (the kernel objects of `kern`,
+  // the maps it holds), as the creation tracker counts it; other tenants never move it.
+  s.metrics = {"fd.total",     "proc.threads",    "proc.zombies",     "bpf.maps",
+               "sys.netns",    "sys.bpf_maps",    "sys.bpf_progs",    "sys.bpf_links",
+               "target.netns", "target.bpf_maps", "target.bpf_progs", "target.bpf_links"};
+  s.units = {"fds",   "threads", "processes",  "maps", "namespaces", "maps",
+             "progs", "links",   "namespaces", "maps", "progs",      "links"};
   s.unavailable.assign(s.metrics.size(), "");
   s.unavailable[7] = "synthetic: not measured";
+  s.unavailable[11] = "synthetic: not measured";
   s.event_kinds = {p.kind};
   s.values.assign(s.metrics.size(), {});
   s.events.assign(1, {});
@@ -145,6 +150,10 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
     s.values[5].push_back(3);
     s.values[6].push_back(5);
     s.values[7].push_back(kUnavailable);
+    s.values[8].push_back(kern);
+    s.values[9].push_back(maps);
+    s.values[10].push_back(0);
+    s.values[11].push_back(kUnavailable);
   }
 
   s.stop = s.t.back();
@@ -152,9 +161,20 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   s.phases = {{"warmup", 0, churn_start, false},
               {"churn", churn_start, churn_end, true},
               {"cooldown", churn_end, s.stop, false}};
-  s.pre_launch = {kUnavailable, kUnavailable, kUnavailable, kUnavailable, sys_base, 3, 5, kUnavailable};
+  s.pre_launch = {kUnavailable, kUnavailable, kUnavailable, kUnavailable, sys_base, 3, 5, kUnavailable, 0, 0, 0,
+                  kUnavailable};
   // After the target exits its fds close; only what the kernel keeps alive on its own stays.
-  s.post_settle = {kUnavailable, kUnavailable, kUnavailable, kUnavailable, sys_base + kernel_leaked, 3, 5,
+  s.post_settle = {kUnavailable,
+                   kUnavailable,
+                   kUnavailable,
+                   kUnavailable,
+                   sys_base + kernel_leaked,
+                   3,
+                   5,
+                   kUnavailable,
+                   kernel_leaked,
+                   0,
+                   0,
                    kUnavailable};
   return s;
 }

@@ -127,6 +127,9 @@ TEST(OwnNames, LeakguardAndLibbpfOnly) {
   EXPECT_TRUE(own_bpf_map_name("libbpf_global"));
   EXPECT_TRUE(own_bpf_map_name("census_b.bss"));
   EXPECT_TRUE(own_bpf_map_name("lgc_slab_names"));
+  EXPECT_TRUE(own_bpf_map_name("lga_stacks"));  // the attribution tracker's
+  EXPECT_TRUE(own_bpf_map_name("attrib_b.bss"));
+  EXPECT_TRUE(own_bpf_prog_name("lga_sys_exit"));
   EXPECT_FALSE(own_bpf_map_name("fdzoo"));
   EXPECT_TRUE(own_bpf_prog_name("lgc_file"));
   EXPECT_FALSE(own_bpf_prog_name("fdzoo"));

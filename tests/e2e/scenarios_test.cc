@@ -31,7 +31,7 @@ const Case kCases[] = {
      "[maploader, --mode, leaky, --pin, /sys/fs/bpf/maploader]",
      "[maploader, --mode, fixed, --pin, /sys/fs/bpf/maploader]",
      {"fd.bpf_map max_slope <= 1 per 100 signal", "bpf.maps max_slope <= 1 per 100 signal",
-      "sys.bpf_maps max_residue <= 0"}},
+      "target.bpf_maps max_residue <= 0", "target.bpf_pins max_residue <= 0"}},
     {"zombie-churn",
      "[reaper, --mode, leaky]",
      "[reaper, --mode, fixed]",

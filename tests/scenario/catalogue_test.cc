@@ -49,6 +49,7 @@ std::map<std::string, DocRow> doc_rows(const std::string& text, std::vector<std:
 
 std::string backends(unsigned b) {
   if ((b & lg::kBackendBoth) == lg::kBackendBoth) return "bpf, procfs";
+  if (b == lg::kBackendTracker) return "tracker";
   return (b & lg::kBackendBpf) ? "bpf" : "procfs";
 }
 

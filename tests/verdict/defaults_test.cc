@@ -18,7 +18,12 @@ TEST(DefaultChecks, WithTargetOneSlopePerEventKind) {
   auto cs = default_checks({"netns", "bpf_map"}, true);
   EXPECT_EQ(count(cs, "fd.total", CheckType::MaxSlope), 2);
   EXPECT_EQ(count(cs, "proc.zombies", CheckType::MaxSlope), 2);
-  EXPECT_EQ(count(cs, "sys.netns", CheckType::MaxResidue), 1);
+  // With a target the residue checks are target-owned: another tenant cannot move them.
+  EXPECT_EQ(count(cs, "target.netns", CheckType::MaxResidue), 1);
+  EXPECT_EQ(count(cs, "target.bpf_maps", CheckType::MaxResidue), 1);
+  EXPECT_EQ(count(cs, "target.bpf_progs", CheckType::MaxResidue), 1);
+  EXPECT_EQ(count(cs, "target.bpf_links", CheckType::MaxResidue), 1);
+  EXPECT_EQ(count(cs, "sys.netns", CheckType::MaxResidue), 0);
   for (const auto& c : cs) {
     EXPECT_TRUE(find_metric(c.metric)) << c.metric;  // only catalogue names
     EXPECT_EQ(c.text, describe_check(c));

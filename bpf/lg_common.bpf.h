@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/* lg_common.bpf.h: what the census (bpf/census.bpf.c) and the attribution tracker
+ * (bpf/attrib.bpf.c) share, so both count the same fd as the same kind and the same task as
+ * the target: the kind of an open file (enum census_fd_kind) and cgroup ancestry.
+ * BPF side only: include after vmlinux.h and the libbpf headers. */
+#ifndef LEAKGUARD_BPF_LG_COMMON_H
+#define LEAKGUARD_BPF_LG_COMMON_H
+
+#include "census.h"
+
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define NSFS_MAGIC 0x6e736673
+#define PIDFS_MAGIC 0x50494446
+#define CLONE_NEWNET 0x40000000
+// Old kernels: the namespace type lives in ns->ops->type.
+struct proc_ns_operations___old {
+  int type;
+};
+struct ns_common___old {
+  const struct proc_ns_operations___old *ops;
+};
+
+// 8 bytes of a string literal as a little-endian integer (folded at compile time).
+#define C8(s, i) ((__u64)(unsigned char)(sizeof(s) > (i) ? (s)[i] : 0) << (8 * ((i) % 8)))
+#define W0(s) (C8(s, 0) | C8(s, 1) | C8(s, 2) | C8(s, 3) | C8(s, 4) | C8(s, 5) | C8(s, 6) | C8(s, 7))
+#define W1(s) (C8(s, 8) | C8(s, 9) | C8(s, 10) | C8(s, 11) | C8(s, 12) | C8(s, 13) | C8(s, 14) | C8(s, 15))
+#define NAME_IS(w, s) ((w)[0] == W0(s) && (w)[1] == W1(s))
+
+// Hot path: plain loads through the BTF-typed file pointer (the verifier turns them into
+// fault-safe loads, far cheaper than bpf_probe_read_kernel calls); helpers only for the rare
+// anonymous-inode and nsfs fds whose data sits behind void pointers.
+static __always_inline __u32 classify(struct file *file, __u32 *id) {
+  struct inode *inode = file->f_inode;
+  unsigned long magic = inode->i_sb->s_magic;
+  if (magic == ANON_INODE_FS_MAGIC) {
+    __u64 w[2] = {};
+    bpf_probe_read_kernel_str(w, sizeof w, file->f_path.dentry->d_name.name);
+    void *priv = file->private_data;
+    if (NAME_IS(w, "bpf-map")) {
+      *id = BPF_CORE_READ((struct bpf_map *)priv, id);
+      return CENSUS_FD_BPF_MAP;
+    }
+    if (NAME_IS(w, "bpf-prog")) {
+      *id = BPF_CORE_READ((struct bpf_prog *)priv, aux, id);
+      return CENSUS_FD_BPF_PROG;
+    }
+    if (NAME_IS(w, "bpf_link")) {
+      *id = BPF_CORE_READ((struct bpf_link *)priv, id);
+      return CENSUS_FD_BPF_LINK;
+    }
+    if (NAME_IS(w, "[perf_event]")) return CENSUS_FD_PERF_EVENT;
+    if (NAME_IS(w, "[eventfd]")) return CENSUS_FD_EVENTFD;
+    if (NAME_IS(w, "[eventpoll]")) return CENSUS_FD_EPOLL;
+    if (NAME_IS(w, "[timerfd]")) return CENSUS_FD_TIMERFD;
+    if (NAME_IS(w, "[signalfd]")) return CENSUS_FD_SIGNALFD;
+    if (NAME_IS(w, "[pidfd]")) return CENSUS_FD_PIDFD;  // pidfds before pidfs
+    return CENSUS_FD_ANON_OTHER;
+  }
+  if (magic == PIDFS_MAGIC) return CENSUS_FD_PIDFD;
+  if (magic == NSFS_MAGIC) {
+    void *ns = inode->i_private;
+    __u32 type = 0;
+    if (bpf_core_field_exists(struct ns_common, ns_type))
+      type = BPF_CORE_READ((struct ns_common *)ns, ns_type);
+    else
+      type = BPF_CORE_READ((struct ns_common___old *)ns, ops, type);
+    return type == CLONE_NEWNET ? CENSUS_FD_NETNS : CENSUS_FD_NSFS_OTHER;
+  }
+  switch (inode->i_mode & S_IFMT) {
+    case S_IFREG: return CENSUS_FD_FILE;
+    case S_IFDIR: return CENSUS_FD_DIR;
+    case S_IFSOCK: return CENSUS_FD_SOCKET;
+    case S_IFIFO: return CENSUS_FD_PIPE;
+    case S_IFCHR: return CENSUS_FD_CHR;
+  }
+  return CENSUS_FD_OTHER;
+}
+
+// True when cgroup `cg` is the cgroup with kernfs id `cgid` at depth `level`, or below it.
+static __always_inline bool cgroup_under(struct cgroup *cg, __u32 level, __u64 cgid) {
+  if (!cg) return false;
+  int l = BPF_CORE_READ(cg, level);
+  if (l < (int)level) return false;
+  struct cgroup *anc = NULL;
+  void *slot = (void *)cg + bpf_core_field_offset(struct cgroup, ancestors) + (__u64)level * sizeof(void *);
+  bpf_probe_read_kernel(&anc, sizeof anc, slot);
+  return anc && BPF_CORE_READ(anc, kn, id) == cgid;
+}
+
+#endif

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Frames to functions, files and lines with libdw (elfutils), in process: module + file
+// offset -> one frame per inlined call and the function around them. Debug info is looked up
+// by build-id and .gnu_debuglink in a list of directories: the binary's own directory (and its
+// .debug/ and .build-id/), every extra directory given, then /usr/lib/debug, so libc keeps its
+// symbols (libc6-dbg) when an application's are found elsewhere.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/base/diagnosis.h"
+
+namespace lg {
+
+struct SymModule {
+  std::string path;      // as the target mapped it
+  std::string build_id;  // hex
+  int fd = -1;           // an open fd of the very file (dup'ed by the symboliser); -1: open path
+};
+
+class Symbolizer {
+ public:
+  explicit Symbolizer(std::vector<std::string> extra_debug_dirs = {});
+  ~Symbolizer();
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  // Frames for one address (innermost inlined call first); at least one frame, with only
+  // module + offset filled when nothing is known. `file` is the path the debug info names.
+  std::vector<Frame> symbolize(const SymModule& m, uint64_t file_offset);
+  // Modules symbolised so far that had no line information at all: path -> build-id.
+  std::map<std::string, std::string> missing_debug_info() const;
+
+ private:
+  struct Mod;
+  Mod* open_module(const SymModule& m);
+  std::vector<std::string> dirs_;
+  std::map<std::string, std::unique_ptr<Mod>> mods_;          // by path + build-id
+  std::map<std::string, std::pair<std::string, bool>> seen_;  // path -> (build-id, any line)
+};
+
+// "visit_netns" from "(anonymous namespace)::visit_netns(std::string const&)".
+std::string short_function(const std::string& demangled);
+
+}  // namespace lg
