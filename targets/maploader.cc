@@ -98,12 +98,14 @@ bool build(Generation& g, unsigned long long id, const std::string& pin_dir, int
   for (int i = 0; i < kNumMaps; i++) {
     const MapSpec& s = kMaps[i];
     LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = s.flags);
+    // LEAK-SITE: maploader-map
     g.fds[i] = bpf_map_create(s.type, s.name, s.key_size, s.value_size, s.max_entries, &o);
     if (g.fds[i] < 0) return fail(std::string("create map ") + s.name + ": " + strerror(errno));
   }
   if (!fill(g, entries, err)) return fail(err);
   if (!g.dir.empty())
     for (int i = 0; i < kNumMaps; i++)
+      // LEAK-SITE: maploader-pin
       if (bpf_obj_pin(g.fds[i], pin_path(g, i).c_str()) != 0)
         return fail("pin " + pin_path(g, i) + ": " + strerror(errno));
   return true;

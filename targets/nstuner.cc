@@ -132,6 +132,7 @@ bool tune_here() {
 void visit(const std::string& path) {
   bool fixed = g_mode == tgt::Mode::Fixed;
   g_stats.visited++;
+  // LEAK-SITE: nstuner-netns
   int saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (saved < 0) {
     error("open /proc/self/ns/net", errno);

@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
   }
   bpf_map__set_max_entries(skel->maps.pp_pages, max_entries);
   bpf_map__set_max_entries(skel->maps.pp_ranges, max_entries);
+  // LEAK-SITE: pidprof-maps
   if (int err = pidprof_bpf::load(skel)) {
     fprintf(stderr, "%s: load BPF programs: %s (needs root or CAP_BPF+CAP_PERFMON)\n", kProg, strerror(-err));
     pidprof_bpf::destroy(skel);

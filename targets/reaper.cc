@@ -42,6 +42,7 @@ void helper_main(Job* j) {
 }
 
 pid_t start_worker(long long worker_us) {
+  // LEAK-SITE: reaper-zombie
   pid_t pid = fork();
   if (pid == 0) {
     tgt::unblock_all_signals();
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
         Job* j = new Job;
         j->pid = pid;
         try {
+          // LEAK-SITE: reaper-thread
           j->helper = std::thread(helper_main, j);
         } catch (const std::system_error& e) {
           // The worker still runs and is reaped; only its status goes unrecorded.
