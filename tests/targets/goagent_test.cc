@@ -11,28 +11,6 @@ namespace {
 
 constexpr int kReloads = 10;
 
-bool reload_to(tt::Target& t, long long gen) {
-  if (!t.signal(SIGHUP)) return false;
-  return tt::wait_until([&] { return tt::counter(t.counters(), "generation ") >= gen; });
-}
-
-// Generation directories (all digits) and pins under a bpffs directory.
-void count_pins(const std::string& dir, int& gens, int& pins) {
-  gens = pins = 0;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    gens++;
-    if (DIR* g = opendir((dir + "/" + e->d_name).c_str())) {
-      while (dirent* f = readdir(g))
-        if (f->d_name[0] != '.') pins++;
-      closedir(g);
-    }
-  }
-  closedir(d);
-}
-
 class GoagentTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
@@ -53,7 +31,7 @@ TEST_P(GoagentTest, OldGenerationsAreReleasedAsTheModeSays) {
   ASSERT_EQ(ready, "goagent ready (" + mode + ", generation 1, with program)") << t.stderr_text();
   EXPECT_EQ(tt::count_fds(t.pid(), "anon_inode:bpf-map"), 3);
   EXPECT_EQ(tt::count_fds(t.pid(), "anon_inode:bpf-prog"), 1);
-  for (int i = 1; i <= kReloads; i++) ASSERT_TRUE(reload_to(t, 1 + i)) << "reload " << i << "\n" << t.stderr_text();
+  for (int i = 1; i <= kReloads; i++) ASSERT_TRUE(tt::reload_to(t, 1 + i)) << "reload " << i << "\n" << t.stderr_text();
   int all = 3 * (kReloads + 1);
   int maps = tt::count_fds(t.pid(), "anon_inode:bpf-map");
   int progs = tt::count_fds(t.pid(), "anon_inode:bpf-prog");
@@ -110,7 +88,7 @@ TEST(GoagentFinalizer, TheCollectorRunsByItselfUnderReloads) {
   constexpr int kMany = 40;  // 40 MiB of garbage against a heap goal of 4 MiB
   int peak = 0, fell = 0, last = 3;
   for (int i = 1; i <= kMany; i++) {
-    ASSERT_TRUE(reload_to(t, 1 + i)) << t.stderr_text();
+    ASSERT_TRUE(tt::reload_to(t, 1 + i)) << t.stderr_text();
     int now = tt::count_fds(t.pid(), "anon_inode:bpf-map");
     peak = std::max(peak, now);
     if (now < last) fell++;
@@ -124,34 +102,11 @@ TEST(GoagentFinalizer, TheCollectorRunsByItselfUnderReloads) {
 TEST_P(GoagentTest, PinsAreRemovedUnlessLeaky) {
   std::string mode = GetParam();
   tt::TempDir tmp;
-  std::string bpffs = tmp.path + "/bpffs";
-  ASSERT_EQ(mkdir(bpffs.c_str(), 0700), 0);
-  std::string pins_dir = bpffs + "/goagent";  // it makes its own directory, as agents do
   constexpr int kPinReloads = 5;
-  tt::Results r = tt::in_private_mount_ns([&](tt::Results& out) {
-    if (mount("bpf", bpffs.c_str(), "bpf", 0, nullptr) != 0) {
-      out["error"] = std::string("mount bpffs: ") + strerror(errno);
-      return;
-    }
-    tt::Target t;
-    std::string err = t.start("goagent", {"--mode", mode, "--pin", pins_dir}, tmp.path);
-    out["ready"] = err.empty() ? t.ready_line() : err;
-    for (int i = 1; i <= kPinReloads; i++)
-      if (!reload_to(t, 1 + i)) out["error"] = "reload " + std::to_string(i) + " not seen";
-    int gens, pins;
-    count_pins(pins_dir, gens, pins);
-    out["running_gens"] = std::to_string(gens);
-    out["running_pins"] = std::to_string(pins);
-    out["exit"] = std::to_string(t.stop());
-    count_pins(pins_dir, gens, pins);
-    out["after_gens"] = std::to_string(gens);
-    out["after_pins"] = std::to_string(pins);
-    umount2(bpffs.c_str(), MNT_DETACH);  // frees whatever was left pinned
-  });
-  rmdir(bpffs.c_str());
+  tt::Results r = tt::pins_across_reloads("goagent", {"--mode", mode}, tmp.path, "goagent", kPinReloads);
 
   EXPECT_EQ(r["error"], "");
-  EXPECT_EQ(r["ready"], "goagent ready (" + mode + ", generation 1, pinned under " + pins_dir + ")");
+  EXPECT_EQ(r["ready"], "goagent ready (" + mode + ", generation 1, pinned under " + r["pin_dir"] + ")");
   EXPECT_EQ(r["exit"], "0");
   if (mode == "leaky") {
     EXPECT_EQ(r["running_gens"], std::to_string(kPinReloads + 1));
