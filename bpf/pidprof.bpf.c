@@ -71,6 +71,7 @@ static void add(__u32 pid, __u32 region, __u64 start, __u64 end, struct pp_layou
   struct pp_mapping m = {.start = start, .end = end, .region = region};
   struct pp_lpm_key lk;
   lpm_key(&lk, pid, start >> 12);
+  // LEAK-SITE: pidprof-entries
   if (bpf_map_update_elem(&pp_pages, &k, &m, BPF_ANY) || bpf_map_update_elem(&pp_ranges, &lk, &m, BPF_ANY))
     __sync_fetch_and_add(&full, 1);
 }

@@ -10,6 +10,9 @@ packages=(
   libboost-dev libboost-filesystem-dev libpugixml-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxml2-utils iproute2 procps util-linux python3 clang-format
+  binutils
+  # Go reference targets (targets/go), built offline in GOPATH mode from Debian's packages
+  golang-go golang-golang-x-sys-dev golang-github-vishvananda-netns-dev golang-github-cilium-ebpf-dev
 )
 # Extra packages for optional steps: ci/install-deps.sh --with fuzz|browser|compare
 for arg in "$@"; do

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 // nstuner visits every new network namespace; leaky mode keeps one host-netns fd per visit.
+// The same test runs nstuner's build variants (tests/targets/variants_test.cc checks how
+// they are built) and gotuner, its Go twin on vishvananda/netns: all must behave alike.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+
+#include <algorithm>
 
 #include "tests/targets/target_proc.h"
 
@@ -24,7 +28,8 @@ std::string add_netns(const std::string& path, int home_fd) {
 
 // The whole scenario, inside a private mount namespace: start nstuner on a tmpfs netns
 // dir, add one namespace held by a process and kMounted bind-mounted ones, remove them.
-tt::Results drive(const std::string& mode, const std::string& dir, const std::string& sysctl) {
+tt::Results drive(const std::string& binary, const std::string& mode, const std::string& dir,
+                  const std::string& sysctl) {
   std::string netns_dir = dir + "/netns";
   return tt::in_private_mount_ns([&](tt::Results& out) {
     if (mount("tmpfs", netns_dir.c_str(), "tmpfs", 0, "size=1m") != 0) {
@@ -33,7 +38,7 @@ tt::Results drive(const std::string& mode, const std::string& dir, const std::st
     }
     tt::Target t;
     std::string err =
-        t.start("nstuner", {"--mode", mode, "--netns-dir", netns_dir, "--interval", "20ms", "--sysctl", sysctl}, dir);
+        t.start(binary, {"--mode", mode, "--netns-dir", netns_dir, "--interval", "20ms", "--sysctl", sysctl}, dir);
     std::string ready = err.empty() ? t.ready_line() : "";
     out["ready"] = ready;
     int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -100,28 +105,35 @@ tt::Results drive(const std::string& mode, const std::string& dir, const std::st
   });
 }
 
-class NstunerTest : public ::testing::TestWithParam<const char*> {};
+// (binary, mode)
+class NstunerTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
 
 // Runs the scenario in a fresh temp dir; returns its results.
-tt::Results run_scenario(const std::string& mode, const std::string& sysctl) {
+tt::Results run_scenario(const std::string& binary, const std::string& mode, const std::string& sysctl) {
   tt::TempDir tmp;
   if (tmp.path.empty() || mkdir((tmp.path + "/netns").c_str(), 0700) != 0) return {{"error", "temp dir"}};
-  tt::Results r = drive(mode, tmp.path, sysctl);
+  tt::Results r = drive(binary, mode, tmp.path, sysctl);
   rmdir((tmp.path + "/netns").c_str());
   return r;
 }
 
+// The ready line names the program: the variants are nstuner built otherwise.
+std::string ready_prefix(const std::string& binary) {
+  return (binary == "gotuner" ? "gotuner" : "nstuner") + std::string(" ready");
+}
+
 TEST_P(NstunerTest, VisitsEveryNamespaceAndLeaksOnlyWhenLeaky) {
+  auto [binary, mode] = GetParam();
+  if (std::string why = tt::not_built(binary); !why.empty()) GTEST_SKIP() << why;
   if (geteuid() != 0) GTEST_SKIP() << "creating network namespaces and mounts needs root";
-  std::string mode = GetParam();
-  tt::Results r = run_scenario(mode, "net/ipv4/tcp_keepalive_time");
+  tt::Results r = run_scenario(binary, mode, "net/ipv4/tcp_keepalive_time");
   EXPECT_EQ(r["error"], "");
-  EXPECT_EQ(r["ready"].rfind("nstuner ready", 0), 0u) << r["ready"];
+  EXPECT_EQ(r["ready"].rfind(ready_prefix(binary), 0), 0u) << r["ready"];
   EXPECT_EQ(r["process_ns_seen"], "yes");
   EXPECT_EQ(r["mounted_ns_seen"], "yes");
   EXPECT_GE(atoi(r["visits"].c_str()), 1 + kMounted);
   EXPECT_GE(atoi(r["tuned"].c_str()), 1 + kMounted);
-  if (mode == "leaky")
+  if (mode == std::string("leaky"))
     EXPECT_EQ(r["fds_grew"], r["visits"]) << "one saved host-netns fd per namespace visited";
   else
     EXPECT_EQ(r["fds_grew"], "0");
@@ -131,20 +143,34 @@ TEST_P(NstunerTest, VisitsEveryNamespaceAndLeaksOnlyWhenLeaky) {
 
 // A sysctl that does not exist makes every visit take an error path.
 TEST_P(NstunerTest, ErrorPathsCloseTheirFdsWhenFixed) {
+  auto [binary, mode] = GetParam();
+  if (std::string why = tt::not_built(binary); !why.empty()) GTEST_SKIP() << why;
   if (geteuid() != 0) GTEST_SKIP() << "creating network namespaces and mounts needs root";
-  std::string mode = GetParam();
-  tt::Results r = run_scenario(mode, "net/ipv4/no_such_sysctl");
+  tt::Results r = run_scenario(binary, mode, "net/ipv4/no_such_sysctl");
   EXPECT_EQ(r["error"], "");
   EXPECT_EQ(r["mounted_ns_seen"], "yes");
   EXPECT_EQ(r["tuned"], "0");
   EXPECT_GE(atoi(r["errors"].c_str()), 1 + kMounted) << "one error per namespace visited";
-  if (mode == "leaky")
+  if (mode == std::string("leaky"))
     EXPECT_EQ(r["fds_grew"], r["visits"]);
   else
     EXPECT_EQ(r["fds_grew"], "0");
   EXPECT_EQ(r["exit"], "0");
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, NstunerTest, ::testing::Values("leaky", "fixed"));
+std::string param_name(const ::testing::TestParamInfo<std::tuple<const char*, const char*>>& info) {
+  std::string n = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param);
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, NstunerTest,
+                         ::testing::Combine(::testing::Values("nstuner", "gotuner"),
+                                            ::testing::Values("leaky", "fixed")),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Variants, NstunerTest,
+                         ::testing::Combine(::testing::Values("nstuner-nofp", "nstuner-stripped", "nstuner-shlib"),
+                                            ::testing::Values("leaky")),
+                         param_name);
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,16 @@
 namespace tt {
 
 inline std::string bin(const std::string& name) { return std::string(LEAKGUARD_BIN_DIR) + "/" + name; }
+
+// Why the target `name` cannot be tested here, or "": only the Go targets are optional
+// (configured with -DLEAKGUARD_GO_TARGETS=OFF). A target that should exist and does not
+// is not skipped: the test fails on it.
+inline std::string not_built(const std::string& name) {
+  bool go = name == "gotuner" || name == "goagent";
+  if (go && !LEAKGUARD_GO_TARGETS && access(bin(name).c_str(), X_OK) != 0)
+    return name + " was not built: leakguard was configured with -DLEAKGUARD_GO_TARGETS=OFF";
+  return "";
+}
 
 // Polls `pred` every 5 ms until it holds or `seconds` pass.
 inline bool wait_until(const std::function<bool()>& pred, double seconds = 10) {
@@ -176,6 +187,31 @@ inline long long counter(const std::string& line, const std::string& key) {
   return strtoll(line.c_str() + at + key.size(), nullptr, 10);
 }
 
+// Sends SIGHUP (a reload) and waits until the target reports generation `gen`: maploader
+// and goagent print "generation N" in their counters.
+inline bool reload_to(Target& t, long long gen) {
+  if (!t.signal(SIGHUP)) return false;
+  return wait_until([&] { return counter(t.counters(), "generation ") >= gen; });
+}
+
+// Generation directories (all digits) and the pins in them under a bpffs directory, as
+// maploader and goagent pin: DIR/<generation>/<map>.
+inline void count_pins(const std::string& dir, int& gens, int& pins) {
+  gens = pins = 0;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    gens++;
+    if (DIR* g = opendir((dir + "/" + e->d_name).c_str())) {
+      while (dirent* f = readdir(g))
+        if (f->d_name[0] != '.') pins++;
+      closedir(g);
+    }
+  }
+  closedir(d);
+}
+
 // Open fds of `pid` whose link starts with `prefix` ("net:[", "anon_inode:bpf-map").
 inline int count_fds(pid_t pid, const std::string& prefix) {
   std::string dir = "/proc/" + std::to_string(pid) + "/fd";
@@ -289,6 +325,41 @@ inline Results in_private_mount_ns(const std::function<void(Results&)>& body, do
     size_t eq = line.find('=');
     if (eq != std::string::npos) r[line.substr(0, eq)] = line.substr(eq + 1);
   }
+  return r;
+}
+
+// Runs `name` with `args` + `--pin DIR`, DIR being `sub` under a fresh bpffs mounted in a
+// private mount namespace (DIR is the mount itself when `sub` is ""), sends `reloads`
+// reloads, and counts generations and pins while it runs and after it stopped. Results:
+// pin_dir, ready, running_gens, running_pins, exit, after_gens, after_pins, error.
+inline Results pins_across_reloads(const std::string& name, std::vector<std::string> args, const std::string& tmp,
+                                   const std::string& sub, int reloads) {
+  std::string bpffs = tmp + "/bpffs";
+  if (mkdir(bpffs.c_str(), 0700) != 0) return {{"error", "mkdir " + bpffs + ": " + strerror(errno)}};
+  std::string pin_dir = sub.empty() ? bpffs : bpffs + "/" + sub;
+  args.insert(args.end(), {"--pin", pin_dir});
+  Results r = in_private_mount_ns([&](Results& out) {
+    if (mount("bpf", bpffs.c_str(), "bpf", 0, nullptr) != 0) {
+      out["error"] = std::string("mount bpffs: ") + strerror(errno);
+      return;
+    }
+    Target t;
+    std::string err = t.start(name, args, tmp);
+    out["ready"] = err.empty() ? t.ready_line() : err;
+    for (int i = 1; i <= reloads; i++)
+      if (!reload_to(t, 1 + i)) out["error"] = "reload " + std::to_string(i) + " not seen";
+    int gens, pins;
+    count_pins(pin_dir, gens, pins);
+    out["running_gens"] = std::to_string(gens);
+    out["running_pins"] = std::to_string(pins);
+    out["exit"] = std::to_string(t.stop());
+    count_pins(pin_dir, gens, pins);
+    out["after_gens"] = std::to_string(gens);
+    out["after_pins"] = std::to_string(pins);
+    umount2(bpffs.c_str(), MNT_DETACH);  // frees whatever was left pinned
+  });
+  rmdir(bpffs.c_str());
+  r["pin_dir"] = pin_dir;
   return r;
 }
 
