@@ -10,8 +10,8 @@ std::string missing(const ProbeReport& p, const std::string& key) {
 }
 }  // namespace
 
-std::string preflight(const Scenario& s, const ProbeReport& p, BackendChoice backend) {
-  if (backend == BackendChoice::Bpf && !p.bpf_backend)
+std::string preflight(const Scenario& s, const ProbeReport& p, Backend backend) {
+  if (backend == Backend::Bpf && !p.bpf_backend)
     return "sampling.backend bpf was asked for but the BPF census cannot run here (" + p.summary +
            "); use --backend procfs or auto";
   if (!p.bpf_backend && !p.procfs_backend) return "no census backend can run here: " + p.summary;

@@ -264,8 +264,7 @@ class ScenarioLoader {
             s.interval = *d;
         }
       } else if (key == "backend") {
-        if (auto c = r_.choice(v, "sampling.backend", {"auto", "bpf", "procfs"}))
-          s.backend = *c == "bpf" ? BackendChoice::Bpf : *c == "procfs" ? BackendChoice::Procfs : BackendChoice::Auto;
+        if (auto c = r_.choice(v, "sampling.backend", backend_names())) s.backend = *parse_backend(*c);
       } else if (key == "slab_caches") {
         if (auto a = r_.argv(v, "sampling.slab_caches")) s.slab_caches = *a;
       } else if (auto d = r_.duration(v, "sampling.settle_timeout", true)) {
