@@ -153,6 +153,8 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     // run in readers that sum testcase times.
     auto tc = testcase(suite, n, cls, c.text.empty() ? describe_check(c) : c.text, 0);
     std::string numbers = verdict_numbers(v);
+    if (const Diagnosis* d = r.diagnosis(c.metric); d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error))
+      numbers += "\n" + diagnosis_text(*d, {.indent = "", .max_sites = 10, .max_frames = 16, .modules = true});
     switch (v.outcome) {
       case Outcome::Pass: break;
       case Outcome::Fail: outcome(tc, n, "failure", "leak", v.sentence, numbers); break;
