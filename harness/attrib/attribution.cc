@@ -42,7 +42,7 @@ int obj_kind(const std::string& what) {  // "maps" -> CENSUS_FD_BPF_MAP
 int fd_kind(const std::string& metric) {  // "fd.netns" -> CENSUS_FD_NETNS; -2 for fd.total
   if (metric == "fd.total") return -2;
   for (int k = 0; k < CENSUS_FD_KINDS; k++)
-    if (metric == kFdKindMetric[k]) return k;
+    if (metric == metric_name(fd_kind_metric(k))) return k;
   return -1;
 }
 
@@ -211,7 +211,7 @@ class AttribCensus : public Census {
         unavailable_[c] = "needs creation records (sampling.attribution is off or the tracker cannot record here)";
     }
   }
-  const char* backend() const override { return inner_->backend(); }
+  Backend kind() const override { return inner_->kind(); }
   bool sample(std::vector<double>& v, std::string& err) override {
     if (!inner_->sample(v, err)) return false;
     v.resize(names_.size(), kUnavailable);

@@ -24,7 +24,7 @@ struct RunEnv {
   PrivateMounts* mounts = nullptr;
   Watchdog* watchdog = nullptr;
   const ProbeReport* probe = nullptr;
-  std::optional<BackendChoice> backend;          // --backend
+  std::optional<Backend> backend;                // --backend
   double interval = 0;                           // --interval (0: the scenario's)
   std::optional<AttributionChoice> attribution;  // --attribution
   std::vector<std::string> debug_dirs;           // --debug-dir

@@ -11,6 +11,8 @@
 // - kernel objects are judged only by residue after settle: their live counts move with
 //   deferred teardown; with a target, the residue of what the target itself created
 //   (target.*), which other processes on the machine do not move.
+#include "harness/base/metrics.h"
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
 
 namespace lg {
@@ -61,8 +63,8 @@ std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, b
   if (has_target) {
     // fd.total covers every fd kind (netns, bpf maps, sockets, ...) in one check; bpf.maps
     // adds maps held without an fd of their own kind showing growth (shared fds).
-    static const char* target_metrics[] = {"fd.total", "proc.threads", "proc.zombies", "bpf.maps"};
-    for (const char* m : target_metrics) {
+    for (MetricId id : {MetricId::fd_total, MetricId::proc_threads, MetricId::proc_zombies, MetricId::bpf_maps}) {
+      const std::string& m = metric_name(id);
       if (event_kinds.empty()) {
         out.push_back(slope_per_time(m));
       } else {
@@ -73,10 +75,12 @@ std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, b
   // Residue: with a target, what the target created (target.*, measured by the creation
   // tracker: another tenant of the machine does not move it); without one, the machine's.
   if (has_target)
-    for (const char* m : {"target.netns", "target.bpf_maps", "target.bpf_progs", "target.bpf_links"})
-      out.push_back(residue(m));
+    for (MetricId id :
+         {MetricId::target_netns, MetricId::target_bpf_maps, MetricId::target_bpf_progs, MetricId::target_bpf_links})
+      out.push_back(residue(metric_name(id)));
   else
-    for (const char* m : {"sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"}) out.push_back(residue(m));
+    for (MetricId id : {MetricId::sys_netns, MetricId::sys_bpf_maps, MetricId::sys_bpf_progs, MetricId::sys_bpf_links})
+      out.push_back(residue(metric_name(id)));
   return out;
 }
 

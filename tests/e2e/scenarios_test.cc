@@ -48,7 +48,7 @@ const Case kCases[] = {
      "[goagent, --mode, leaky, --pin, /sys/fs/bpf/goagent]",
      "[goagent, --mode, fixed, --pin, /sys/fs/bpf/goagent]",
      {"fd.bpf_map max_slope <= 1 per 100 signal", "bpf.maps max_slope <= 1 per 100 signal",
-      "sys.bpf_maps max_residue <= 0"},
+      "target.bpf_maps max_residue <= 0", "target.bpf_pins max_residue <= 0"},
      1},
 };
 constexpr int kNumCases = sizeof kCases / sizeof kCases[0];
