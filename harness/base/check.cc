@@ -4,11 +4,14 @@
 #include <cmath>
 #include <cstdio>
 
+#include "harness/base/metrics.h"
+#include "harness/base/units.h"
+
 namespace lg {
 
 namespace {
 // Shortest plain text for a limit: "1", "0.5", "0.001", "1e-06".
-std::string plain(double v) {
+std::string plain_number(double v) {
   char buf[32];
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
     snprintf(buf, sizeof buf, "%.0f", v);
@@ -20,11 +23,15 @@ std::string plain(double v) {
 }  // namespace
 
 std::string describe_check(const Check& c) {
+  // Byte metrics read best in the sizes a scenario writes: "1MiB per 10000 procexit".
+  const MetricInfo* m = find_metric(c.metric);
+  bool bytes = m && std::string(m->unit) == "bytes";
+  auto plain = [&](double v) { return bytes ? format_size(std::round(v * 1e6) / 1e6) : plain_number(v); };
   switch (c.type) {
     case CheckType::MaxSlope:
       if (!c.per_event.empty())
-        return c.metric + " max_slope <= " + plain(c.limit * c.per_event_scale) + " per " + plain(c.per_event_scale) +
-               " " + c.per_event;
+        return c.metric + " max_slope <= " + plain(c.limit * c.per_event_scale) + " per " +
+               plain_number(c.per_event_scale) + " " + c.per_event;
       if (c.per_time_unit == "min") return c.metric + " max_slope <= " + plain(c.limit * 60) + "/min";
       return c.metric + " max_slope <= " + plain(c.limit) + "/s";
     case CheckType::MaxGrowth: return c.metric + " max_growth <= " + plain(c.limit);

@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -18,10 +19,12 @@
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"
 #include "harness/census/census.h"
+#include "harness/run/baseline.h"
 #include "harness/run/phase.h"
 #include "harness/run/preflight.h"
 #include "harness/run/sampler.h"
 #include "harness/run/target.h"
+#include "harness/verdict/churn_seen.h"
 #include "harness/verdict/judge.h"
 #include "version.h"
 
@@ -52,6 +55,32 @@ int make_run_netns() {
   }
   close(self);
   return fd;
+}
+
+// How long the judged machine-wide metrics must hold still (baseline and settle).
+constexpr double kQuietWindow = 1.0;
+
+std::vector<Check> checks_for(const Scenario& sc) {
+  if (!sc.default_checks) return sc.checks;
+  std::vector<std::string> kinds;
+  for (const auto& ph : sc.phases)
+    for (const auto& w : ph.workloads)
+      if (std::find(kinds.begin(), kinds.end(), w.kind) == kinds.end()) kinds.push_back(w.kind);
+  return default_checks(kinds, sc.target.has_value());
+}
+
+// The columns of the system metrics the checks judge that this census measures.
+std::vector<int> judged_system_columns(const std::vector<Check>& checks, const std::vector<std::string>& names,
+                                       const std::vector<std::string>& unavailable) {
+  std::set<std::string> want;
+  for (const auto& c : checks) {
+    const MetricInfo* m = find_metric(c.metric);
+    if (m && m->scope == Scope::System) want.insert(c.metric);
+  }
+  std::vector<int> cols;
+  for (size_t i = 0; i < names.size(); i++)
+    if (want.count(names[i]) && (i >= unavailable.size() || unavailable[i].empty())) cols.push_back((int)i);
+  return cols;
 }
 
 std::vector<double> by_name(const std::vector<std::string>& want, const std::vector<std::string>& have,
@@ -107,6 +136,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   r.seed = sc.seed;
   const bool has_target = sc.target.has_value();
   if (has_target) r.target_argv = sc.target->command;
+  if (has_target) r.target_env = sc.target->env;
   auto interrupted = [&] { return env.interrupts && env.interrupts->load() > 0; };
   auto finish = [&] {
     r.interrupted = interrupted();
@@ -197,7 +227,15 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
       c = sys_census.get();
     }
     base_names = c->metrics();
-    if (!c->sample(base_values, err)) base_values.assign(base_names.size(), kUnavailable);
+    // Wait until the machine-wide metrics the checks judge hold still (deferred teardown of a
+    // previous scenario's namespaces), bounded like settle; say so when they never did.
+    std::vector<int> watch = judged_system_columns(checks_for(sc), base_names, c->unavailable());
+    Baseline b = take_baseline([&](std::vector<double>& v, std::string& e) { return c->sample(v, e); }, watch,
+                               base_names, kQuietWindow, sc.sampling.settle_timeout, 0.1, monotonic_seconds,
+                               [](double s) { usleep((useconds_t)(s * 1e6)); }, interrupted);
+    base_values = b.values;
+    if (base_values.size() != base_names.size()) base_values.assign(base_names.size(), kUnavailable);
+    if (!b.quiet && !interrupted()) r.warnings.push_back(b.note);
   }
 
   // Launch.
@@ -224,7 +262,10 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     }
     tc.stdout_log = r.stdout_log;
     tc.stderr_log = r.stderr_log;
-    if (ts.ready.kind == ReadySpec::Stdout) tc.ready_pattern = ts.ready.pattern;
+    if (ts.ready.kind == ReadySpec::Stdout || ts.ready.kind == ReadySpec::Stderr) {
+      tc.ready_pattern = ts.ready.pattern;
+      tc.ready_stream = ts.ready.kind == ReadySpec::Stdout ? 1 : 2;
+    }
     target = std::make_unique<Target>();
     LifecycleStep st;
     st.name = "started";
@@ -364,21 +405,13 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   }
 
   // Settle: keep sampling until the system metrics the checks look at hold still.
-  std::vector<Check> checks = sc.default_checks ? default_checks(s.event_kinds, has_target) : sc.checks;
+  std::vector<Check> checks = checks_for(sc);
   if (sampler) {
-    std::vector<int> cols;
-    std::set<std::string> names;
-    for (const auto& c : checks) {
-      const MetricInfo* m = find_metric(c.metric);
-      if (m && m->scope == Scope::System) names.insert(c.metric);
-    }
-    for (const auto& n : names) {
-      int i = s.metric_index(n);
-      if (i >= 0 && s.unavailable[i].empty()) cols.push_back(i);
-    }
+    std::vector<int> cols = judged_system_columns(checks, s.metrics, s.unavailable);
     double since = monotonic_seconds() - t0;
     double deadline = monotonic_seconds() + sc.sampling.settle_timeout;
-    while (!cols.empty() && !interrupted() && monotonic_seconds() < deadline && !sampler->stable(cols, since, 1.0)) {
+    while (!cols.empty() && !interrupted() && monotonic_seconds() < deadline &&
+           !sampler->stable(cols, since, kQuietWindow)) {
       ProgressState st;
       st.phase = "settle";
       progress(st);
@@ -415,7 +448,10 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
 
   // Judge what was recorded. A target that never ran leaves nothing worth judging.
   if (census || !s.metrics.empty())
-    if (!has_target || (launched && ready)) r.verdicts = judge_checks(checks, s);
+    if (!has_target || (launched && ready)) {
+      r.verdicts = judge_checks(checks, s);
+      for (auto& w : churn_warnings(s)) r.warnings.push_back(std::move(w));
+    }
   return finish();
 }
 

@@ -7,6 +7,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/units.h"
 #include "harness/workloads/workload.h"
 
 namespace lg {
@@ -25,6 +26,25 @@ bool plain_number(std::string s, double& v) {
   char* end = nullptr;
   v = strtod(s.c_str(), &end);
   return end && *end == 0 && std::isfinite(v);
+}
+
+// The amount of a slope: a plain number, or a size ("1MiB", "64KiB") for byte metrics.
+bool limit_value(const std::string& s, double& v, bool& size) {
+  size = false;
+  if (plain_number(s, v)) return true;
+  auto sz = parse_size(s);
+  if (!sz) return false;
+  v = (double)*sz;
+  size = true;
+  return true;
+}
+
+// A size is a number of bytes: on a metric counted in anything else it is a mistake.
+void size_on_bytes(YamlReader& r, const YAML::Node& n, const Check& c, const std::string& amount) {
+  const MetricInfo* m = c.metric.empty() || is_slab_metric(c.metric) ? nullptr : find_metric(c.metric);
+  if (m && std::string(m->unit) != "bytes")
+    r.error(n, "max_slope: '" + amount + "' is a size, but " + c.metric + " counts " + m->unit +
+                   "; sizes apply to byte metrics (proc.rss_bytes, bpf.map_bytes)");
 }
 
 bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c) {
@@ -117,7 +137,9 @@ bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
 void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c) {
   auto t = r.str(n, "max_slope");
   if (!t) return;
-  const std::string usage = "write '1 per 1000 netns' (per event of a workload kind) or '0.5/s', '2/min'";
+  const std::string usage =
+      "write '1 per 1000 netns' (per event of a workload kind) or '0.5/s', '2/min'; byte metrics take sizes: "
+      "'1MiB per 10000 procexit', '64KiB/s'";
   std::vector<std::string> words;
   for (const auto& w : split(trim(*t), ' '))
     if (!w.empty()) words.push_back(w);
@@ -125,9 +147,9 @@ void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
   if (per != words.end()) {
     size_t at = per - words.begin();
     double a = 1, b = 1;
-    bool ok = true;
+    bool ok = true, size = false;
     if (at == 1)
-      ok &= plain_number(words[0], a);
+      ok &= limit_value(words[0], a, size);
     else if (at != 0)
       ok = false;
     std::string kind;
@@ -144,6 +166,7 @@ void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
     if (at == 0) r.error(n, "max_slope: '" + *t + "' has no limit before 'per'; " + usage);
     if (a < 0) r.error(n, "max_slope must be zero or more, got '" + *t + "'");
     if (b <= 0) r.error(n, "max_slope: the event count after 'per' must be positive, got '" + *t + "'");
+    if (size) size_on_bytes(r, n, c, words[0]);
     c.per_event = kind;
     c.per_event_scale = b > 0 ? b : 1;
     c.limit = a / c.per_event_scale;
@@ -175,10 +198,13 @@ void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
   }
   std::string unit = trim(t->substr(slash + 1));
   double a;
-  if (!plain_number(trim(t->substr(0, slash)), a) || (unit != "s" && unit != "sec" && unit != "min" && unit != "m")) {
+  bool size = false;
+  std::string amount = trim(t->substr(0, slash));
+  if (!limit_value(amount, a, size) || (unit != "s" && unit != "sec" && unit != "min" && unit != "m")) {
     r.error(n, "max_slope: bad slope '" + *t + "'; " + usage);
     return;
   }
+  if (size) size_on_bytes(r, n, c, amount);
   if (a < 0) {
     r.error(n, "max_slope must be zero or more, got '" + *t + "'");
     return;

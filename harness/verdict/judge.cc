@@ -88,19 +88,42 @@ double median(std::vector<double> v) {
   return m;
 }
 
-// The "last samples" of a window: 5% of them, at least 5 and at most 100, so the end level
-// is robust to a spike yet still describes the end.
-size_t tail_count(size_t n) { return std::min(n, std::clamp<size_t>(n / 20, 5, 100)); }
+// Numbers in the metric's unit: bytes humanised ("+64.3 MiB", not +67,432,990).
+struct Fmt {
+  std::string unit;
+  std::string operator()(double v) const { return format_in_unit(v, unit); }
+  std::string signed_(double v) const { return (v >= 0 ? "+" : "") + (*this)(v); }
+};
 
-std::string signed_number(double v) {
-  std::string out = v >= 0 ? "+" : "";
-  out += format_number(v);
-  return out;
+Fmt fmt_for(const Series& s, int mi) {
+  Fmt f;
+  if (mi >= 0 && (size_t)mi < s.units.size()) f.unit = s.units[mi];
+  return f;
 }
 
-std::string interval(double lo, double hi, double confidence = kConfidence) {
-  std::string a = format_number(lo), b = format_number(hi);
-  return format_number(confidence * 100) + "% CI " + a + (lo < 0 || hi < 0 ? " to " : "-") + b;
+std::string interval(double lo, double hi, double confidence = kConfidence, const Fmt& f = {}) {
+  std::string a = f(lo), b = f(hi);
+  return format_number(confidence * 100) + "% CI " + a + (lo < 0 || hi < 0 || f.unit == "bytes" ? " to " : "-") + b;
+}
+
+// What a BPF map metric's sentence adds: the map that filled up, or came closest.
+// "map pid_events (hash) full at 4,096 of 4,096 since 3.2s".
+std::string map_note(const Check& c, const Series& s) {
+  if (c.metric.rfind("bpf.map", 0) != 0) return "";
+  const MapRecord* m = s.fullest_map();
+  if (!m) return "";
+  std::string what = "map " + (m->name.empty() ? "id " + std::to_string(m->id) : m->name) + " (" + m->type + ")";
+  if (m->full_at >= 0)
+    return what + " full at " + format_number(m->peak_entries) + " of " + format_number(m->max_entries) + " since " +
+           format_duration(m->full_at);
+  bool fill_metric = c.metric == "bpf.map_fill" || c.metric == "bpf.maps_full";
+  if (!fill_metric && m->peak_entries < 0.5 * m->max_entries) return "";
+  return "fullest " + what + " at " + format_number(m->peak_entries) + " of " + format_number(m->max_entries) + " (" +
+         format_fixed(100 * m->peak_entries / m->max_entries, 0) + "%)";
+}
+
+std::string with_note(std::string sentence, const std::string& note) {
+  return note.empty() ? sentence : sentence + "; " + note;
 }
 
 // Is the metric measured at all? Fills the verdict and returns false when not.
@@ -179,7 +202,7 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
   for (auto& xi : x) xi -= x0;
 
   // Start and end levels of the window, for the record (in time order, before reduction).
-  size_t k = tail_count(y.size());
+  size_t k = end_tail_count(y.size());
   v.baseline = median(std::vector<double>(y.begin(), y.begin() + k));
   v.end_level = median(std::vector<double>(y.end() - k, y.end()));
   v.peak = *std::max_element(y.begin(), y.end());
@@ -218,14 +241,22 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
   bool persists = !halves || late.high >= std::max(c.limit, early.slope / 4);
   bool big = v.growth >= min_growth;
 
-  // The slope in the check's own unit.
+  // The slope in the check's own unit, numbers in the metric's (bytes humanised).
+  Fmt f = fmt_for(s, mi);
   double scale = per_event ? 1 : (c.per_time_unit == "min" ? 60 : 1);
   std::string unit = per_event ? " per " + c.per_event : (c.per_time_unit == "min" ? "/min" : "/s");
-  auto rate = [&](double r) { return format_number(r * scale) + unit; };
-  std::string est = rate(all.slope) + " (" + interval(all.low * scale, all.high * scale) + "), limit " +
-                    format_number(c.limit * scale);
-  std::string over = signed_number(v.growth) + " over " +
-                     (per_event ? format_number(span) + " " + c.per_event : format_duration(span));
+  auto rate = [&](double r) { return f(r * scale) + unit; };
+  std::string est = rate(all.slope) + " (" + interval(all.low * scale, all.high * scale, kConfidence, f) + "), limit " +
+                    f(c.limit * scale);
+  std::string window = per_event ? format_number(span) + " " + c.per_event : format_duration(span);
+  std::string over = f.signed_(v.growth) + " over " + window;
+  // A pass must not hide a large change: a leak that filled its map rises fast, then stops;
+  // its slope is not significant (or it levelled off), yet the reader must see the rise.
+  double rise = v.end_level - v.baseline;
+  std::string large = std::isfinite(rise) && std::fabs(rise) >= std::max(min_growth, 1e-9)
+                          ? "; the level changed " + f.signed_(rise) + " over the window (" + f(v.baseline) + " to " +
+                                f(v.end_level) + ")"
+                          : "";
 
   if (significant && persists && big) {
     v.outcome = Outcome::Fail;
@@ -237,16 +268,17 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
     const char* how = all.slope > c.limit ? " not significantly above the limit: "
                       : all.low <= 0      ? " flat: "
                                           : " within the limit: ";
-    v.sentence = c.metric + how + est;
+    v.sentence = c.metric + how + est + large;
   } else if (!persists) {
     v.outcome = Outcome::Pass;
     v.sentence = c.metric + " levelled off: " + rate(early.slope) + " in the earlier half of the window, " +
-                 rate(late.slope) + " (" + interval(late.low * scale, late.high * scale, kLevelConfidence) +
-                 ") in the later half; " + est;
+                 rate(late.slope) + " (" + interval(late.low * scale, late.high * scale, kLevelConfidence, f) +
+                 ") in the later half; " + est + large;
   } else {
     v.outcome = Outcome::Pass;
-    v.sentence = c.metric + " rose only " + over + " (min_growth " + format_number(min_growth) + "): " + est;
+    v.sentence = c.metric + " rose only " + over + " (min_growth " + f(min_growth) + "): " + est;
   }
+  v.sentence = with_note(v.sentence, map_note(c, s));
 }
 
 void judge_growth(const Check& c, const Series& s, int mi, Verdict& v) {
@@ -278,12 +310,17 @@ void judge_growth(const Check& c, const Series& s, int mi, Verdict& v) {
     return void(
         v = error(v, "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s"));
   v.baseline = median(before);
-  v.end_level = median(std::vector<double>(in.end() - tail_count(in.size()), in.end()));
+  EndLevel e = robust_end_level(in, c.limit);
+  v.end_level = e.level;
   v.peak = *std::max_element(in.begin(), in.end());
   v.growth = v.end_level - v.baseline;
   v.outcome = v.growth > c.limit ? Outcome::Fail : Outcome::Pass;
-  v.sentence = c.metric + (v.outcome == Outcome::Fail ? " grew " : " changed ") + signed_number(v.growth) + " (from " +
-               format_number(v.baseline) + " to " + format_number(v.end_level) + "), limit " + format_number(c.limit);
+  Fmt f = fmt_for(s, mi);
+  v.sentence = c.metric + (v.outcome == Outcome::Fail ? " grew " : " changed ") + f.signed_(v.growth) + " (from " +
+               f(v.baseline) + " to " + f(v.end_level) +
+               (e.fell_back ? ", the level it last fell back to; the last samples stand at " + f(e.tail) : "") +
+               "), limit " + f(c.limit);
+  v.sentence = with_note(v.sentence, map_note(c, s));
 }
 
 void judge_max(const Check& c, const Series& s, int mi, Verdict& v) {
@@ -306,8 +343,9 @@ void judge_max(const Check& c, const Series& s, int mi, Verdict& v) {
   if (n == 0) return void(v = error(v, "no sample in the window"));
   v.peak = peak;
   v.outcome = peak > c.limit ? Outcome::Fail : Outcome::Pass;
-  v.sentence = c.metric + " peaked at " + format_number(peak) + " at " + format_duration(when) + ", limit " +
-               format_number(c.limit);
+  Fmt f = fmt_for(s, mi);
+  v.sentence = c.metric + " peaked at " + f(peak) + " at " + format_duration(when) + ", limit " + f(c.limit);
+  v.sentence = with_note(v.sentence, map_note(c, s));
 }
 
 void judge_residue(const Check& c, const Series& s, int mi, Verdict& v) {
@@ -320,15 +358,30 @@ void judge_residue(const Check& c, const Series& s, int mi, Verdict& v) {
     v.sentence = c.metric + " unmeasured: no census " + (!available(pre) ? "before launch" : "after settle");
     return;
   }
+  // The level after settle, robust like max_growth's: the samples from the stop to the residue
+  // census (sampling goes on while the system settles) fell back to it, or hold it.
+  EndLevel e;
+  if (s.stop >= 0 && (size_t)mi < s.values.size()) {
+    std::vector<double> after;
+    for (size_t i = 0; i < s.t.size() && i < s.values[mi].size(); i++)
+      if (s.t[i] >= s.stop && available(s.values[mi][i])) after.push_back(s.values[mi][i]);
+    if (after.size() >= 5) {
+      after.push_back(post);
+      e = robust_end_level(after, c.limit);
+    }
+  }
+  if (!e.fell_back || e.level >= post) e = EndLevel{post, post, false};
   v.baseline = pre;
-  v.end_level = post;
-  v.growth = post - pre;
+  v.end_level = e.level;
+  v.growth = e.level - pre;
   v.outcome = v.growth > c.limit ? Outcome::Fail : Outcome::Pass;
+  Fmt f = fmt_for(s, mi);
   std::string nums = "(";
-  nums +=
-      format_number(pre) + " before launch, " + format_number(post) + " after settle), limit " + format_number(c.limit);
-  v.sentence = v.outcome == Outcome::Fail ? c.metric + " left " + signed_number(v.growth) + " behind " + nums
-                                          : c.metric + " residue " + signed_number(v.growth) + " " + nums;
+  nums += f(pre) + " before launch, " + f(e.level) + " after settle" +
+          (e.fell_back ? " (the level it fell back to; the last census reads " + f(post) + ")" : "") + "), limit " +
+          f(c.limit);
+  v.sentence = v.outcome == Outcome::Fail ? c.metric + " left " + f.signed_(v.growth) + " behind " + nums
+                                          : c.metric + " residue " + f.signed_(v.growth) + " " + nums;
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -374,7 +375,8 @@ std::unique_ptr<Workload> make_netns(const Params& p) {
 
 // Namespaces alive at once must fit the kernel's limit and the open-files limit (one fd each).
 std::string check_netns(const Params& p, std::string& field) {
-  int64_t live = p.number("hold", 0) > 0 ? std::min(p.count("concurrency", 64), p.count("count", 1000))
+  int64_t count = p.count("count", 1000) > 0 ? p.count("count", 1000) : INT64_MAX;  // 0: until the phase ends
+  int64_t live = p.number("hold", 0) > 0 ? std::min(p.count("concurrency", 64), count)
                                          : std::min<int64_t>(p.count("concurrency", 64), cpu_count());
   long max_ns = atol(trim(read_file("/proc/sys/user/max_net_namespaces")).c_str());
   if (max_ns > 0 && live > max_ns) {
@@ -399,7 +401,7 @@ extern const WorkloadKind netns_workload = {
     "create network namespaces (unshare on worker threads, held by fd), hold, release",
     "network namespace created and released",
     {
-        {"count", FieldType::Count, "1000", "namespaces to create"},
+        {"count", FieldType::Count, "1000", "namespaces to create (0: until the phase ends)", {}, 0},
         {"rate", FieldType::Rate, "", "creations per second (absent: as fast as possible)"},
         {"concurrency", FieldType::Count, "64", "namespaces alive at once, at most"},
         {"hold", FieldType::Duration, "0ms", "how long each namespace is kept"},

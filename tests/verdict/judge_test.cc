@@ -70,7 +70,10 @@ TEST(JudgeBehaviours, DefaultChecksClassifyEveryBehaviour) {
         EXPECT_NE(v.outcome, Outcome::Error) << synth::behaviour_name(b) << " seed " << seed << ": " << v.sentence;
         failed |= v.outcome == Outcome::Fail;
       }
-      EXPECT_EQ(failed, synth::should_fail(b)) << synth::behaviour_name(b) << " seed " << seed;
+      // Kernel objects that outlive the target are machine-wide residue, which the defaults no
+      // longer judge (issue 17: other tenants move it); target-owned residue metrics catch them.
+      bool expected = synth::should_fail(b) && b != synth::Behaviour::Residue;
+      EXPECT_EQ(failed, expected) << synth::behaviour_name(b) << " seed " << seed;
     }
   }
 }
