@@ -10,10 +10,10 @@
 
 namespace lg {
 
-// One warning per phase that runs workloads during which the target used no CPU (less than
-// 1 ms), or no more CPU per second than in the phases without workloads: "the target used no
-// CPU during phase 'churn' (10.2s, 5,000 netns): did it see the churn?". Nothing when
-// proc.cpu_seconds was not measured.
+// One warning per phase that runs workloads (0.5 s or longer) during which the target used no
+// CPU (less than 1 ms): "the target used no CPU during phase 'churn' (10.2s, 5,000 netns): did
+// it see the churn? ...". Nothing when proc.cpu_seconds was not measured. A target that polls
+// uses CPU at rest and during churn alike, seen or not: this cannot tell, and says nothing.
 std::vector<std::string> churn_warnings(const Series& s);
 
 }  // namespace lg

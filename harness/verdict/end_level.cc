@@ -33,10 +33,11 @@ EndLevel robust_end_level(const std::vector<double>& y, double drop) {
   size_t k = end_tail_count(n);
   e.tail = median_of(std::vector<double>(y.end() - k, y.end()));
   e.level = e.tail;
-  // A rolling median of 5 samples: a spike of one or two samples is no fall-back, nor a peak.
+  // A rolling median of 3 samples: a one-sample spike is no fall-back, nor a peak; a cycle of
+  // three samples or more still shows.
   std::vector<double> s(n);
   for (size_t i = 0; i < n; i++) {
-    size_t a = i >= 2 ? i - 2 : 0, b = std::min(n, i + 3);
+    size_t a = i >= 1 ? i - 1 : 0, b = std::min(n, i + 2);
     s[i] = median_of(std::vector<double>(y.begin() + a, y.begin() + b));
   }
   // Fall-backs: the smoothed series drops by more than `drop` below its highest point since
@@ -54,8 +55,8 @@ EndLevel robust_end_level(const std::vector<double>& y, double drop) {
   if (last == n) return e;
   // The level it fell back to: the lowest sample of the final cycle, raw (smoothing would lift
   // the trough of a steep ramp by a step; counts of held objects have spikes up, not down). The
-  // smoothed drop is seen up to two samples late, so the cycle starts two samples earlier.
-  double trough = *std::min_element(y.begin() + (last >= 2 ? last - 2 : 0), y.end());
+  // smoothed drop is seen up to a sample late, so the cycle starts a sample earlier.
+  double trough = *std::min_element(y.begin() + (last >= 1 ? last - 1 : 0), y.end());
   if (trough < e.tail) {
     e.level = trough;
     e.fell_back = true;

@@ -283,9 +283,11 @@ TEST(CleanStop, StatusesThatCountAsClean) {
   EXPECT_FALSE(lg::clean_stop_status(term, SIGKILL, why));
   EXPECT_FALSE(lg::clean_stop_status(term, exited(2), why));  // SIGINT's number, not the stop signal's
   EXPECT_FALSE(lg::clean_stop_status(term, -1, why));         // status unknown
-  lg::StopSpec hup{SIGHUP, 5, {1, 7}};
-  EXPECT_TRUE(lg::clean_stop_status(hup, exited(1), why));
+  lg::StopSpec hup{SIGHUP, 5, {3, 7}};
+  EXPECT_TRUE(lg::clean_stop_status(hup, exited(3), why));
   EXPECT_EQ(why, "listed in target.stop.exit_codes");
+  EXPECT_TRUE(lg::clean_stop_status(hup, exited(1), why));  // SIGHUP's number
+  EXPECT_FALSE(lg::clean_stop_status(hup, exited(4), why));
   EXPECT_TRUE(lg::clean_stop_status(hup, exited(129), why));
   EXPECT_FALSE(lg::clean_stop_status(hup, exited(15), why));
   EXPECT_FALSE(lg::clean_stop_status(hup, SIGTERM, why));

@@ -164,11 +164,10 @@ TEST(ChurnSeen, WarnsWhenTheTargetUsedNoCpuDuringChurn) {
   ASSERT_EQ(w.size(), 1u);
   EXPECT_TRUE(has(w[0], "the target used no CPU during phase 'churn' (")) << w[0];
   EXPECT_TRUE(has(w[0], ", 5,000 netns): did it see the churn?")) << w[0];
-  // As busy during churn as at rest (a runtime ticking on its own): the same warning.
-  for (size_t i = 0; i < s.t.size(); i++) s.values[cpu][i] = 0.25 + 0.01 * s.t[i];
-  w = churn_warnings(s);
-  ASSERT_EQ(w.size(), 1u);
-  EXPECT_TRUE(has(w[0], "no more CPU than at rest")) << w[0];
+  EXPECT_TRUE(has(w[0], "bind_mount: true")) << w[0];
+  // 2 ms over the churn: it did something.
+  for (size_t i = 0; i < s.t.size(); i++) s.values[cpu][i] = 0.25 + 0.0001 * s.t[i];
+  EXPECT_TRUE(churn_warnings(s).empty());
   // Unmeasured: nothing to say.
   s.unavailable[cpu] = "not measured";
   EXPECT_TRUE(churn_warnings(s).empty());
