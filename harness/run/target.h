@@ -41,7 +41,6 @@ struct TargetConfig {
 
 // "exited with status 3", "killed by SIGSEGV (core dumped)".
 std::string describe_wait_status(int status);
-std::string signal_name(int sig);  // "SIGTERM"
 // Whether a wait status after the stop signal `s.signal` is a clean stop: exit status 0, death
 // by that signal, exit status equal to its number or to 128 + it (daemons such as atop exit
 // with the signal's number, shells report it as 128 + N), or one of s.exit_codes. Sets `why`

@@ -18,6 +18,7 @@
 //   sys.* checks run only when a scenario asks for them, or has no target (then the machine
 //   is all it watches).
 #include "harness/base/metrics.h"
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
 
 namespace lg {

@@ -7,46 +7,35 @@
 #include <algorithm>
 #include <cmath>
 
+#include "harness/base/stats.h"
 #include "harness/verdict/judge.h"
+#include "harness/verdict/window.h"
 
 namespace lg {
-
-namespace {
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return std::nan("");
-  size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  double m = v[mid];
-  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
-  return m;
-}
-
-}  // namespace
-
-size_t end_tail_count(size_t n) { return std::min(n, std::clamp<size_t>(n / 20, 5, 100)); }
 
 EndLevel robust_end_level(const std::vector<double>& y, double drop) {
   EndLevel e;
   size_t n = y.size();
   if (n == 0) return e;
-  size_t k = end_tail_count(n);
-  e.tail = median_of(std::vector<double>(y.end() - k, y.end()));
+  size_t k = tail_count(n);
+  e.tail = median(std::vector<double>(y.end() - k, y.end()));
   e.level = e.tail;
   // A rolling median of 3 samples: a one-sample spike is no fall-back, nor a peak; a cycle of
   // three samples or more still shows.
   std::vector<double> s(n);
   for (size_t i = 0; i < n; i++) {
     size_t a = i >= 1 ? i - 1 : 0, b = std::min(n, i + 2);
-    s[i] = median_of(std::vector<double>(y.begin() + a, y.begin() + b));
+    s[i] = median(std::vector<double>(y.begin() + a, y.begin() + b));
   }
   // Fall-backs: the smoothed series drops by more than `drop` below its highest point since
   // the previous fall-back. The last one starts the final cycle; its lowest point is the level
   // the series last returned to.
-  double peak = s[0];
+  double peak = s[0], top = s[0], amplitude = 0;
   size_t last = n;
   for (size_t i = 1; i < n; i++) {
     if (s[i] > peak) peak = s[i];
+    top = std::max(top, s[i]);
+    amplitude = std::max(amplitude, top - s[i]);  // the largest fall: the sawtooth's height
     if (peak - s[i] > drop) {
       last = i;
       peak = s[i];
@@ -57,7 +46,9 @@ EndLevel robust_end_level(const std::vector<double>& y, double drop) {
   // the trough of a steep ramp by a step; counts of held objects have spikes up, not down). The
   // smoothed drop is seen up to a sample late, so the cycle starts a sample earlier.
   double trough = *std::min_element(y.begin() + (last >= 1 ? last - 1 : 0), y.end());
-  if (trough < e.tail) {
+  // A cycle rises at most by the height the series falls by. Rising more since the last fall is
+  // growth, not a cycle (a leak that fell back once, early, by a little): judge the tail.
+  if (trough < e.tail && e.tail - trough <= 1.25 * amplitude) {
     e.level = trough;
     e.fell_back = true;
   }

@@ -37,7 +37,6 @@ struct EndLevel {
   bool fell_back = false;       // level is the trough of the last cycle, below the tail
 };
 EndLevel robust_end_level(const std::vector<double>& y, double drop);
-size_t end_tail_count(size_t n);  // how many last samples the tail median takes
 
 // Judges one check. Never throws; a check that cannot be judged is Error or Skipped
 // with the reason in the sentence.

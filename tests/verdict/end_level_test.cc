@@ -63,6 +63,17 @@ TEST(EndLevel, RisingTroughsAreALeak) {
   EXPECT_GE(e.level, 10 + 60);  // the last trough, not the first
 }
 
+TEST(EndLevel, AnEarlySmallFallDoesNotHideALaterLeak) {
+  // In-flight objects come and go (falls of 1-2) for a while, then a leak adds 200.
+  std::vector<double> y;
+  for (int i = 0; i < 100; i++) y.push_back(8 + (i % 3));
+  for (int i = 0; i < 200; i++) y.push_back(10 + i);
+  y.insert(y.end(), 50, 209);
+  EndLevel e = robust_end_level(y, 0);
+  EXPECT_FALSE(e.fell_back);
+  EXPECT_EQ(e.level, 209);
+}
+
 TEST(EndLevel, SpikesAreNeitherPeaksNorFallBacks) {
   std::vector<double> y(300, 40);
   y[100] = 400, y[250] = 0;
