@@ -30,12 +30,14 @@ EndLevel robust_end_level(const std::vector<double>& y, double drop) {
   // Fall-backs: the smoothed series drops by more than `drop` below its highest point since
   // the previous fall-back. The last one starts the final cycle; its lowest point is the level
   // the series last returned to.
-  double peak = s[0], top = s[0], amplitude = 0;
+  double peak = s[0], top = y[0], amplitude = 0;
   size_t last = n;
   for (size_t i = 1; i < n; i++) {
     if (s[i] > peak) peak = s[i];
-    top = std::max(top, s[i]);
-    amplitude = std::max(amplitude, top - s[i]);  // the largest fall: the sawtooth's height
+    // The largest fall of the raw samples: the sawtooth's height (smoothing would shave the
+    // peak of a cycle only a few samples long).
+    top = std::max(top, y[i]);
+    amplitude = std::max(amplitude, top - y[i]);
     if (peak - s[i] > drop) {
       last = i;
       peak = s[i];

@@ -9,6 +9,7 @@
 //   exit-early    print a line to stderr and exit with status 3 before ready
 //   serve         print "ready", exit 0 on SIGTERM (a well-behaved target)
 //   exit-on-term N  print "ready", exit with status N on SIGTERM
+//   hold-netns N  hold N network namespaces by fd, print "ready", exit 0 on SIGTERM
 //   ready-stderr MS  after MS milliseconds log a "Listening on" line to stderr (nothing on stdout)
 //   listen PORT   accept TCP connections on 127.0.0.1:PORT after 300 ms, print nothing
 // --pids appends the pid of every process it makes to FILE, one per line, so a test can
@@ -16,6 +17,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -114,6 +116,19 @@ int main(int argc, char** argv) {
   }
   if (mode == "serve") {
     signal(SIGTERM, [](int) { _exit(0); });
+    ready(ready_file);
+    sleep_forever();
+  }
+  if (mode == "hold-netns") {  // holds ARG network namespaces by fd; they are freed (late) when it exits
+    signal(SIGTERM, [](int) { _exit(0); });
+    int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    for (long i = 0; i < arg; i++) {
+      if (unshare(CLONE_NEWNET) != 0 || open("/proc/self/ns/net", O_RDONLY) < 0) {
+        perror("badtarget: unshare");
+        return 1;
+      }
+    }
+    if (setns(self, CLONE_NEWNET) != 0) return 1;
     ready(ready_file);
     sleep_forever();
   }
