@@ -201,9 +201,12 @@ int lgc_task(struct bpf_iter__task *ctx) {
     if (in_target(task->real_parent)) task_acc.t_zombies++;
   } else if (!exit_state && in_target(task)) {
     task_acc.t_threads++;
+    // CPU: each live thread's own runtime, and per process what its exited threads used.
+    task_acc.t_cpu_ns += BPF_CORE_READ(task, se.sum_exec_runtime);
     if (leader) {
       task_acc.t_processes++;
       task_acc.t_rss_pages += rss_pages(task);
+      task_acc.t_cpu_ns += BPF_CORE_READ(task, signal, sum_sched_runtime);
     }
     // Each fd table once: the leader's, and a thread's own only if it unshared it.
     if (leader || task->files != task->group_leader->files) walk_fds(task);

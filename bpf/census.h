@@ -51,6 +51,7 @@ struct census_task_sum {
   __u64 zombies;  /* zombie thread-group leaders */
   __u64 t_processes, t_threads, t_zombies;
   __u64 t_rss_pages;
+  __u64 t_cpu_ns;               /* CPU time of the target's processes: live threads and the exited ones */
   __u64 netns;                  /* live network namespaces (net list length) */
   __u64 kinds[CENSUS_FD_KINDS]; /* fds of the target by kind */
 };

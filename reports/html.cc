@@ -84,6 +84,7 @@ std::string html_report(const RunResult& r) {
        esc(format_fixed(r.duration, 1)) + " s, leakguard " + esc(r.version) + "</p>\n";
   if (!r.environment_error.empty())
     o += "<div class=\"banner\"><b>The run could not start:</b> " + esc(r.environment_error) + "</div>\n";
+  for (const auto& w : r.warnings) o += "<div class=\"banner warn\"><b>Warning:</b> " + esc(w) + "</div>\n";
   if (r.interrupted)
     o += "<div class=\"banner\"><b>Interrupted:</b> the verdicts cover only what was recorded before the "
          "interruption.</div>\n";
@@ -111,6 +112,11 @@ std::string html_report(const RunResult& r) {
   // Lifecycle and workloads.
   o += "<h2>Target</h2>\n<table>\n";
   kv(o, "command", r.target_argv.empty() ? "(none: system-only scenario)" : shell_join(r.target_argv));
+  if (!r.target_env.empty()) {
+    std::string env;
+    for (const auto& [k, v] : r.target_env) env += (env.empty() ? "" : " ") + k + "=" + shell_join({v});
+    kv(o, "environment (target.env)", env);
+  }
   kv(o, "containment", r.containment);
   o += "</table>\n";
   if (!r.lifecycle.empty()) {
@@ -131,7 +137,7 @@ std::string html_report(const RunResult& r) {
       std::string problems = w.error;
       for (const auto& warn : w.warnings) problems += (problems.empty() ? "" : "; ") + warn;
       o += std::string("<tr class=\"") + (w.error.empty() ? "PASS" : "ERROR") + "\"><td>" +
-           esc(w.phase + "/" + w.kind) + "</td><td class=\"num\">" + format_number((double)w.requested) +
+           esc(w.phase + "/" + w.label()) + "</td><td class=\"num\">" + format_number((double)w.requested) +
            "</td><td class=\"num\">" + format_number((double)w.achieved) + "</td><td class=\"num\">" +
            (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s" : std::string("as fast as it goes")) +
            "</td><td class=\"num\">" + format_fixed(w.achieved_rate, 1) + "/s</td><td class=\"num\">" +

@@ -86,12 +86,14 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
   property(props, "kernel", r.kernel);
   property(props, "backend", r.backend + (r.backend_note.empty() ? "" : " (" + r.backend_note + ")"));
   property(props, "target.argv", r.target_argv.empty() ? "(none: system only)" : shell_join(r.target_argv));
+  for (const auto& [k, v] : r.target_env) property(props, "target.env." + k, v);
+  for (size_t i = 0; i < r.warnings.size(); i++) property(props, "warning." + std::to_string(i + 1), r.warnings[i]);
   property(props, "seed", std::to_string(r.seed));
   if (!r.containment.empty()) property(props, "containment", r.containment);
   if (!r.scenario_file.empty()) property(props, "scenario.file", r.scenario_file);
   if (!r.out_dir.empty()) property(props, "report.html", r.out_dir + "/report.html");
   for (const auto& w : r.workloads)
-    property(props, "workload." + w.phase + "/" + w.kind + ".achieved_rate",
+    property(props, "workload." + w.phase + "/" + w.label() + ".achieved_rate",
              format_fixed(w.achieved_rate, 1) + "/s (asked " +
                  (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s)" : std::string("no rate)")));
 
@@ -133,7 +135,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
   }
 
   for (const auto& w : r.workloads) {
-    auto tc = testcase(suite, n, cls, w.phase + "/" + w.kind + " achieved what was asked", w.seconds);
+    auto tc = testcase(suite, n, cls, w.phase + "/" + w.label() + " achieved what was asked", w.seconds);
     std::ostringstream o;
     o << "requested: " << w.requested << " at "
       << (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s" : std::string("no set rate")) << "\n"

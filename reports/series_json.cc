@@ -200,6 +200,8 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
                 {"backend", r.backend},
                 {"backend_note", r.backend_note},
                 {"target_argv", r.target_argv},
+                {"target_env", r.target_env},
+                {"warnings", r.warnings},
                 {"containment", r.containment},
                 {"seed", r.seed},
                 {"interrupted", r.interrupted},
@@ -251,6 +253,7 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
   for (const auto& w : r.workloads)
     workloads.push_back({{"phase", w.phase},
                          {"kind", w.kind},
+                         {"name", w.label()},
                          {"requested", w.requested},
                          {"achieved", w.achieved},
                          {"requested_rate", num(w.requested_rate)},
@@ -260,6 +263,17 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
                          {"error", w.error},
                          {"warnings", w.warnings}});
   list("workloads", workloads);
+  json maps = json::array();
+  for (const auto& m : s.maps)
+    maps.push_back({{"id", m.id},
+                    {"name", m.name},
+                    {"type", m.type},
+                    {"max_entries", num(m.max_entries)},
+                    {"peak_entries", num(m.peak_entries)},
+                    {"peak_t", num(m.peak_t)},
+                    {"full_at", m.full_at >= 0 ? num(m.full_at) : json(nullptr)},
+                    {"can_fill", m.can_fill}});
+  list("maps", maps);
   json diagnoses = json::array();
   for (const auto& d : r.diagnoses) diagnoses.push_back(diagnosis_json(d));
   list("diagnoses", diagnoses);
@@ -326,6 +340,10 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
     r.backend = rd.str(*run, "backend");
     r.backend_note = rd.str(*run, "backend_note");
     r.target_argv = rd.strs(*run, "target_argv");
+    r.warnings = rd.strs(*run, "warnings");
+    if (const json* env = rd.field(*run, "target_env", false); env && env->is_object())
+      for (const auto& [k, v] : env->items())
+        if (v.is_string()) r.target_env[k] = v.get<std::string>();
     r.containment = rd.str(*run, "containment");
     r.seed = (uint64_t)rd.number(*run, "seed", 0);
     if (const json* seed = rd.field(*run, "seed", false); seed && seed->is_number_unsigned())
@@ -367,6 +385,20 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       if (s.events.back().size() != s.t.size())
         rd.fail("event kind '" + s.event_kinds.back() + "' has " + std::to_string(s.events.back().size()) +
                 " counts for " + std::to_string(s.t.size()) + " sample times");
+    }
+  }
+  if (const json* maps = rd.field(j, "maps", false)) {
+    for (const auto& m : *maps) {
+      MapRecord x;
+      x.id = (uint32_t)rd.number(m, "id", 0);
+      x.name = rd.str(m, "name");
+      x.type = rd.str(m, "type");
+      x.max_entries = rd.number(m, "max_entries", 0);
+      x.peak_entries = rd.number(m, "peak_entries", 0);
+      x.peak_t = rd.number(m, "peak_t", 0);
+      x.full_at = rd.number(m, "full_at", -1);
+      x.can_fill = rd.flag(m, "can_fill");
+      s.maps.push_back(x);
     }
   }
   std::vector<Check> checks;
@@ -476,6 +508,7 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       WorkloadReport x;
       x.phase = rd.str(w, "phase");
       x.kind = rd.str(w, "kind");
+      x.name = rd.str(w, "name");  // absent in runs recorded before workloads had names
       x.requested = (uint64_t)rd.number(w, "requested", 0);
       x.achieved = (uint64_t)rd.number(w, "achieved", 0);
       x.requested_rate = rd.number(w, "requested_rate", 0);

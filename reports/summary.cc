@@ -56,11 +56,12 @@ std::string console_summary(const RunResult& r) {
   std::string out;
   out += "scenario " + clean_line(r.scenario) + ":\n";
   if (!r.environment_error.empty()) line(out, "ERROR", "environment", r.environment_error);
+  for (const auto& w : r.warnings) line(out, "WARN", "run", w);
   for (const auto& s : r.lifecycle)
     if (!s.ok && !s.skipped) line(out, "ERROR", "target " + s.name, s.message);
   for (const auto& w : r.workloads) {
-    if (!w.error.empty()) line(out, "ERROR", "workload " + w.phase + "/" + w.kind, w.error);
-    for (const auto& warn : w.warnings) line(out, "WARN", "workload " + w.phase + "/" + w.kind, warn);
+    if (!w.error.empty()) line(out, "ERROR", "workload " + w.phase + "/" + w.label(), w.error);
+    for (const auto& warn : w.warnings) line(out, "WARN", "workload " + w.phase + "/" + w.label(), warn);
   }
   int counts[4] = {0, 0, 0, 0};
   for (const auto& v : r.verdicts) {

@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 
 #include <string>
+#include <vector>
 
 #include "targets/common.h"
 
@@ -121,13 +122,26 @@ int main(int argc, char** argv) {
                "SIGHUP reloads (next generation); SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
                {tgt::mode_opt(),
                 {"pin", "DIR", "pin each generation under DIR/<generation>/ (DIR on a bpf filesystem)", ""},
-                {"entries", "N", "entries loaded into ml_routes and ml_prefixes per generation", "64"}}};
+                {"entries", "N", "entries loaded into ml_routes and ml_prefixes per generation", "64"},
+                {"collect-every", "N",
+                 "fixed mode: close retired generations only every N reloads, all at once, as a garbage "
+                 "collector running finalizers does (a bounded sawtooth that freezes when reloads stop); 0: at once",
+                 "0"}}};
   cli.parse(argc, argv);
   tgt::Mode mode = cli.mode();
   bool fixed = mode == tgt::Mode::Fixed;
   std::string pin_dir = cli.get("pin");
   while (pin_dir.size() > 1 && pin_dir.back() == '/') pin_dir.pop_back();
   int entries = (int)cli.count("entries", 0);
+  unsigned long long collect_every = (unsigned long long)cli.count("collect-every", 0);
+  std::vector<Generation> retired;  // waiting for the next collection
+  auto collect = [&] {
+    for (auto& g : retired) {
+      release(g);
+      unpin(g);
+    }
+    retired.clear();
+  };
   if (entries > 1024) cli.fail("--entries must be at most 1024 (the maps' capacity)");
   if (!pin_dir.empty()) {
     // Like real agents, make our own directory under the bpffs mount (/sys/fs/bpf/<tool>).
@@ -175,7 +189,10 @@ int main(int argc, char** argv) {
           continue;
         }
         reloads++;
-        if (fixed) {
+        if (fixed && collect_every) {
+          retired.push_back(cur);
+          if (reloads % collect_every == 0) collect();
+        } else if (fixed) {
           release(cur);
           unpin(cur);
         }
@@ -185,6 +202,7 @@ int main(int argc, char** argv) {
       } else {
         fprintf(stderr, "%s: stopping at generation %llu after %llu reloads\n", kProg, cur.id, reloads);
         if (fixed) {
+          collect();
           release(cur);
           unpin(cur);
         }

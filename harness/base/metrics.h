@@ -40,11 +40,19 @@ constexpr unsigned kTracker = 1u << 7;
   X(proc, threads, "threads", Target, kBothBackends, "threads of the target's processes", "") \
   X(proc, zombies, "processes", Target, kBothBackends, "exited children of the target not yet reaped", "") \
   X(proc, rss_bytes, "bytes", Target, kBothBackends, "resident set size of the target's processes", "") \
+  X(proc, cpu_seconds, "seconds", Target, kBothBackends, \
+    "CPU time (user + system) used so far by the target's live processes", "") \
   X(bpf, maps, "maps", Target, kBothBackends, "distinct BPF maps the target holds by fd", "") \
   X(bpf, map_entries, "entries", Target, kBpf, \
     "elements in those maps (hash kinds exact, LPM tries n_entries, arrays max_entries)", \
     "procfs shows no element count for BPF maps (fdinfo has max_entries only)") \
   X(bpf, map_bytes, "bytes", Target, kBothBackends, "memory charged to those maps (memlock)", "") \
+  X(bpf, map_fill, "fraction", Target, kBpf, \
+    "the fullest of those maps that can fill up: entries / max_entries (hash maps but LRU ones, LPM tries, " \
+    "hash of maps)", "procfs shows no element count for BPF maps (fdinfo has max_entries only)") \
+  X(bpf, maps_full, "maps", Target, kBpf, \
+    "those maps at max_entries: a full map refuses every new key", \
+    "procfs shows no element count for BPF maps (fdinfo has max_entries only)") \
   X(bpf, progs, "progs", Target, kBothBackends, "distinct BPF programs the target holds by fd", "") \
   X(bpf, links, "links", Target, kBothBackends, "distinct BPF links the target holds by fd", "") \
   X(target, bpf_maps, "maps", Target, kTracker, \

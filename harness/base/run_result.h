@@ -2,6 +2,7 @@
 #pragma once
 // Everything a finished (or interrupted) scenario run produced; the input of every report.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct WorkloadReport {
   int error_errno = 0;
   std::string error;
   std::vector<std::string> warnings;
+  std::string name;  // unique within the phase (the scenario's `name:`, or the kind numbered)
+  // What reports call it: "<phase>/<label>" ("churn/netns-2").
+  const std::string& label() const { return name.empty() ? kind : name; }
 };
 
 struct RunResult {
@@ -38,11 +42,16 @@ struct RunResult {
   std::string timestamp;  // ISO 8601 UTC, no zone suffix: "2026-11-22T03:15:55"
   double duration = 0;    // seconds, whole run
   std::string hostname, kernel, version, backend, backend_note;
-  std::vector<std::string> target_argv;  // empty: system only
-  std::string containment;               // "cgroup /sys/fs/cgroup/unified/leakguard-123" or "process tree (...)"
+  std::vector<std::string> target_argv;           // empty: system only
+  std::map<std::string, std::string> target_env;  // target.env: what the scenario added to its environment
+  std::string containment;  // "cgroup /sys/fs/cgroup/unified/leakguard-123" or "process tree (...)"
   uint64_t seed = 0;
   bool interrupted = false;
   std::string environment_error;  // preflight failure: the run never started
+  // Doubts about the run that fail nothing but a reader must see (console WARN lines, JUnit
+  // suite properties warning.N, an HTML banner): "the baseline never held still", "the target
+  // used no CPU during churn: did it see the churn?".
+  std::vector<std::string> warnings;
 
   std::vector<LifecycleStep> lifecycle;
   std::vector<WorkloadReport> workloads;

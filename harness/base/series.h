@@ -4,6 +4,7 @@
 // workload kind, phase boundaries, and the system census before launch and after settle.
 // This is what the verdicts judge, what series.json stores and what `leakguard judge` reads.
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -18,6 +19,18 @@ struct PhaseSpan {
   double start = 0;  // seconds since launch (CLOCK_MONOTONIC based)
   double end = 0;
   bool has_workloads = false;
+};
+
+// A BPF map the target held during the run (BPF census only), so verdicts and reports can say
+// which map filled up: "map pid_events full at 4,096 of 4,096".
+struct MapRecord {
+  uint32_t id = 0;
+  std::string name;
+  std::string type;  // "hash", "lpm_trie", ...
+  double max_entries = 0;
+  double peak_entries = 0, peak_t = 0;  // the highest element count seen, and when
+  double full_at = -1;                  // when it was first seen full (-1: never)
+  bool can_fill = false;                // refuses new keys when full (bpf.map_fill counts it)
 };
 
 struct Series {
@@ -39,6 +52,18 @@ struct Series {
   // Same column order as `metrics`; NaN for metrics not measured.
   std::vector<double> pre_launch;
   std::vector<double> post_settle;
+
+  std::vector<MapRecord> maps;  // the target's BPF maps, in the order first seen
+
+  // The map that came closest to full among those that can fill (or nullptr).
+  const MapRecord* fullest_map() const {
+    const MapRecord* best = nullptr;
+    for (const auto& m : maps)
+      if (m.can_fill && m.max_entries > 0 &&
+          (!best || m.peak_entries / m.max_entries > best->peak_entries / best->max_entries))
+        best = &m;
+    return best;
+  }
 
   int metric_index(const std::string& name) const {
     for (size_t i = 0; i < metrics.size(); i++)

@@ -145,6 +145,34 @@ std::string format_fixed(double v, int decimals) {
   return buf;
 }
 
+std::string format_bytes(double v) {
+  if (!std::isfinite(v)) return format_number(v);
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double a = std::fabs(v);
+  int u = 0;
+  while (a >= 1024 && u < 5) a /= 1024, u++;
+  char buf[48];
+  if (u == 0)
+    snprintf(buf, sizeof buf, "%.0f B", std::round(a));
+  else
+    snprintf(buf, sizeof buf, a >= 100 ? "%.0f %s" : a >= 10 ? "%.1f %s" : "%.2f %s", a, kUnits[u]);
+  return (v < 0 ? "-" : "") + std::string(buf);
+}
+
+std::string format_size(double v) {
+  if (!std::isfinite(v) || v < 0 || v != std::floor(v)) return format_number(v);
+  static const char* kUnits[] = {"", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (v >= 1024 && std::fmod(v, 1024) == 0 && u < 4) v /= 1024, u++;
+  char buf[48];
+  snprintf(buf, sizeof buf, "%.0f%s", v, kUnits[u]);
+  return buf;
+}
+
+std::string format_in_unit(double v, const std::string& unit) {
+  return unit == "bytes" ? format_bytes(v) : format_number(v);
+}
+
 std::string format_number(double v) {
   if (std::isnan(v)) return "n/a";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";

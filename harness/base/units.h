@@ -20,6 +20,12 @@ std::optional<int64_t> parse_count(std::string_view s);
 std::string format_duration(double seconds);       // "250ms", "2s", "1m30s"
 std::string format_number(double v);               // "4,893", "0.98", "1.2e-05"
 std::string format_fixed(double v, int decimals);  // C locale, '.' separator
-std::string utc_timestamp();                       // now, ISO 8601 UTC without zone suffix: "2026-11-22T03:15:55"
+// A byte count for a reader: "512 B", "11.0 KiB", "64.3 MiB", "2.00 GiB" (three significant digits).
+std::string format_bytes(double v);
+// A byte count as a scenario writes it, exactly: "1MiB", "64KiB", "1536" (parse_size reads it back).
+std::string format_size(double v);
+// A value in a metric's unit: format_bytes for "bytes", format_number otherwise.
+std::string format_in_unit(double v, const std::string& unit);
+std::string utc_timestamp();  // now, ISO 8601 UTC without zone suffix: "2026-11-22T03:15:55"
 
 }  // namespace lg

@@ -2,9 +2,16 @@
 // make_census: picks a backend; Auto prefers BPF and says why it fell back.
 #include "harness/census/census.h"
 
+#include <linux/bpf.h>
+
 #include "harness/census/census_util.h"
 
 namespace lg {
+
+bool map_can_fill(uint32_t t) {
+  return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_HASH_OF_MAPS ||
+         t == BPF_MAP_TYPE_LPM_TRIE;
+}
 
 census_target_mode target_mode(const CensusScope& s) {
   if (s.kind == CensusScope::System) return CENSUS_TARGET_NONE;

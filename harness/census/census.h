@@ -4,6 +4,7 @@
 // Two backends: BPF iterators (census_bpf.cc + bpf/census.bpf.c) and procfs (census_procfs.cc).
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,18 @@ struct CensusOptions {
   bool system = true;                    // also read system metrics (sys.*)
 };
 
+// A BPF map the target holds, as of the last reading (BPF backend only).
+struct TargetMap {
+  uint32_t id = 0, type = 0;  // type: enum bpf_map_type
+  std::string name;
+  double entries = 0, max_entries = 0;
+  bool can_fill = false;  // a map that refuses new keys when full (see map_can_fill)
+};
+// Map types that refuse new keys at max_entries and whose element count is known: hash, per-CPU
+// hash, hash of maps, LPM trie. Not LRU maps (full by design: they evict), not arrays (always
+// max_entries elements), not types without an element count.
+bool map_can_fill(uint32_t bpf_map_type);
+
 class Census {
  public:
   virtual ~Census() = default;
@@ -40,6 +53,8 @@ class Census {
   // One reading; values[i] for metrics()[i], NaN where unavailable. Returns false and sets
   // err on a failure that makes the whole reading worthless.
   virtual bool sample(std::vector<double>& values, std::string& err) = 0;
+  // The target's BPF maps as of the last sample; nullptr when this backend cannot tell.
+  virtual const std::vector<TargetMap>* target_maps() const { return nullptr; }
 
  protected:
   // Backends store what they measured through these: a column this census cannot measure here

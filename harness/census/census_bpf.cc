@@ -90,6 +90,12 @@ class BpfCensus : public Census {
   std::vector<char> buf_;
   size_t len_ = 0;
   std::vector<census_map> maps_;  // last bpf_map read, in id order
+  std::vector<TargetMap> target_maps_;
+
+ public:
+  const std::vector<TargetMap>* target_maps() const override { return &target_maps_; }
+
+ private:
   std::vector<census_obj> objs_;  // target's BPF fds, last read
 };
 
@@ -283,6 +289,7 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
     set(values, MetricId::proc_threads, ts.t_threads);
     set(values, MetricId::proc_zombies, ts.t_zombies);
     set(values, MetricId::proc_rss_bytes, (double)ts.t_rss_pages * page_);
+    set(values, MetricId::proc_cpu_seconds, (double)ts.t_cpu_ns / 1e9);
   }
 
   // Maps: system counts, and the element counts of the target's maps.
@@ -319,7 +326,8 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
     std::sort(objs_.begin(), objs_.end(), [](const census_obj& a, const census_obj& b) {
       return a.kind != b.kind ? a.kind < b.kind : a.id < b.id;
     });
-    double nmaps = 0, nprogs = 0, nlinks = 0, entries = 0, bytes = 0;
+    double nmaps = 0, nprogs = 0, nlinks = 0, entries = 0, bytes = 0, fill = 0, full = 0;
+    target_maps_.clear();
     for (size_t i = 0; i < objs_.size(); i++) {
       const census_obj& o = objs_[i];
       if (i > 0 && objs_[i - 1].kind == o.kind && objs_[i - 1].id == o.id) continue;
@@ -327,7 +335,21 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
         nmaps++;
         auto it = std::lower_bound(maps_.begin(), maps_.end(), o.id,
                                    [](const census_map& m, uint32_t id) { return m.id < id; });
-        if (it != maps_.end() && it->id == o.id) entries += it->entries;
+        if (it != maps_.end() && it->id == o.id) {
+          entries += it->entries;
+          TargetMap m;
+          m.id = it->id;
+          m.type = it->type;
+          m.name = std::string(it->name, strnlen(it->name, sizeof it->name));
+          m.entries = (double)it->entries;
+          m.max_entries = (double)it->max_entries;
+          m.can_fill = map_can_fill(it->type) && it->entries_kind != CENSUS_ENTRIES_NONE && it->max_entries > 0;
+          if (m.can_fill) {
+            fill = std::max(fill, m.entries / m.max_entries);
+            full += m.entries >= m.max_entries;
+          }
+          target_maps_.push_back(std::move(m));
+        }
         bytes += map_memlock(o.tgid, o.fd, o.id);
       } else if (o.kind == CENSUS_FD_BPF_PROG) {
         nprogs++;
@@ -337,6 +359,8 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
     }
     set(values, MetricId::bpf_maps, nmaps);
     set(values, MetricId::bpf_map_entries, entries);
+    set(values, MetricId::bpf_map_fill, fill);
+    set(values, MetricId::bpf_maps_full, full);
     set(values, MetricId::bpf_map_bytes, bytes);
     set(values, MetricId::bpf_progs, nprogs);
     set(values, MetricId::bpf_links, nlinks);

@@ -30,6 +30,21 @@ ssize_t read_at(int dirfd, const char* rel, char* buf, size_t size) {
   return n;
 }
 
+// utime + stime of /proc/PID/stat (the whole thread group, exited threads included), in
+// seconds; 0 for a process that is gone.
+double cpu_seconds(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  if (read_at(AT_FDCWD, path, buf, sizeof buf) <= 0) return 0;
+  const char* p = strrchr(buf, ')');
+  if (!p) return 0;
+  // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+  unsigned long long ut = 0, st = 0;
+  if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return 0;
+  static const double tick = (double)sysconf(_SC_CLK_TCK);
+  return (double)(ut + st) / tick;
+}
+
 bool contains(const std::vector<pid_t>& sorted, pid_t p) { return std::binary_search(sorted.begin(), sorted.end(), p); }
 
 void sort_unique(std::vector<uint32_t>& v) {
@@ -160,12 +175,8 @@ bool ProcfsCensus::count_fds(pid_t pid, std::string& err) {
       return false;
     }
     link[n] = 0;
-    int kind = fd_kind_from_link(std::string_view(link, n));
-    if (kind < 0) {
-      struct stat st;
-      if (fstatat(dfd, e->d_name, &st, 0) != 0) continue;
-      kind = fd_kind_from_mode(st.st_mode);
-    }
+    int kind = classify_proc_fd(pid, e->d_name, std::string_view(link, n));
+    if (kind < 0) continue;  // closed meanwhile
     kinds_[kind]++;
     if (kind != CENSUS_FD_BPF_MAP && kind != CENSUS_FD_BPF_PROG && kind != CENSUS_FD_BPF_LINK) continue;
     if (infodir < 0) {
@@ -251,7 +262,7 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
     progs_.clear();
     links_.clear();
     map_bytes_ = 0;
-    double threads = 0, rss = 0;
+    double threads = 0, rss = 0, cpu = 0;
     char path[64], buf[4096];
     for (pid_t p : targets_) {
       snprintf(path, sizeof path, "/proc/%d/status", p);
@@ -261,6 +272,7 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
         if (t > 0) threads += t;
         if (r > 0) rss += r * 1024.0;
       }
+      cpu += cpu_seconds(p);
       if (!count_fds(p, err)) return false;
     }
     double total = 0;
@@ -275,6 +287,7 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
     set(values, MetricId::proc_threads, threads);
     set(values, MetricId::proc_zombies, zombies);
     set(values, MetricId::proc_rss_bytes, rss);
+    set(values, MetricId::proc_cpu_seconds, cpu);
     sort_unique(progs_);
     sort_unique(links_);
     set(values, MetricId::bpf_maps, (double)maps_.size());

@@ -30,6 +30,17 @@ std::string slab_cache_gap(const std::string& cache);
 // Classifies a /proc/PID/fd link. Returns -1 for a path ("/..."), whose kind needs stat().
 int fd_kind_from_link(std::string_view link);
 int fd_kind_from_mode(mode_t mode);
+// The kind a filesystem magic (statfs f_type) decides on its own: sockfs, pipefs, pidfs;
+// kCensusFdAnon for anonymous inodes (the link names the kind), kCensusFdNsfs for nsfs (the
+// namespace type decides), -1 for the rest (the inode mode decides).
+constexpr int kCensusFdAnon = -2, kCensusFdNsfs = -3;
+int fd_kind_from_magic(unsigned long magic);
+// Classifies the fd `fd` of process `pid` by what it is, as the BPF census does: its
+// filesystem (statfs follows the /proc magic link to the file itself), then the anonymous
+// inode's name, the namespace type (from the link "net:[...]", or NS_GET_NSTYPE on an nsfs
+// file reached through a bind mount such as /run/netns/x, whose link is a path), or the
+// inode mode. `link` is the readlink text. -1 when the fd closed meanwhile.
+int classify_proc_fd(pid_t pid, const char* fd, std::string_view link);
 
 // "Threads:\t3\n" -> 3 for key "Threads:"; -1 when missing. Reads the first number after key.
 int64_t proc_field(std::string_view text, std::string_view key);

@@ -25,8 +25,6 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
   WorkloadContext ctx = base;
   ctx.stop = &stop;
   std::vector<std::unique_ptr<Running>> runs;
-  uint64_t total = 0;
-  bool open_ended = false;
   for (const auto& spec : ph.workloads) {
     const WorkloadKind* k = find_workload_kind(spec.kind);
     std::unique_ptr<Workload> w = k ? make_workload(*k, spec.params) : nullptr;
@@ -34,6 +32,7 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
       WorkloadReport r;
       r.phase = ph.name;
       r.kind = spec.kind;
+      r.name = spec.name.empty() ? spec.kind : spec.name;
       r.error = "workload kind " + spec.kind + " not implemented";
       out.push_back(r);
       continue;
@@ -43,10 +42,6 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
     for (size_t i = 0; i < kinds.size(); i++)
       if (kinds[i] == spec.kind) r->kind = i;
     r->w = std::move(w);
-    if (spec.params.has("count"))
-      total += (uint64_t)spec.params.count("count");
-    else
-      open_ended = true;
     runs.push_back(std::move(r));
   }
   for (auto& r : runs) board.add(r->kind, r->w.get());
@@ -69,11 +64,29 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
     if (end > 0 && now >= end) break;
     if (hooks.must_stop && hooks.must_stop()) break;
     if (hooks.progress) {
+      // One count per kind: events of different kinds are different things.
       ProgressState st;
       st.phase = ph.name;
-      for (auto& r : runs) st.events += r->w->events();
-      st.total = open_ended ? 0 : total;
-      st.rate = now > start ? st.events / (now - start) : 0;
+      for (auto& r : runs) {
+        const std::string& kind = r->spec->kind;
+        ProgressCount* c = nullptr;
+        for (auto& k : st.counts)
+          if (k.kind == kind) c = &k;
+        if (!c) {
+          st.counts.push_back({kind, 0, 0, false, 0});
+          c = &st.counts.back();
+        }
+        c->events += r->w->events();
+        int64_t want = r->spec->params.has("count") ? r->spec->params.count("count") : 0;
+        if (want > 0)
+          c->total += (uint64_t)want;
+        else
+          c->open_ended = true;
+      }
+      for (auto& c : st.counts) {
+        if (c.open_ended) c.total = 0;
+        c.rate = now > start ? c.events / (now - start) : 0;
+      }
       hooks.progress(st);
     }
     usleep(10000);
@@ -86,6 +99,7 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
     WorkloadReport rep;
     rep.phase = ph.name;
     rep.kind = r->spec->kind;
+    rep.name = r->spec->name.empty() ? r->spec->kind : r->spec->name;
     rep.requested = o.requested;
     rep.achieved = o.achieved;
     rep.requested_rate = o.requested_rate;

@@ -12,23 +12,28 @@ namespace lg {
 
 Progress::Progress(bool quiet) : quiet_(quiet), tty_(isatty(2)) {}
 
-std::string Progress::line(const ProgressState& s) const {
+std::string progress_line(const ProgressState& s) {
   std::string l = s.scenario;
   l += " | ";
   l += s.phase.empty() ? "-" : s.phase;
-  if (s.events || s.total) {  // idle phases and settle have no events to show
-    l += " | ";
-    l += format_number((double)s.events);
-    if (s.total) {
+  // "netns 1,200/5,000 @ 240/s, procexit 310 @ 62/s": idle phases and settle have none.
+  bool first = true;
+  for (const auto& c : s.counts) {
+    if (!c.events && !c.total) continue;
+    l += first ? " | " : ", ";
+    first = false;
+    l += c.kind;
+    l += ' ';
+    l += format_number((double)c.events);
+    if (c.total) {
       l += '/';
-      l += format_number((double)s.total);
+      l += format_number((double)c.total);
     }
-    l += " events";
-  }
-  if (s.rate > 0) {
-    l += " @ ";
-    l += format_number(s.rate);
-    l += "/s";
+    if (c.rate > 0) {
+      l += " @ ";
+      l += format_number(c.rate);
+      l += "/s";
+    }
   }
   if (s.fds >= 0) {
     l += " | target fds ";
@@ -51,10 +56,10 @@ void Progress::update(const ProgressState& s) {
   }
   last_ = now;
   if (tty_) {
-    fprintf(stderr, "\r\033[K%s", line(s).c_str());
+    fprintf(stderr, "\r\033[K%s", progress_line(s).c_str());
     drawn_ = true;
   } else {
-    fprintf(stderr, "leakguard: %s\n", line(s).c_str());
+    fprintf(stderr, "leakguard: %s\n", progress_line(s).c_str());
   }
   fflush(stderr);
 }

@@ -4,16 +4,27 @@
 // (CI logs) a plain line every few seconds. Silent with --quiet.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lg {
 
+// The events of one workload kind in the current phase (several workloads of a kind add up).
+struct ProgressCount {
+  std::string kind;
+  uint64_t events = 0, total = 0;  // total 0: open-ended
+  bool open_ended = false;
+  double rate = 0;  // achieved events/s in this phase
+};
+
 struct ProgressState {
   std::string scenario, phase;
-  uint64_t events = 0, total = 0;  // total 0: open-ended
-  double rate = 0;                 // achieved events/s in this phase
-  double fds = -1;                 // target fd.total now (<0: unknown or no target)
-  double elapsed = 0;              // seconds since launch
+  std::vector<ProgressCount> counts;  // one per kind, never added together
+  double fds = -1;                    // target fd.total now (<0: unknown or no target)
+  double elapsed = 0;                 // seconds since launch
 };
+
+// "netns-churn | churn | netns 1,200/5,000 @ 240/s, procexit 310 @ 62/s | target fds 12 | 6.1s"
+std::string progress_line(const ProgressState& s);
 
 class Progress {
  public:
@@ -24,7 +35,6 @@ class Progress {
   void clear();
 
  private:
-  std::string line(const ProgressState& s) const;
   bool quiet_, tty_;
   double last_ = -1;
   bool drawn_ = false;

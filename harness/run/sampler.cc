@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "harness/run/sampler.h"
 
+#include <bpf/libbpf.h>
+
+#include <algorithm>
 #include <ctime>
 
 #include "harness/base/fs.h"
@@ -76,7 +79,31 @@ void Sampler::sample_now() {
   }
   s_.t.push_back(t);
   for (size_t i = 0; i < v.size(); i++) s_.values[i].push_back(v[i]);
+  if (const std::vector<TargetMap>* maps = ok ? census_.target_maps() : nullptr) note_maps(*maps, t);
   for (size_t k = 0; k < ev.size() && k < s_.events.size(); k++) s_.events[k].push_back(ev[k]);
+}
+
+void Sampler::note_maps(const std::vector<TargetMap>& maps, double t) {
+  for (const auto& m : maps) {
+    MapRecord* r = nullptr;
+    for (auto& x : s_.maps)
+      if (x.id == m.id) r = &x;
+    if (!r) {
+      s_.maps.emplace_back();
+      r = &s_.maps.back();
+      r->id = m.id;
+      r->name = m.name;
+      const char* type = libbpf_bpf_map_type_str((enum bpf_map_type)m.type);
+      r->type = type ? type : "type " + std::to_string(m.type);
+      r->max_entries = m.max_entries;
+      r->can_fill = m.can_fill;
+    }
+    if (m.entries > r->peak_entries) {
+      r->peak_entries = m.entries;
+      r->peak_t = t;
+    }
+    if (m.can_fill && m.entries >= m.max_entries && r->full_at < 0) r->full_at = t;
+  }
 }
 
 void Sampler::loop() {

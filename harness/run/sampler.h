@@ -18,6 +18,7 @@
 namespace lg {
 
 class Census;
+struct TargetMap;
 class Workload;
 
 double monotonic_seconds();
@@ -55,6 +56,7 @@ class Sampler {
 
  private:
   void loop();
+  void note_maps(const std::vector<TargetMap>& maps, double t);  // under mu_
   Census& census_;
   Series& s_;
   const EventBoard& board_;

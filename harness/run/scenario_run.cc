@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -21,10 +22,12 @@
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"
 #include "harness/census/census.h"
+#include "harness/run/baseline.h"
 #include "harness/run/phase.h"
 #include "harness/run/preflight.h"
 #include "harness/run/sampler.h"
 #include "harness/run/target.h"
+#include "harness/verdict/churn_seen.h"
 #include "harness/verdict/judge.h"
 #include "version.h"
 
@@ -55,6 +58,32 @@ int make_run_netns() {
   }
   close(self);
   return fd;
+}
+
+// How long the judged machine-wide metrics must hold still (baseline and settle).
+constexpr double kQuietWindow = 1.0;
+
+std::vector<Check> checks_for(const Scenario& sc) {
+  if (!sc.default_checks) return sc.checks;
+  std::vector<std::string> kinds;
+  for (const auto& ph : sc.phases)
+    for (const auto& w : ph.workloads)
+      if (std::find(kinds.begin(), kinds.end(), w.kind) == kinds.end()) kinds.push_back(w.kind);
+  return default_checks(kinds, sc.target.has_value());
+}
+
+// The columns of the system metrics the checks judge that this census measures.
+std::vector<int> judged_system_columns(const std::vector<Check>& checks, const std::vector<std::string>& names,
+                                       const std::vector<std::string>& unavailable, bool with_tracker = false) {
+  std::set<std::string> want;
+  for (const auto& c : checks) {
+    const MetricInfo* m = find_metric(c.metric);
+    if (m && (m->scope == Scope::System || (with_tracker && m->backends == kTracker))) want.insert(c.metric);
+  }
+  std::vector<int> cols;
+  for (size_t i = 0; i < names.size(); i++)
+    if (want.count(names[i]) && (i >= unavailable.size() || unavailable[i].empty())) cols.push_back((int)i);
+  return cols;
 }
 
 std::vector<double> by_name(const std::vector<std::string>& want, const std::vector<std::string>& have,
@@ -183,6 +212,7 @@ void ScenarioRun::describe_run() {
   r_.version = LEAKGUARD_VERSION;
   r_.seed = sc_.seed;
   if (has_target_) r_.target_argv = sc_.target->command;
+  if (has_target_) r_.target_env = sc_.target->env;
 }
 
 // The output directory, then whether this machine can run the scenario at all.
@@ -295,7 +325,16 @@ bool ScenarioRun::baseline_census() {
     c = sys_census.get();
   }
   base_names_ = c->metrics();
-  if (!c->sample(base_values_, err)) base_values_.assign(base_names_.size(), kUnavailable);
+  // Wait until the machine-wide metrics the checks judge hold still (deferred teardown of a
+  // previous scenario's namespaces), bounded like settle; say so when they never did.
+  checks_ = checks_for(sc_);
+  std::vector<int> watch = judged_system_columns(checks_, base_names_, c->unavailable());
+  Baseline b = take_baseline([&](std::vector<double>& v, std::string& e) { return c->sample(v, e); }, watch,
+                             base_names_, kQuietWindow, sc_.sampling.settle_timeout, 0.1, monotonic_seconds,
+                             [](double sec) { usleep((useconds_t)(sec * 1e6)); }, [this] { return interrupted(); });
+  base_values_ = b.values;
+  if (base_values_.size() != base_names_.size()) base_values_.assign(base_names_.size(), kUnavailable);
+  if (!b.quiet && !interrupted()) r_.warnings.push_back(b.note);
   return true;
 }
 
@@ -327,7 +366,10 @@ void ScenarioRun::launch() {
   }
   tc.stdout_log = r_.stdout_log;
   tc.stderr_log = r_.stderr_log;
-  if (ts.ready.kind == ReadySpec::Stdout) tc.ready_pattern = ts.ready.pattern;
+  if (ts.ready.kind == ReadySpec::Stdout || ts.ready.kind == ReadySpec::Stderr) {
+    tc.ready_pattern = ts.ready.pattern;
+    tc.ready_stream = ts.ready.kind == ReadySpec::Stdout ? 1 : 2;
+  }
   target_ = std::make_unique<Target>();
   LifecycleStep st;
   st.name = "started";
@@ -497,21 +539,15 @@ void ScenarioRun::stop_target() {
 // residue census.
 void ScenarioRun::settle() {
   Series& s = r_.series;
-  checks_ = sc_.default_checks ? default_checks(s.event_kinds, has_target_) : sc_.checks;
+  checks_ = checks_for(sc_);
   if (!sampler_) return;
-  std::vector<int> cols;
-  std::set<std::string> names;
-  for (const auto& c : checks_) {
-    const MetricInfo* m = find_metric(c.metric);
-    if (m && (m->scope == Scope::System || m->backends == kTracker)) names.insert(c.metric);
-  }
-  for (const auto& n : names) {
-    int i = s.metric_index(n);
-    if (i >= 0 && s.unavailable[i].empty()) cols.push_back(i);
-  }
+  // The machine's judged metrics, and what the target created (target.*): its objects are
+  // freed after it exits, at the kernel's pace.
+  std::vector<int> cols = judged_system_columns(checks_, s.metrics, s.unavailable, true);
   double since = monotonic_seconds() - t0_;
   double deadline = monotonic_seconds() + sc_.sampling.settle_timeout;
-  while (!cols.empty() && !interrupted() && monotonic_seconds() < deadline && !sampler_->stable(cols, since, 1.0)) {
+  while (!cols.empty() && !interrupted() && monotonic_seconds() < deadline &&
+         !sampler_->stable(cols, since, kQuietWindow)) {
     ProgressState st;
     st.phase = "settle";
     progress(st);
@@ -556,7 +592,10 @@ void ScenarioRun::release() {
 // Judge what was recorded. A target that never ran leaves nothing worth judging.
 void ScenarioRun::judge() {
   if (!r_.series.metrics.empty())
-    if (!has_target_ || (launched_ && ready_)) r_.verdicts = judge_checks(checks_, r_.series);
+    if (!has_target_ || (launched_ && ready_)) {
+      r_.verdicts = judge_checks(checks_, r_.series);
+      for (auto& w : churn_warnings(r_.series)) r_.warnings.push_back(std::move(w));
+    }
 }
 
 // Where the objects of each judged metric come from: every one in attribution.json (judge

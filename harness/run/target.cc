@@ -14,6 +14,7 @@
 
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -69,6 +70,40 @@ std::string describe_wait_status(int st) {
   return "ended with wait status " + std::to_string(st);
 }
 
+bool clean_stop_status(const StopSpec& s, int st, std::string& why) {
+  why.clear();
+  if (st == -1) return false;
+  if (WIFSIGNALED(st)) return WTERMSIG(st) == s.signal;
+  if (!WIFEXITED(st)) return false;
+  int code = WEXITSTATUS(st);
+  if (code == 0) return true;
+  if (code == s.signal) {
+    why = "the stop signal's number";
+  } else if (code == 128 + s.signal) {
+    why = "128 + the stop signal's number";
+  } else if (std::find(s.exit_codes.begin(), s.exit_codes.end(), code) != s.exit_codes.end()) {
+    why = "listed in target.stop.exit_codes";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool tcp_port_listening(pid_t pid, int port) {
+  for (const char* f : {"tcp", "tcp6"}) {
+    std::string text = read_file("/proc/" + std::to_string(pid) + "/net/" + f);
+    // "  sl  local_address rem_address   st ...": local "0100007F:1F90", st 0A is LISTEN.
+    for (const auto& line : split(text, '\n')) {
+      char local[128], remote[128];
+      unsigned st = 0;
+      if (sscanf(line.c_str(), " %*[0-9]: %127s %127s %x", local, remote, &st) != 3) continue;
+      const char* colon = strrchr(local, ':');
+      if (st == 0x0A && colon && strtol(colon + 1, nullptr, 16) == port) return true;
+    }
+  }
+  return false;
+}
+
 bool environ_has(pid_t pid, const std::string& tag) {
   std::string env = read_file("/proc/" + std::to_string(pid) + "/environ");
   for (size_t pos = 0; pos < env.size();) {
@@ -105,7 +140,8 @@ bool Target::launch(const TargetConfig& cfg, std::string& err) {
     try {
       ready_re_.emplace(cfg.ready_pattern, std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
-      err = "target.ready.stdout: bad regex /" + cfg.ready_pattern + "/: " + e.what();
+      err = std::string("target.ready.") + (cfg.ready_stream == 2 ? "stderr" : "stdout") + ": bad regex /" +
+            cfg.ready_pattern + "/: " + e.what();
       return false;
     }
   }
@@ -253,7 +289,7 @@ void Target::read_loop(int which) {
     while ((pos = s.partial.find('\n')) != std::string::npos) {
       std::string line = s.partial.substr(0, pos);
       s.partial.erase(0, pos + 1);
-      if (which == 1 && ready_re_ && !ready_seen_ && std::regex_search(line, *ready_re_)) {
+      if (which == cfg_.ready_stream && ready_re_ && !ready_seen_ && std::regex_search(line, *ready_re_)) {
         ready_seen_ = true;
         cv_.notify_all();
       }
@@ -294,8 +330,9 @@ bool Target::wait_ready(const ReadySpec& r, const std::atomic<bool>* cancel, std
       msg = describe_wait_status(status_) + " before ready";
       return false;
     }
-    if (r.kind == ReadySpec::Stdout && ready_seen_) return true;
+    if ((r.kind == ReadySpec::Stdout || r.kind == ReadySpec::Stderr) && ready_seen_) return true;
     if (r.kind == ReadySpec::File && access(r.file.c_str(), F_OK) == 0) return true;
+    if (r.kind == ReadySpec::Port && tcp_port_listening(pid_, r.port)) return true;
     if (cancel && *cancel) {
       msg = "interrupted before ready";
       return false;
@@ -303,9 +340,12 @@ bool Target::wait_ready(const ReadySpec& r, const std::atomic<bool>* cancel, std
     double elapsed = mono() - start;
     if (elapsed >= limit) {
       if (r.kind == ReadySpec::None || r.kind == ReadySpec::Delay) return true;
-      msg = "not ready after " + format_duration(r.timeout) +
-            (r.kind == ReadySpec::Stdout ? ": no stdout line matched /" + r.pattern + "/"
-                                         : ": " + r.file + " did not appear");
+      std::string why = r.kind == ReadySpec::Stdout   ? "no stdout line matched /" + r.pattern + "/"
+                        : r.kind == ReadySpec::Stderr ? "no stderr line matched /" + r.pattern + "/"
+                        : r.kind == ReadySpec::Port
+                            ? "nothing listens on TCP port " + std::to_string(r.port) + " in its network namespace"
+                            : r.file + " did not appear";
+      msg = "not ready after " + format_duration(r.timeout) + ": " + why;
       return false;
     }
     std::unique_lock<std::mutex> l(mu_);
@@ -368,10 +408,13 @@ LifecycleStep Target::stop(const StopSpec& s, const std::function<bool()>& hurry
     }
     if (done) {
       int st = status_;
-      bool by_our_signal = st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == s.signal;
-      bool clean = (WIFEXITED(st) && WEXITSTATUS(st) == 0) || by_our_signal;
+      std::string why;
+      bool clean = clean_stop_status(s, st, why);
       step.ok = clean;
       step.message = describe_wait_status(st) + " after " + signal_name(s.signal);
+      if (clean && !why.empty()) step.message += " (a clean stop: " + why + ")";
+      if (!clean && WIFEXITED(st))
+        step.message += " (not a clean stop: add it to target.stop.exit_codes if the program means it)";
       if (!clean) step.detail = stderr_last(20);
       // Descendants get what is left of the grace to follow their parent out.
       double left_grace = s.grace - (mono() - t0);

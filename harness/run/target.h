@@ -34,12 +34,18 @@ struct TargetConfig {
   // it, so even those that double-fork and setsid() are found by it ("" : none).
   std::string tag;
   std::string stdout_log, stderr_log;  // "" : not written
-  std::string ready_pattern;           // regex watched on stdout lines ("" : none)
+  std::string ready_pattern;           // regex watched on output lines ("" : none)
+  int ready_stream = 1;                // the stream it is watched on: 1 stdout, 2 stderr
   size_t tail_lines = 50;
 };
 
 // "exited with status 3", "killed by SIGSEGV (core dumped)".
 std::string describe_wait_status(int status);
+// Whether a wait status after the stop signal `s.signal` is a clean stop: exit status 0, death
+// by that signal, exit status equal to its number or to 128 + it (daemons such as atop exit
+// with the signal's number, shells report it as 128 + N), or one of s.exit_codes. Sets `why`
+// to the reason a non-zero exit status is accepted ("" otherwise).
+bool clean_stop_status(const StopSpec& s, int wait_status, std::string& why);
 
 class Target {
  public:
@@ -97,6 +103,9 @@ class Target {
 // process group or session (orphans reparented away keep those unless they setsid), and, with
 // a `tag`, every process whose environment holds it (and their descendants).
 std::vector<pid_t> process_tree(pid_t root, const std::string& tag = "");
+// Whether a TCP socket listens on `port` in the network namespace of `pid` (from
+// /proc/PID/net/tcp and tcp6: no connection is made, so the target sees nothing).
+bool tcp_port_listening(pid_t pid, int port);
 // Whether /proc/PID/environ holds the "NAME=VALUE" entry `tag`.
 bool environ_has(pid_t pid, const std::string& tag);
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <map>
 #include <cstring>
 #include <regex>
 #include <set>
@@ -24,8 +26,8 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "target", "sampling", "phases", "checks", "seed"};
 const std::vector<std::string> kTargetKeys = {"command", "env", "cwd", "ready", "stop", "limits", "user"};
-const std::vector<std::string> kReadyKeys = {"delay", "stdout", "file", "timeout"};
-const std::vector<std::string> kStopKeys = {"signal", "grace"};
+const std::vector<std::string> kReadyKeys = {"delay", "stdout", "stderr", "file", "port", "timeout"};
+const std::vector<std::string> kStopKeys = {"signal", "grace", "exit_codes"};
 const std::vector<std::string> kLimitKeys = {"pids", "nofile"};
 const std::vector<std::string> kSamplingKeys = {"interval", "backend", "slab_caches", "settle_timeout", "attribution"};
 const std::vector<std::string> kPhaseKeys = {"name", "duration", "workloads"};
@@ -215,18 +217,26 @@ class ScenarioLoader {
         return;
       }
       if (++kinds > 1) {
-        r_.error(k, "target.ready: give one of delay, stdout or file, not several");
+        r_.error(k, "target.ready: give one of delay, stdout, stderr, file or port, not several");
         return;
       }
       if (key == "delay") {
         rs.kind = ReadySpec::Delay;
         if (auto d = r_.duration(v, "target.ready.delay", true)) rs.delay = *d;
-      } else if (key == "stdout") {
-        rs.kind = ReadySpec::Stdout;
-        if (auto s = r_.str(v, "target.ready.stdout")) {
+      } else if (key == "stdout" || key == "stderr") {
+        rs.kind = key == "stdout" ? ReadySpec::Stdout : ReadySpec::Stderr;
+        if (auto s = r_.str(v, "target.ready." + key)) {
           std::string bad = regex_problem(*s);
-          if (!bad.empty()) r_.error(v, "target.ready.stdout: " + bad);
+          if (!bad.empty()) r_.error(v, "target.ready." + key + ": " + bad);
           rs.pattern = *s;
+        }
+      } else if (key == "port") {
+        rs.kind = ReadySpec::Port;
+        if (auto c = r_.count(v, "target.ready.port", 1)) {
+          if (*c > 65535)
+            r_.error(v, "target.ready.port: " + std::to_string(*c) + " is not a TCP port (1-65535)");
+          else
+            rs.port = (int)*c;
         }
       } else {
         rs.kind = ReadySpec::File;
@@ -236,9 +246,9 @@ class ScenarioLoader {
         }
       }
     });
-    if (kinds == 0) r_.error(n, "target.ready: give one of delay, stdout or file");
+    if (kinds == 0) r_.error(n, "target.ready: give one of delay, stdout, stderr, file or port");
     if (timeout.IsDefined() && rs.kind == ReadySpec::Delay)
-      r_.error(timeout, "target.ready.timeout applies to stdout and file, not delay");
+      r_.error(timeout, "target.ready.timeout applies to stdout, stderr, file and port, not delay");
   }
 
   void load_stop(const YAML::Node& n, StopSpec& st) {
@@ -246,6 +256,19 @@ class ScenarioLoader {
     r_.each_key(n, "target.stop", kStopKeys, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
       if (key == "signal") {
         if (auto s = r_.signal(v, "target.stop.signal")) st.signal = *s;
+      } else if (key == "exit_codes") {
+        if (!v.IsSequence()) {
+          r_.error(v, "target.stop.exit_codes: expected a list of exit statuses ([1, 2]), got " + describe_node(v));
+          return;
+        }
+        for (const auto& e : v) {
+          auto c = r_.count(e, "target.stop.exit_codes element", 0);
+          if (!c) continue;
+          if (*c > 255)
+            r_.error(e, "target.stop.exit_codes: " + std::to_string(*c) + " is not an exit status (0-255)");
+          else
+            st.exit_codes.push_back((int)*c);
+        }
       } else if (auto d = r_.duration(v, "target.stop.grace", true)) {
         st.grace = *d;
       }
@@ -324,15 +347,52 @@ class ScenarioLoader {
           r_.error(workloads, what + ": workloads: expected a list (- kind: ...), got " + describe_node(workloads));
         } else {
           wrote_workloads = workloads.size() > 0;
+          std::vector<YAML::Node> nodes;
           for (const auto& w : workloads) {
             WorkloadSpec ws;
-            if (load_workload(w, ws)) ph.workloads.push_back(std::move(ws));
+            if (load_workload(w, ws)) {
+              ph.workloads.push_back(std::move(ws));
+              nodes.push_back(w);
+            }
           }
+          name_workloads(ph, nodes, has_duration, what);
         }
       }
       if (!has_duration && !wrote_workloads)
         r_.error(p, what + " has neither a duration nor workloads; give it one or both");
       sc.phases.push_back(std::move(ph));
+    }
+  }
+
+  // Names every workload of a phase uniquely (testcase names, overrides, reports): `name:` as
+  // written, else the kind, numbered from the second of a kind ("netns", "netns-2"). Also
+  // refuses `count: 0` (until the phase ends) in a phase that has no duration to end it.
+  void name_workloads(PhaseSpec& ph, const std::vector<YAML::Node>& nodes, bool has_duration, const std::string& what) {
+    auto field = [](const YAML::Node& n, const char* key) {
+      for (auto it = n.begin(); it != n.end(); ++it)
+        if (it->first.IsScalar() && it->first.Scalar() == key) return YAML::Node(it->second);
+      return YAML::Node(n);
+    };
+    std::map<std::string, int> line_of;
+    for (size_t i = 0; i < ph.workloads.size(); i++) {
+      const WorkloadSpec& w = ph.workloads[i];
+      if (w.name.empty()) continue;
+      if (line_of.count(w.name))
+        r_.error(field(nodes[i], "name"), what + ": duplicate workload name '" + w.name + "' (first at line " +
+                                              std::to_string(line_of[w.name]) + ")");
+      else
+        line_of[w.name] = r_.loc(nodes[i]).line;
+    }
+    for (size_t i = 0; i < ph.workloads.size(); i++) {
+      WorkloadSpec& w = ph.workloads[i];
+      if (w.params.has("count") && w.params.count("count") == 0 && !has_duration)
+        r_.error(field(nodes[i], "count"), what + ": count 0 runs " + w.kind +
+                                               " until the phase ends, but the phase has no duration; give it one");
+      if (!w.name.empty()) continue;
+      std::string name = w.kind;
+      for (int k = 2; line_of.count(name); k++) name = w.kind + "-" + std::to_string(k);
+      w.name = name;
+      line_of[name] = r_.loc(nodes[i]).line;
     }
   }
 
@@ -359,12 +419,21 @@ class ScenarioLoader {
       return false;
     }
     w.kind = kind->name;
-    std::vector<std::string> known = {"kind"};
+    std::vector<std::string> known = {"kind", "name"};
     for (const auto& f : kind->fields) known.push_back(f.name);
     std::map<std::string, YAML::Node> given;
     r_.each_key(n, "workload " + w.kind, known, [&](const std::string& key, const YAML::Node&, const YAML::Node& v) {
       if (key == "kind") return;
       given[key].reset(v);
+      if (key == "name") {
+        if (auto s = r_.str(v, "workload name")) {
+          if (!valid_name(*s))
+            r_.error(v, "workload name: '" + *s + "' is not a valid name; use lowercase letters, digits and '-'");
+          else
+            w.name = *s;
+        }
+        return;
+      }
       for (const auto& f : kind->fields)
         if (key == f.name)
           if (auto pv = r_.field(f, v, key)) w.params.values[key] = *pv;

@@ -20,16 +20,20 @@ struct Location {
 };
 
 struct ReadySpec {
-  enum Kind { None, Delay, Stdout, File } kind = None;  // None: ready at once
-  double delay = 0;                                     // Delay: seconds
-  std::string pattern;                                  // Stdout: ECMAScript regex matched against each line
-  std::string file;                                     // File: path that must appear
-  double timeout = 10;                                  // Stdout/File: seconds
+  enum Kind { None, Delay, Stdout, Stderr, File, Port } kind = None;  // None: ready at once
+  double delay = 0;                                                   // Delay: seconds
+  std::string pattern;  // Stdout/Stderr: ECMAScript regex matched against each line
+  std::string file;     // File: path that must appear
+  int port = 0;         // Port: a TCP port listening in the target's network namespace
+  double timeout = 10;  // Stdout/Stderr/File/Port: seconds
 };
 
 struct StopSpec {
   int signal = SIGTERM;
   double grace = 5;  // seconds before SIGKILL to the whole group
+  // Exit statuses after the stop signal that count as a clean stop, besides those that always
+  // do (0, the signal's number, 128 + it): `stop.exit_codes: [1, 2]`.
+  std::vector<int> exit_codes;
 };
 
 struct TargetSpec {
@@ -58,7 +62,10 @@ struct SamplingSpec {
 
 struct WorkloadSpec {
   std::string kind;  // "netns"
-  Params params;     // every field of the kind, defaults filled in
+  // The workload's name in reports and testcase names: `name:` as written, else the kind
+  // ("netns"), numbered when a phase runs several of one kind ("netns", "netns-2").
+  std::string name;
+  Params params;  // every field of the kind, defaults filled in
   Location loc;
 };
 

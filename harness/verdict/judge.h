@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Judging checks against a recorded series (docs/verdicts.md explains the method).
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,19 @@ SlopeEstimate theil_sen(const std::vector<double>& x, const std::vector<double>&
 // remain, replaces them by max_points equal-count bins (median x, median y of each bin).
 constexpr size_t kMaxSlopePoints = 400;
 void reduce_points(std::vector<double>& x, std::vector<double>& y, size_t max_points);
+
+// The end level of a window's samples (in time order) for max_growth and max_residue: the
+// median of the last samples (5%, at least 5, at most 100), unless the series fell back by more
+// than `drop` (the check's limit) during the window, as a sawtooth does: then the lowest sample
+// of its last cycle, when that is lower. So a bounded sawtooth gets one verdict
+// wherever it ends, and a leak (no fall-back, or troughs that keep rising) is still judged on
+// its end. end_level.cc says why.
+struct EndLevel {
+  double level = std::nan("");  // what the check judges
+  double tail = std::nan("");   // the median of the last samples
+  bool fell_back = false;       // level is the trough of the last cycle, below the tail
+};
+EndLevel robust_end_level(const std::vector<double>& y, double drop);
 
 // Judges one check. Never throws; a check that cannot be judged is Error or Skipped
 // with the reason in the sentence.

@@ -10,7 +10,7 @@ namespace lg {
 
 namespace {
 
-std::string limit_words(const Check& c) { return plain(c.limit); }
+std::string limit_words(const Check& c) { return amount_words(c, c.limit); }
 
 void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   Window w;
@@ -32,8 +32,9 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   if (n == 0) return void(v = error_verdict(v, "no sample in the window"));
   v.peak = peak;
   v.outcome = peak > c.limit ? Outcome::Fail : Outcome::Pass;
-  v.sentence = c.metric + " peaked at " + format_number(peak) + " at " + format_duration(when) + ", limit " +
-               format_number(c.limit);
+  Fmt f = fmt_for(s, mi);
+  v.sentence = c.metric + " peaked at " + f(peak) + " at " + format_duration(when) + ", limit " + f(c.limit);
+  v.sentence = with_note(v.sentence, map_note(c, s));
 }
 
 }  // namespace

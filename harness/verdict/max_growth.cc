@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: MIT
 // max_growth: the end level minus the baseline before the churn must stay at or under the
-// limit (docs/verdicts.md, "max_growth, max, max_residue").
+// limit (docs/verdicts.md, "max_growth, max, max_residue" and "The end level").
 #include <algorithm>
 
 #include "harness/base/stats.h"
 #include "harness/base/units.h"
 #include "harness/verdict/check_type.h"
+#include "harness/verdict/judge.h"
 #include "harness/verdict/window.h"
 
 namespace lg {
 
 namespace {
 
-std::string limit_words(const Check& c) { return plain(c.limit); }
+std::string limit_words(const Check& c) { return amount_words(c, c.limit); }
 
 void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   Window w;
@@ -43,12 +44,18 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
     return void(v = error_verdict(
                     v, "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s"));
   v.baseline = median(before);
-  v.end_level = median(std::vector<double>(in.end() - tail_count(in.size()), in.end()));
+  // The end level a sawtooth falls back to, wherever it ends (end_level.cc).
+  EndLevel e = robust_end_level(in, c.limit);
+  v.end_level = e.level;
   v.peak = *std::max_element(in.begin(), in.end());
   v.growth = v.end_level - v.baseline;
   v.outcome = v.growth > c.limit ? Outcome::Fail : Outcome::Pass;
-  v.sentence = c.metric + (v.outcome == Outcome::Fail ? " grew " : " changed ") + signed_number(v.growth) + " (from " +
-               format_number(v.baseline) + " to " + format_number(v.end_level) + "), limit " + format_number(c.limit);
+  Fmt f = fmt_for(s, mi);
+  v.sentence = c.metric + (v.outcome == Outcome::Fail ? " grew " : " changed ") + f.signed_(v.growth) + " (from " +
+               f(v.baseline) + " to " + f(v.end_level) +
+               (e.fell_back ? ", the level it last fell back to; the last samples stand at " + f(e.tail) : "") +
+               "), limit " + f(c.limit);
+  v.sentence = with_note(v.sentence, map_note(c, s));
 }
 
 }  // namespace

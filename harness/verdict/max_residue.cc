@@ -3,13 +3,14 @@
 // one before launch, must stay at or under the limit (docs/verdicts.md).
 #include "harness/base/units.h"
 #include "harness/verdict/check_type.h"
+#include "harness/verdict/judge.h"
 #include "harness/verdict/window.h"
 
 namespace lg {
 
 namespace {
 
-std::string limit_words(const Check& c) { return plain(c.limit); }
+std::string limit_words(const Check& c) { return amount_words(c, c.limit); }
 
 void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   double pre = (size_t)mi < s.pre_launch.size() ? s.pre_launch[mi] : kUnavailable;
@@ -21,15 +22,30 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
     v.sentence = c.metric + " unmeasured: no census " + (!available(pre) ? "before launch" : "after settle");
     return;
   }
+  // The level after settle, robust like max_growth's: the samples from the stop to the residue
+  // census (sampling goes on while the system settles) fell back to it, or hold it.
+  EndLevel e;
+  if (s.stop >= 0 && (size_t)mi < s.values.size()) {
+    std::vector<double> after;
+    for (size_t i = 0; i < s.t.size() && i < s.values[mi].size(); i++)
+      if (s.t[i] >= s.stop && available(s.values[mi][i])) after.push_back(s.values[mi][i]);
+    if (after.size() >= 5) {
+      after.push_back(post);
+      e = robust_end_level(after, c.limit);
+    }
+  }
+  if (!e.fell_back || e.level >= post) e = EndLevel{post, post, false};
   v.baseline = pre;
-  v.end_level = post;
-  v.growth = post - pre;
+  v.end_level = e.level;
+  v.growth = e.level - pre;
   v.outcome = v.growth > c.limit ? Outcome::Fail : Outcome::Pass;
+  Fmt f = fmt_for(s, mi);
   std::string nums = "(";
-  nums +=
-      format_number(pre) + " before launch, " + format_number(post) + " after settle), limit " + format_number(c.limit);
-  v.sentence = v.outcome == Outcome::Fail ? c.metric + " left " + signed_number(v.growth) + " behind " + nums
-                                          : c.metric + " residue " + signed_number(v.growth) + " " + nums;
+  nums += f(pre) + " before launch, " + f(e.level) + " after settle" +
+          (e.fell_back ? " (the level it fell back to; the last census reads " + f(post) + ")" : "") + "), limit " +
+          f(c.limit);
+  v.sentence = v.outcome == Outcome::Fail ? c.metric + " left " + f.signed_(v.growth) + " behind " + nums
+                                          : c.metric + " residue " + f.signed_(v.growth) + " " + nums;
 }
 
 }  // namespace

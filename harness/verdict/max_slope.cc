@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "harness/base/fs.h"
+#include "harness/base/metrics.h"
 #include "harness/base/stats.h"
 #include "harness/base/units.h"
 #include "harness/verdict/check_type.h"
@@ -32,10 +33,32 @@ bool plain_number(std::string s, double& v) {
   return end && *end == 0 && std::isfinite(v);
 }
 
-// "1 per 1000 netns", "2 per netns", "0.5/s", "2/min". The event kind is checked against the
-// scenario's workloads by the loader.
+// The amount of a slope: a plain number, or a size ("1MiB", "64KiB") for byte metrics.
+bool limit_value(const std::string& s, double& v, bool& size) {
+  size = false;
+  if (plain_number(s, v)) return true;
+  auto sz = parse_size(s);
+  if (!sz) return false;
+  v = (double)*sz;
+  size = true;
+  return true;
+}
+
+// A size is a number of bytes: on a metric counted in anything else it is a mistake.
+void size_on_bytes(const Check& c, const std::string& amount, std::vector<std::string>& problems) {
+  const MetricInfo* m = c.metric.empty() || is_slab_metric(c.metric) ? nullptr : find_metric(c.metric);
+  if (m && std::string(m->unit) != "bytes")
+    problems.push_back("max_slope: '" + amount + "' is a size, but " + c.metric + " counts " + m->unit +
+                       "; sizes apply to byte metrics (proc.rss_bytes, bpf.map_bytes)");
+}
+
+// "1 per 1000 netns", "2 per netns", "0.5/s", "2/min"; sizes for byte metrics ("1MiB per 10000
+// procexit", "64KiB/s"). The event kind is checked against the scenario's workloads by the
+// loader.
 std::vector<std::string> parse(const std::string& text, Check& c) {
-  const std::string usage = "write '1 per 1000 netns' (per event of a workload kind) or '0.5/s', '2/min'";
+  const std::string usage =
+      "write '1 per 1000 netns' (per event of a workload kind) or '0.5/s', '2/min'; byte metrics take sizes: "
+      "'1MiB per 10000 procexit', '64KiB/s'";
   std::vector<std::string> problems;
   std::vector<std::string> words;
   for (const auto& w : split(trim(text), ' '))
@@ -44,9 +67,9 @@ std::vector<std::string> parse(const std::string& text, Check& c) {
   if (per != words.end()) {
     size_t at = per - words.begin();
     double a = 1, b = 1;
-    bool ok = true;
+    bool ok = true, size = false;
     if (at == 1)
-      ok &= plain_number(words[0], a);
+      ok &= limit_value(words[0], a, size);
     else if (at != 0)
       ok = false;
     std::string kind;
@@ -60,6 +83,7 @@ std::vector<std::string> parse(const std::string& text, Check& c) {
     if (at == 0) problems.push_back("max_slope: '" + text + "' has no limit before 'per'; " + usage);
     if (a < 0) problems.push_back("max_slope must be zero or more, got '" + text + "'");
     if (b <= 0) problems.push_back("max_slope: the event count after 'per' must be positive, got '" + text + "'");
+    if (size) size_on_bytes(c, words[0], problems);
     c.per_event = kind;
     c.per_event_scale = b > 0 ? b : 1;
     c.limit = a / c.per_event_scale;
@@ -69,9 +93,12 @@ std::vector<std::string> parse(const std::string& text, Check& c) {
   if (slash == std::string::npos) return {"max_slope: '" + text + "' has no unit; " + usage};
   std::string unit = trim(text.substr(slash + 1));
   double a;
-  if (!plain_number(trim(text.substr(0, slash)), a) || (unit != "s" && unit != "sec" && unit != "min" && unit != "m"))
+  bool size = false;
+  std::string amount = trim(text.substr(0, slash));
+  if (!limit_value(amount, a, size) || (unit != "s" && unit != "sec" && unit != "min" && unit != "m"))
     return {"max_slope: bad slope '" + text + "'; " + usage};
   if (a < 0) return {"max_slope must be zero or more, got '" + text + "'"};
+  if (size) size_on_bytes(c, amount, problems);
   c.per_time_unit = unit == "min" || unit == "m" ? "min" : "s";
   c.limit = c.per_time_unit == "min" ? a / 60 : a;
   return problems;
@@ -79,9 +106,9 @@ std::vector<std::string> parse(const std::string& text, Check& c) {
 
 std::string limit_words(const Check& c) {
   if (!c.per_event.empty())
-    return plain(c.limit * c.per_event_scale) + " per " + plain(c.per_event_scale) + " " + c.per_event;
-  if (c.per_time_unit == "min") return plain(c.limit * 60) + "/min";
-  return plain(c.limit) + "/s";
+    return amount_words(c, c.limit * c.per_event_scale) + " per " + plain(c.per_event_scale) + " " + c.per_event;
+  if (c.per_time_unit == "min") return amount_words(c, c.limit * 60) + "/min";
+  return amount_words(c, c.limit) + "/s";
 }
 
 void judge(const Check& c, const Series& s, int mi, Verdict& v) {
@@ -178,14 +205,22 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   bool persists = !halves || late.high >= std::max(c.limit, early.slope / 4);
   bool big = v.growth >= min_growth;
 
-  // The slope in the check's own unit.
+  // The slope in the check's own unit, numbers in the metric's (bytes humanised).
+  Fmt f = fmt_for(s, mi);
   double scale = per_event ? 1 : (c.per_time_unit == "min" ? 60 : 1);
   std::string unit = per_event ? " per " + c.per_event : (c.per_time_unit == "min" ? "/min" : "/s");
-  auto rate = [&](double r) { return format_number(r * scale) + unit; };
-  std::string est = rate(all.slope) + " (" + interval_text(all.low * scale, all.high * scale, kConfidence) +
-                    "), limit " + format_number(c.limit * scale);
-  std::string over = signed_number(v.growth) + " over " +
-                     (per_event ? format_number(span) + " " + c.per_event : format_duration(span));
+  auto rate = [&](double r) { return f(r * scale) + unit; };
+  std::string est = rate(all.slope) + " (" + interval_in(all.low * scale, all.high * scale, kConfidence, f) +
+                    "), limit " + f(c.limit * scale);
+  std::string over =
+      f.signed_(v.growth) + " over " + (per_event ? format_number(span) + " " + c.per_event : format_duration(span));
+  // A pass must not hide a large change: a leak that filled its map rises fast, then stops;
+  // its slope is not significant (or it levelled off), yet the reader must see the rise.
+  double rise = v.end_level - v.baseline;
+  std::string large = std::isfinite(rise) && std::fabs(rise) >= std::max(min_growth, 1e-9)
+                          ? "; the level changed " + f.signed_(rise) + " over the window (" + f(v.baseline) + " to " +
+                                f(v.end_level) + ")"
+                          : "";
 
   if (significant && persists && big) {
     v.outcome = Outcome::Fail;
@@ -197,16 +232,17 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
     const char* how = all.slope > c.limit ? " not significantly above the limit: "
                       : all.low <= 0      ? " flat: "
                                           : " within the limit: ";
-    v.sentence = c.metric + how + est;
+    v.sentence = c.metric + how + est + large;
   } else if (!persists) {
     v.outcome = Outcome::Pass;
     v.sentence = c.metric + " levelled off: " + rate(early.slope) + " in the earlier half of the window, " +
-                 rate(late.slope) + " (" + interval_text(late.low * scale, late.high * scale, kLevelConfidence) +
-                 ") in the later half; " + est;
+                 rate(late.slope) + " (" + interval_in(late.low * scale, late.high * scale, kLevelConfidence, f) +
+                 ") in the later half; " + est + large;
   } else {
     v.outcome = Outcome::Pass;
-    v.sentence = c.metric + " rose only " + over + " (min_growth " + format_number(min_growth) + "): " + est;
+    v.sentence = c.metric + " rose only " + over + " (min_growth " + f(min_growth) + "): " + est;
   }
+  v.sentence = with_note(v.sentence, map_note(c, s));
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ const std::vector<Behaviour>& all_behaviours() {
   static const std::vector<Behaviour> v = {Behaviour::Flat,     Behaviour::StartupStep,      Behaviour::BoundedCache,
                                            Behaviour::Sawtooth, Behaviour::DeferredTeardown, Behaviour::SteadyLeak,
                                            Behaviour::SlowLeak, Behaviour::LateLeak,         Behaviour::BurstyLeak,
-                                           Behaviour::Residue};
+                                           Behaviour::Residue,  Behaviour::CappedGrowth};
   return v;
 }
 
@@ -30,6 +30,7 @@ const char* behaviour_name(Behaviour b) {
     case Behaviour::LateLeak: return "late-leak";
     case Behaviour::BurstyLeak: return "bursty-leak";
     case Behaviour::Residue: return "residue";
+    case Behaviour::CappedGrowth: return "capped-growth (map fills up)";
   }
   return "?";
 }
@@ -40,7 +41,8 @@ bool should_fail(Behaviour b) {
     case Behaviour::SlowLeak:
     case Behaviour::LateLeak:
     case Behaviour::BurstyLeak:
-    case Behaviour::Residue: return true;
+    case Behaviour::Residue:
+    case Behaviour::CappedGrowth: return true;
     default: return false;
   }
 }
@@ -67,18 +69,28 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   if (p.leak_per_event > 0) burst_every = burst / p.leak_per_event;
   double residue_rate = uni(0.002, 0.02);
   double spike_p = 0.005;
+  const double map_max = 4096;
+  double fill_per_event = map_max / (uni(0.1, 0.6) * p.events), map_base = std::round(uni(0, 200));
+  double rss_base = std::round(uni(8, 64)) * 1024 * 1024, cpu_per_event = uni(2e-6, 5e-5);
+  double events_total = p.events;
+  if (b == Behaviour::Sawtooth && p.saw_end_phase >= 0) {
+    saw_phase = 0;  // a collector's garbage starts at nothing, before the churn
+    double now = std::fmod(p.events / saw_period + saw_phase, 1.0);
+    events_total += std::fmod(p.saw_end_phase - now + 1, 1.0) * saw_period;
+  }
 
   Series s;
   // target.*: what the target's churn created that is alive (the kernel objects of `kern`,
   // the maps it holds), as the creation tracker counts it; other tenants never move it.
-  s.metrics = {"fd.total",     "proc.threads",    "proc.zombies",     "bpf.maps",
-               "sys.netns",    "sys.bpf_maps",    "sys.bpf_progs",    "sys.bpf_links",
-               "target.netns", "target.bpf_maps", "target.bpf_progs", "target.bpf_links"};
-  s.units = {"fds",   "threads", "processes",  "maps", "namespaces", "maps",
-             "progs", "links",   "namespaces", "maps", "progs",      "links"};
+  s.metrics = {"fd.total",         "proc.threads",    "proc.zombies",  "bpf.maps",       "sys.netns",
+               "sys.bpf_maps",     "sys.bpf_progs",   "sys.bpf_links", "proc.rss_bytes", "proc.cpu_seconds",
+               "bpf.map_entries",  "bpf.map_fill",    "bpf.maps_full", "target.netns",   "target.bpf_maps",
+               "target.bpf_progs", "target.bpf_links"};
+  s.units = {"fds",     "threads", "processes", "maps", "namespaces", "maps", "progs", "links", "bytes",
+             "seconds", "entries", "fraction",  "maps", "namespaces", "maps", "progs", "links"};
   s.unavailable.assign(s.metrics.size(), "");
   s.unavailable[7] = "synthetic: not measured";
-  s.unavailable[11] = "synthetic: not measured";
+  s.unavailable[16] = "synthetic: not measured";
   s.event_kinds = {p.kind};
   s.values.assign(s.metrics.size(), {});
   s.events.assign(1, {});
@@ -88,13 +100,15 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   double e = 0, leaked = 0, kernel_leaked = 0, churn_end = -1;
   std::vector<std::pair<double, double>> history;  // (t, events) for deferred teardown
   double threads = std::round(uni(2, 8)), maps = std::round(uni(0, 4));
+  if (b == Behaviour::CappedGrowth) maps = std::max(1.0, maps);
+  double cpu = uni(0.05, 0.5), entries = map_base, full_at = -1;
   for (long i = 0;; i++) {
     double t = i * dt;
     bool churning = t > churn_start && churn_end < 0;
     double before = e;
     if (churning) {
-      e = std::min(p.events, e + std::round(p.event_rate * dt * uni(0.5, 1.5)));
-      if (e >= p.events) churn_end = t;
+      e = std::min(events_total, e + std::round(p.event_rate * dt * uni(0.5, 1.5)));
+      if (e >= events_total) churn_end = t;
     }
     double fresh = e - before;
     history.push_back({t, e});
@@ -107,7 +121,10 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
       case Behaviour::Flat: break;
       case Behaviour::StartupStep: target = (step_in_warmup ? t >= step_t : e >= step_e) ? step : 0; break;
       case Behaviour::BoundedCache: target = std::min(cap, std::floor(e * cap / cap_at)); break;
-      case Behaviour::Sawtooth: target = std::floor(std::fmod(e / saw_period + saw_phase, 1.0) * saw_amp); break;
+      case Behaviour::Sawtooth:
+        target = std::floor(std::fmod(e / saw_period + saw_phase, 1.0) * saw_amp) +
+                 std::floor(p.trough_rise * e / events_total);
+        break;
       case Behaviour::DeferredTeardown: {
         double e_then = 0;  // events up to t - delay
         for (auto it = history.rbegin(); it != history.rend(); ++it)
@@ -135,7 +152,12 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
         kernel_leaked = std::floor(e * residue_rate + phase);
         kern = kernel_leaked;
         break;
+      case Behaviour::CappedGrowth:
+        entries = std::min(map_max, map_base + std::floor(e * fill_per_event));
+        if (entries >= map_max && full_at < 0) full_at = t;
+        break;
     }
+    cpu += fresh * cpu_per_event + dt * 0.001;
 
     double noise = std::round(gauss(rng) * p.noise);
     double spike = uni(0, 1) < spike_p ? std::round(uni(1, 30)) : 0;
@@ -150,10 +172,28 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
     s.values[5].push_back(3);
     s.values[6].push_back(5);
     s.values[7].push_back(kUnavailable);
-    s.values[8].push_back(kern);
-    s.values[9].push_back(maps);
-    s.values[10].push_back(0);
-    s.values[11].push_back(kUnavailable);
+    // RSS: allocator noise of a few pages, and now and then a 64 KiB arena step back and forth.
+    s.values[8].push_back(rss_base + std::round(gauss(rng) * 4) * 4096 + (uni(0, 1) < 0.02 ? 65536 : 0));
+    s.values[9].push_back(cpu);
+    s.values[10].push_back(entries);
+    s.values[11].push_back(entries / map_max);
+    s.values[12].push_back(entries >= map_max ? 1 : 0);
+    s.values[13].push_back(kern);
+    s.values[14].push_back(maps);
+    s.values[15].push_back(0);
+    s.values[16].push_back(kUnavailable);
+  }
+  if (b == Behaviour::CappedGrowth) {
+    MapRecord m;
+    m.id = 17;
+    m.name = "pid_events";
+    m.type = "hash";
+    m.max_entries = map_max;
+    m.peak_entries = entries;
+    m.full_at = full_at;
+    m.peak_t = full_at;
+    m.can_fill = true;
+    s.maps.push_back(m);
   }
 
   s.stop = s.t.back();
@@ -161,21 +201,13 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   s.phases = {{"warmup", 0, churn_start, false},
               {"churn", churn_start, churn_end, true},
               {"cooldown", churn_end, s.stop, false}};
-  s.pre_launch = {kUnavailable, kUnavailable, kUnavailable, kUnavailable, sys_base, 3, 5, kUnavailable, 0, 0, 0,
-                  kUnavailable};
+  s.pre_launch.assign(s.metrics.size(), kUnavailable);
+  s.pre_launch[4] = sys_base, s.pre_launch[5] = 3, s.pre_launch[6] = 5;
+  s.pre_launch[13] = 0, s.pre_launch[14] = 0, s.pre_launch[15] = 0;
   // After the target exits its fds close; only what the kernel keeps alive on its own stays.
-  s.post_settle = {kUnavailable,
-                   kUnavailable,
-                   kUnavailable,
-                   kUnavailable,
-                   sys_base + kernel_leaked,
-                   3,
-                   5,
-                   kUnavailable,
-                   kernel_leaked,
-                   0,
-                   0,
-                   kUnavailable};
+  s.post_settle.assign(s.metrics.size(), kUnavailable);
+  s.post_settle[4] = sys_base + kernel_leaked, s.post_settle[5] = 3, s.post_settle[6] = 5;
+  s.post_settle[13] = kernel_leaked, s.post_settle[14] = 0, s.post_settle[15] = 0;
   return s;
 }
 

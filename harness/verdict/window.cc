@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "harness/verdict/window.h"
 
+#include "harness/base/metrics.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -78,6 +80,44 @@ std::string signed_number(double v) {
 std::string interval_text(double lo, double hi, double confidence) {
   std::string a = format_number(lo), b = format_number(hi);
   return format_number(confidence * 100) + "% CI " + a + (lo < 0 || hi < 0 ? " to " : "-") + b;
+}
+
+std::string Fmt::operator()(double v) const { return format_in_unit(v, unit); }
+std::string Fmt::signed_(double v) const { return (v >= 0 ? "+" : "") + (*this)(v); }
+
+Fmt fmt_for(const Series& s, int mi) {
+  Fmt f;
+  if (mi >= 0 && (size_t)mi < s.units.size()) f.unit = s.units[mi];
+  return f;
+}
+
+std::string amount_words(const Check& c, double v) {
+  const MetricInfo* m = find_metric(c.metric);
+  if (m && std::string(m->unit) == "bytes") return format_size(std::round(v * 1e6) / 1e6);
+  return plain(v);
+}
+
+std::string interval_in(double lo, double hi, double confidence, const Fmt& f) {
+  if (f.unit != "bytes") return interval_text(lo, hi, confidence);
+  return format_number(confidence * 100) + "% CI " + f(lo) + " to " + f(hi);
+}
+
+std::string map_note(const Check& c, const Series& s) {
+  if (c.metric.rfind("bpf.map", 0) != 0) return "";
+  const MapRecord* m = s.fullest_map();
+  if (!m) return "";
+  std::string what = "map " + (m->name.empty() ? "id " + std::to_string(m->id) : m->name) + " (" + m->type + ")";
+  if (m->full_at >= 0)
+    return what + " full at " + format_number(m->peak_entries) + " of " + format_number(m->max_entries) + " since " +
+           format_duration(m->full_at);
+  bool fill_metric = c.metric == "bpf.map_fill" || c.metric == "bpf.maps_full";
+  if (!fill_metric && m->peak_entries < 0.5 * m->max_entries) return "";
+  return "fullest " + what + " at " + format_number(m->peak_entries) + " of " + format_number(m->max_entries) + " (" +
+         format_fixed(100 * m->peak_entries / m->max_entries, 0) + "%)";
+}
+
+std::string with_note(const std::string& sentence, const std::string& note) {
+  return note.empty() ? sentence : sentence + "; " + note;
 }
 
 Verdict error_verdict(Verdict v, const std::string& why) {

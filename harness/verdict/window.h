@@ -40,6 +40,23 @@ std::string signed_number(double v);                        // "+3", "-0.5"
 // "95% CI 0.98-0.98", "95% CI -0.1 to 0.2".
 std::string interval_text(double lo, double hi, double confidence);
 
+// Numbers in a metric's unit: bytes humanised ("+64.3 MiB", not +67,432,990).
+struct Fmt {
+  std::string unit;
+  std::string operator()(double v) const;  // format_in_unit
+  std::string signed_(double v) const;     // "+64.3 MiB", "-3"
+};
+Fmt fmt_for(const Series& s, int metric);
+// A limit as written: sizes for byte metrics ("1MiB"), plain() otherwise.
+std::string amount_words(const Check& c, double v);
+// "95% CI 10.9 KiB to 11.1 KiB" for byte metrics, interval_text otherwise.
+std::string interval_in(double lo, double hi, double confidence, const Fmt& f);
+// What a BPF map metric's sentence adds: the target's map that filled up, or came closest
+// ("map pid_events (hash) full at 4,096 of 4,096 since 6.3s"); "" for other metrics.
+std::string map_note(const Check& c, const Series& s);
+// sentence + "; " + note, or the sentence alone.
+std::string with_note(const std::string& sentence, const std::string& note);
+
 // v made an error with the reason: "<metric>: <why>".
 Verdict error_verdict(Verdict v, const std::string& why);
 

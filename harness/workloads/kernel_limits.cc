@@ -2,6 +2,7 @@
 #include "harness/workloads/kernel_limits.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "harness/base/fs.h"
 #include "harness/base/units.h"
@@ -10,8 +11,11 @@ namespace lg {
 
 std::optional<int64_t> kernel_limit(const char* path) { return parse_count(trim(read_file(path))); }
 
+// count 0 runs until the phase ends: no bound but concurrency's.
+int64_t count_bound(const Params& p) { return p.count("count") > 0 ? p.count("count") : INT64_MAX; }
+
 int64_t alive_at_once(const Params& p) {
-  int64_t count = p.count("count");
+  int64_t count = count_bound(p);
   return std::min(count, p.has("concurrency") ? p.count("concurrency") : count);
 }
 
@@ -19,7 +23,7 @@ void check_alive_at_once(const Params& p, const char* path, int64_t per_event, c
                          std::vector<FieldProblem>& out) {
   auto limit = kernel_limit(path);
   if (!limit || !p.has("count")) return;
-  int64_t count = p.count("count");
+  int64_t count = count_bound(p);
   int64_t alive = alive_at_once(p);
   std::string lim = std::string(path) + " (" + std::to_string(*limit) + ")";
   if (alive > *limit / per_event) {
@@ -27,7 +31,7 @@ void check_alive_at_once(const Params& p, const char* path, int64_t per_event, c
     out.push_back({f, std::string(f) + " " + std::to_string(alive) +
                           (per_event > 1 ? " (x" + std::to_string(per_event) + " with threads)" : "") + " is above " +
                           lim + ": the kernel refuses more " + objects + " alive at once"});
-  } else if (count > *limit) {
+  } else if (count > *limit && count != INT64_MAX) {
     out.push_back({"count",
                    "count " + std::to_string(count) + " is above " + lim + "; it can run only because at most " +
                        std::to_string(alive) + " " + objects + " are alive at once (concurrency)",

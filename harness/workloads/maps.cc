@@ -232,7 +232,7 @@ extern const WorkloadKind maps_workload = {
     "BPF map churn: create, fill, delete, close; optionally pin/unpin and attach a program",
     "BPF map created, filled and closed",
     {
-        {"count", FieldType::Count, "1000", "maps to create"},
+        {"count", FieldType::Count, "1000", "maps to create (0: until the phase ends)", {}, 0},
         {"rate", FieldType::Rate, "", "maps per second (absent: as fast as possible)"},
         {"concurrency", FieldType::Count, "1", "maps alive at once, at most"},
         {"map_type", FieldType::Enum, "hash", "kind of map", {"hash", "lru_hash", "percpu_hash", "lpm_trie", "array"}},

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -404,7 +405,7 @@ extern const WorkloadKind netns_workload = {
     "create network namespaces (unshare on worker threads, held by fd), hold, release",
     "network namespace created and released",
     {
-        {"count", FieldType::Count, "1000", "namespaces to create"},
+        {"count", FieldType::Count, "1000", "namespaces to create (0: until the phase ends)", {}, 0},
         {"rate", FieldType::Rate, "", "creations per second (absent: as fast as possible)"},
         {"concurrency", FieldType::Count, "64", "namespaces alive at once, at most"},
         {"hold", FieldType::Duration, "0ms", "how long each namespace is kept"},

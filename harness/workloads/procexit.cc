@@ -269,7 +269,7 @@ extern const WorkloadKind procexit_workload = {
     "short-lived processes: fork and _exit, or exec an argv; optionally with threads",
     "process exited and reaped",
     {
-        {"count", FieldType::Count, "1000", "processes to start"},
+        {"count", FieldType::Count, "1000", "processes to start (0: until the phase ends)", {}, 0},
         {"rate", FieldType::Rate, "", "starts per second (absent: as fast as possible)"},
         {"concurrency", FieldType::Count, "4", "processes alive at once, at most"},
         {"exec", FieldType::Argv, "", "argv to exec in each process (absent: fork and _exit)"},

@@ -83,7 +83,7 @@ extern const WorkloadKind signal_workload = {
     "send a signal to the target repeatedly: reload churn",
     "signal delivered to the target",
     {
-        {"count", FieldType::Count, "100", "signals to send"},
+        {"count", FieldType::Count, "100", "signals to send (0: until the phase ends)", {}, 0},
         {"rate", FieldType::Rate, "10/s", "signals per second"},
         {"signal", FieldType::Signal, "HUP", "which signal (HUP, USR1, ...)"},
         {"to",

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Unprivileged pieces of the census: parsing, classification, the column set.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness/base/metrics.h"
 #include "harness/census/census_util.h"
@@ -38,6 +41,37 @@ TEST(FdKindFromMode, FileTypes) {
   EXPECT_EQ(fd_kind_from_mode(S_IFSOCK), CENSUS_FD_SOCKET);
   EXPECT_EQ(fd_kind_from_mode(S_IFCHR), CENSUS_FD_CHR);
   EXPECT_EQ(fd_kind_from_mode(S_IFBLK), CENSUS_FD_OTHER);
+}
+
+TEST(FdKindFromMagic, FilesystemsDecideWhatTheyCan) {
+  EXPECT_EQ(fd_kind_from_magic(0x534F434B), CENSUS_FD_SOCKET);  // sockfs
+  EXPECT_EQ(fd_kind_from_magic(0x50495045), CENSUS_FD_PIPE);    // pipefs
+  EXPECT_EQ(fd_kind_from_magic(0x50494446), CENSUS_FD_PIDFD);   // pidfs
+  EXPECT_EQ(fd_kind_from_magic(0x09041934), kCensusFdAnon);     // anon_inodefs: the name decides
+  EXPECT_EQ(fd_kind_from_magic(0x6e736673), kCensusFdNsfs);     // nsfs: the namespace type decides
+  EXPECT_EQ(fd_kind_from_magic(0xEF53), -1);                    // ext4: the inode mode decides
+  EXPECT_EQ(fd_kind_from_magic(0x01021994), -1);                // tmpfs
+}
+
+TEST(ClassifyProcFd, OwnFdsByWhatTheyAre) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  int net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  int dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  auto kind = [](int fd) {
+    char name[16], path[64], link[256];
+    snprintf(name, sizeof name, "%d", fd);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, link, sizeof link);
+    return classify_proc_fd(getpid(), name, std::string_view(link, n > 0 ? n : 0));
+  };
+  EXPECT_EQ(kind(p[0]), CENSUS_FD_PIPE);
+  EXPECT_EQ(kind(net), CENSUS_FD_NETNS);
+  EXPECT_EQ(kind(dir), CENSUS_FD_DIR);
+  EXPECT_EQ(kind(sock), CENSUS_FD_SOCKET);
+  EXPECT_EQ(classify_proc_fd(getpid(), "999999", "/gone"), -1);  // closed meanwhile
+  for (int fd : {p[0], p[1], net, dir, sock}) close(fd);
 }
 
 TEST(FdKindMetric, NamesAreCatalogueNamesInOrder) {

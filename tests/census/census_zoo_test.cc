@@ -280,6 +280,32 @@ TEST_P(ZooTest, SystemMetricsMeasured) {
   }
 }
 
+// An `ip netns`-style fd: a namespace bind-mounted on /run/netns/NAME and opened through that
+// path. Its link is the path and its inode says S_IFREG, yet it is a network namespace fd
+// (issue 17: procfs used to count it as fd.file, so a tuner leaking these passed fd.netns).
+// The mounts live in a private mount namespace that dies with the process.
+TEST_P(ZooTest, NetnsOpenedThroughBindMount) {
+  if (access("/usr/bin/unshare", X_OK) != 0 && access("/bin/unshare", X_OK) != 0) GTEST_SKIP() << "no unshare(1)";
+  std::string ip = access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip" : "/sbin/ip";
+  if (access(ip.c_str(), X_OK) != 0) GTEST_SKIP() << "no ip(8) (iproute2)";
+  Zoo held;
+  std::string cmd = "mkdir -p /run/netns && mount -t tmpfs lg-census-test /run/netns && " + ip +
+                    " netns add lgzoo && exec 3</run/netns/lgzoo && echo ready && exec cat";
+  ASSERT_TRUE(held.start_argv({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", cmd}))
+      << held.error;
+  CensusScope s;
+  s.kind = CensusScope::Pid;
+  s.pid = held.pid;
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  auto got = read(*c);
+  EXPECT_EQ(got["fd.netns"], 1);
+  EXPECT_EQ(got["fd.file"], 0);
+  EXPECT_EQ(got["fd.nsfs_other"], 0);
+  EXPECT_EQ(got["fd.total"], 4);  // stdin, stdout, stderr and the namespace
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ZooTest, ::testing::Values(Backend::Bpf, Backend::Procfs),
                          [](const auto& info) { return backend_name(info.param); });
 

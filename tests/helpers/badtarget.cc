@@ -8,10 +8,18 @@
 //   never-ready   fork a child, never print "ready", sleep forever
 //   exit-early    print a line to stderr and exit with status 3 before ready
 //   serve         print "ready", exit 0 on SIGTERM (a well-behaved target)
+//   exit-on-term N  print "ready", exit with status N on SIGTERM
+//   hold-netns N  hold N network namespaces by fd, print "ready", exit 0 on SIGTERM
+//   ready-stderr MS  after MS milliseconds log a "Listening on" line to stderr (nothing on stdout)
+//   listen PORT   accept TCP connections on 127.0.0.1:PORT after 300 ms, print nothing
 // --pids appends the pid of every process it makes to FILE, one per line, so a test can
 // check every one of them is gone. --ready-file creates FILE when ready.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,6 +118,51 @@ int main(int argc, char** argv) {
     signal(SIGTERM, [](int) { _exit(0); });
     ready(ready_file);
     sleep_forever();
+  }
+  if (mode == "hold-netns") {  // holds ARG network namespaces by fd; they are freed (late) when it exits
+    signal(SIGTERM, [](int) { _exit(0); });
+    int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    for (long i = 0; i < arg; i++) {
+      if (unshare(CLONE_NEWNET) != 0 || open("/proc/self/ns/net", O_RDONLY) < 0) {
+        perror("badtarget: unshare");
+        return 1;
+      }
+    }
+    if (setns(self, CLONE_NEWNET) != 0) return 1;
+    ready(ready_file);
+    sleep_forever();
+  }
+  if (mode == "exit-on-term") {  // exits with status ARG on SIGTERM, as atop does with 15
+    static int code = (int)arg;
+    signal(SIGTERM, [](int) { _exit(code); });
+    ready(ready_file);
+    sleep_forever();
+  }
+  if (mode == "ready-stderr") {  // logs its readiness on stderr only, as most daemons do
+    signal(SIGTERM, [](int) { _exit(0); });
+    usleep(arg * 1000);
+    fprintf(stderr, "level=info msg=\"Listening on\" address=:9100\n");
+    fflush(stderr);
+    sleep_forever();
+  }
+  if (mode == "listen") {  // accepts TCP connections on 127.0.0.1:ARG after 300 ms, says nothing
+    signal(SIGTERM, [](int) { _exit(0); });
+    usleep(300 * 1000);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)arg);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(s, (sockaddr*)&a, sizeof a) != 0 || listen(s, 16) != 0) {
+      perror("badtarget: listen");
+      return 1;
+    }
+    while (true) {
+      int c = accept(s, nullptr, nullptr);
+      if (c >= 0) close(c);
+    }
   }
   fprintf(stderr, "badtarget: unknown mode %s\n", mode.c_str());
   return 2;

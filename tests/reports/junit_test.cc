@@ -122,6 +122,35 @@ TEST(Junit, PropertiesDescribeTheRun) {
   EXPECT_STREQ(suite.attribute("hostname").as_string(), "ci-node-1");
 }
 
+// Issue 17: two workloads of one kind get distinct testcases; target.env and the run's
+// warnings are suite properties (the schema allows no properties on testcases).
+TEST(Junit, WorkloadNamesEnvAndWarnings) {
+  TempDir d;
+  RunResult r = test::passing_run(d.path);
+  r.workloads.push_back(r.workloads[0]);
+  r.workloads[1].name = "netns-2";
+  r.target_env = {{"TUNER_LOG", "debug"}};
+  r.warnings = {"the target used no CPU during phase 'churn' (10s, 1,000 netns): did it see the churn?"};
+  std::string err, path = d.path + "/w.xml";
+  ASSERT_TRUE(write_junit({r}, path, err)) << err;
+  EXPECT_VALID_JUNIT(path);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_file(path.c_str()));
+  EXPECT_TRUE(find_case(doc, "churn/netns achieved what was asked"));
+  EXPECT_TRUE(find_case(doc, "churn/netns-2 achieved what was asked"));
+  std::map<std::string, std::string> props;
+  for (auto p : doc.child("testsuites").child("testsuite").child("properties").children("property"))
+    props[p.attribute("name").as_string()] = p.attribute("value").as_string();
+  EXPECT_EQ(props["target.env.TUNER_LOG"], "debug");
+  EXPECT_EQ(props["warning.1"], r.warnings[0]);
+  EXPECT_EQ(props["workload.churn/netns-2.achieved_rate"], "49.8/s (asked 50.0/s)");
+  std::string console = console_summary(r);
+  EXPECT_NE(console.find("WARN   run  the target used no CPU"), std::string::npos) << console;
+  std::string html = html_report(r);
+  EXPECT_NE(html.find("<b>Warning:</b> the target used no CPU"), std::string::npos);
+  EXPECT_NE(html.find("TUNER_LOG=debug"), std::string::npos);
+}
+
 TEST(Junit, SkippedAndRequiredUnmeasuredChecks) {
   TempDir d;
   std::string err, path = d.path + "/s.xml";

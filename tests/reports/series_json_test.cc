@@ -62,6 +62,13 @@ TEST(SeriesJson, RoundTripKeepsEverything) {
   r.verdicts[0].check.min_growth = 3;
   r.verdicts[0].check.line = 12, r.verdicts[0].check.col = 5;
   r.verdicts[0].slope = 1.0 / 3;  // needs all 17 digits
+  r.target_env = {{"TUNER_LOG", "debug"}, {"GOGC", "50"}};
+  r.warnings = {"the target used no CPU during phase 'churn'"};
+  r.workloads[0].name = "netns-2";
+  MapRecord m;
+  m.id = 7, m.name = "pid_events", m.type = "hash", m.max_entries = 4096, m.peak_entries = 4096;
+  m.peak_t = 3.5, m.full_at = 3.25, m.can_fill = true;
+  r.series.maps = {m};
   std::string err, path = d.path + "/series.json";
   ASSERT_TRUE(write_series_json(r, path, err)) << err;
   RunResult b;
@@ -118,6 +125,17 @@ TEST(SeriesJson, RoundTripKeepsEverything) {
   EXPECT_EQ(b.workloads[0].error_errno, 24);
   EXPECT_EQ(b.workloads[0].error, r.workloads[0].error);
   EXPECT_EQ(b.workloads[0].warnings, r.workloads[0].warnings);
+  EXPECT_EQ(b.workloads[0].label(), "netns-2");
+  EXPECT_EQ(b.target_env, r.target_env);
+  EXPECT_EQ(b.warnings, r.warnings);
+  ASSERT_EQ(t.maps.size(), 1u);
+  EXPECT_EQ(t.maps[0].name, "pid_events");
+  EXPECT_EQ(t.maps[0].type, "hash");
+  EXPECT_EQ(t.maps[0].id, 7u);
+  EXPECT_EQ(t.maps[0].max_entries, 4096);
+  EXPECT_EQ(t.maps[0].peak_entries, 4096);
+  EXPECT_EQ(t.maps[0].full_at, 3.25);
+  EXPECT_TRUE(t.maps[0].can_fill);
   EXPECT_EQ(b.failed(), r.failed());
 }
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The target lifecycle in-process: launch into a cgroup, readiness, stop, containment.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -114,7 +117,7 @@ TEST(Target, CleanStopIsRecordedAsSuch) {
   r.kind = lg::ReadySpec::Stdout;
   r.pattern = "ready";
   ASSERT_TRUE(t.wait_ready(r, nullptr, msg)) << msg;
-  lg::LifecycleStep step = t.stop(lg::StopSpec{SIGTERM, 5});
+  lg::LifecycleStep step = t.stop(lg::StopSpec{SIGTERM, 5, {}});
   EXPECT_TRUE(step.ok) << step.message;
   EXPECT_EQ(step.message, "exited with status 0 after SIGTERM");
 }
@@ -216,7 +219,7 @@ TEST(Target, LimitsAndEnvReachTheTarget) {
   std::string err;
   ASSERT_TRUE(t.launch(c, err)) << err;
   for (int i = 0; i < 500 && !t.exited(); i++) usleep(10000);
-  EXPECT_TRUE(t.stop(lg::StopSpec{SIGTERM, 5}).message.find("exited early: exited with status 0") == 0);
+  EXPECT_TRUE(t.stop(lg::StopSpec{SIGTERM, 5, {}}).message.find("exited early: exited with status 0") == 0);
   for (int i = 0; i < 100 && lg::split(t.stdout_tail(), '\n').size() < 4; i++) usleep(10000);
   EXPECT_EQ(t.stdout_tail(), "123\nhello\n" + tmp.path + "\n");
 }
@@ -262,3 +265,121 @@ TEST(Watchdog, CleansCgroupsAndPidsWhenThePipeCloses) {
 }
 
 }  // namespace
+
+// Issue 17: a daemon that exits with the stop signal's number (atop exits 15 after SIGTERM),
+// or with 128 + it, stopped cleanly; other statuses only when the scenario lists them.
+TEST(CleanStop, StatusesThatCountAsClean) {
+  auto exited = [](int code) { return code << 8; };  // a wait status for exit(code)
+  lg::StopSpec term;
+  std::string why;
+  EXPECT_TRUE(lg::clean_stop_status(term, exited(0), why));
+  EXPECT_EQ(why, "");
+  EXPECT_TRUE(lg::clean_stop_status(term, SIGTERM, why));  // killed by SIGTERM itself
+  EXPECT_TRUE(lg::clean_stop_status(term, exited(15), why));
+  EXPECT_EQ(why, "the stop signal's number");
+  EXPECT_TRUE(lg::clean_stop_status(term, exited(143), why));
+  EXPECT_EQ(why, "128 + the stop signal's number");
+  EXPECT_FALSE(lg::clean_stop_status(term, exited(1), why));
+  EXPECT_FALSE(lg::clean_stop_status(term, SIGKILL, why));
+  EXPECT_FALSE(lg::clean_stop_status(term, exited(2), why));  // SIGINT's number, not the stop signal's
+  EXPECT_FALSE(lg::clean_stop_status(term, -1, why));         // status unknown
+  lg::StopSpec hup{SIGHUP, 5, {3, 7}};
+  EXPECT_TRUE(lg::clean_stop_status(hup, exited(3), why));
+  EXPECT_EQ(why, "listed in target.stop.exit_codes");
+  EXPECT_TRUE(lg::clean_stop_status(hup, exited(1), why));  // SIGHUP's number
+  EXPECT_FALSE(lg::clean_stop_status(hup, exited(4), why));
+  EXPECT_TRUE(lg::clean_stop_status(hup, exited(129), why));
+  EXPECT_FALSE(lg::clean_stop_status(hup, exited(15), why));
+  EXPECT_FALSE(lg::clean_stop_status(hup, SIGTERM, why));
+}
+
+// The same through a real process and its stop step.
+TEST(Target, ExitStatusOfTheSignalIsACleanStop) {
+  struct Case {
+    int code;
+    std::vector<int> accepted;
+    bool ok;
+    const char* message;
+  };
+  for (const Case& k :
+       {Case{15, {}, true, "exited with status 15 after SIGTERM (a clean stop: the stop signal's number)"},
+        Case{143, {}, true, "exited with status 143 after SIGTERM (a clean stop: 128 + the stop signal's number)"},
+        Case{1,
+             {},
+             false,
+             "exited with status 1 after SIGTERM (not a clean stop: add it to target.stop.exit_codes if the program "
+             "means it)"},
+        Case{1, {1}, true, "exited with status 1 after SIGTERM (a clean stop: listed in target.stop.exit_codes)"}}) {
+    lg::TargetConfig c;
+    c.argv = {bin("badtarget"), "exit-on-term", std::to_string(k.code)};
+    c.ready_pattern = "ready";
+    lg::Target t;
+    std::string err, msg;
+    ASSERT_TRUE(t.launch(c, err)) << err;
+    lg::ReadySpec r;
+    r.kind = lg::ReadySpec::Stdout;
+    r.pattern = "ready";
+    ASSERT_TRUE(t.wait_ready(r, nullptr, msg)) << msg;
+    lg::StopSpec s;
+    s.exit_codes = k.accepted;
+    lg::LifecycleStep step = t.stop(s);
+    EXPECT_EQ(step.ok, k.ok) << step.message;
+    EXPECT_EQ(step.message, k.message);
+  }
+}
+
+TEST(Target, ReadyOnAStderrLine) {
+  lg::TargetConfig c;
+  c.argv = {bin("badtarget"), "ready-stderr", "200"};
+  c.ready_pattern = "Listening on";
+  c.ready_stream = 2;
+  lg::Target t;
+  std::string err, msg;
+  ASSERT_TRUE(t.launch(c, err)) << err;
+  lg::ReadySpec r;
+  r.kind = lg::ReadySpec::Stderr;
+  r.pattern = "Listening on";
+  EXPECT_TRUE(t.wait_ready(r, nullptr, msg)) << msg;
+  EXPECT_TRUE(t.stop(lg::StopSpec{}).ok);
+  // The same line on stdout's watch never comes.
+  lg::TargetConfig c2 = c;
+  c2.ready_stream = 1;
+  lg::Target t2;
+  ASSERT_TRUE(t2.launch(c2, err)) << err;
+  lg::ReadySpec r2 = r;
+  r2.kind = lg::ReadySpec::Stdout;
+  r2.timeout = 0.6;
+  EXPECT_FALSE(t2.wait_ready(r2, nullptr, msg));
+  EXPECT_EQ(msg, "not ready after 600ms: no stdout line matched /Listening on/");
+}
+
+TEST(Target, ReadyWhenItsPortListens) {
+  // A free port: bind to 0, read it back, close.
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(s, (sockaddr*)&a, sizeof a), 0);
+  ASSERT_EQ(getsockname(s, (sockaddr*)&a, &len), 0);
+  int port = ntohs(a.sin_port);
+  close(s);
+  lg::TargetConfig c;
+  c.argv = {bin("badtarget"), "listen", std::to_string(port)};
+  lg::Target t;
+  std::string err, msg;
+  ASSERT_TRUE(t.launch(c, err)) << err;
+  EXPECT_FALSE(lg::tcp_port_listening(t.pid(), port));  // it waits 300 ms first
+  lg::ReadySpec r;
+  r.kind = lg::ReadySpec::Port;
+  r.port = port;
+  EXPECT_TRUE(t.wait_ready(r, nullptr, msg)) << msg;
+  EXPECT_TRUE(lg::tcp_port_listening(t.pid(), port));
+  EXPECT_FALSE(lg::tcp_port_listening(t.pid(), port == 1 ? 2 : port - 1));
+  r.port = port == 1 ? 2 : port - 1;
+  r.timeout = 0.2;
+  EXPECT_FALSE(t.wait_ready(r, nullptr, msg));
+  EXPECT_EQ(msg, "not ready after 200ms: nothing listens on TCP port " + std::to_string(r.port) +
+                     " in its network namespace");
+  EXPECT_TRUE(t.stop(lg::StopSpec{}).ok);
+}

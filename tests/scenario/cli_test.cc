@@ -86,7 +86,9 @@ TEST(Cli, ValidateOverridesAndTarget) {
   std::string minimal = sc_test::data("minimal.yaml");
   auto set = leakguard({"validate", minimal, "--set", "phases.churn.workloads.0.count=0"});
   EXPECT_EQ(set.code, 2);
-  EXPECT_EQ(set.err, minimal + ": error: --set phases.churn.workloads.0.count=0: count must be at least 1, got 0\n");
+  EXPECT_EQ(set.err, minimal +
+                         ": error: --set phases.churn.workloads.0.count=0: phase 'churn': count 0 runs netns "
+                         "until the phase ends, but the phase has no duration; give it one\n");
   // Everything after `--` is the target's argv, even words that look like options.
   auto t = leakguard({"validate", minimal, "--set", "sampling.interval=50ms", "--target", "--", "sh", "-c", "--set"});
   EXPECT_EQ(t.code, 0) << t.err;

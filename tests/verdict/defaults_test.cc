@@ -10,6 +10,7 @@
 using namespace lg;
 
 namespace {
+Scope metric_info_scope(const std::string& m) { return find_metric(m)->scope; }
 int count(const std::vector<Check>& cs, const std::string& metric, CheckType type) {
   return (int)std::count_if(cs.begin(), cs.end(), [&](const Check& c) { return c.metric == metric && c.type == type; });
 }
@@ -19,6 +20,8 @@ TEST(DefaultChecks, WithTargetOneSlopePerEventKind) {
   auto cs = default_checks({"netns", "bpf_map"}, true);
   EXPECT_EQ(count(cs, "fd.total", CheckType::MaxSlope), 2);
   EXPECT_EQ(count(cs, "proc.zombies", CheckType::MaxSlope), 2);
+  EXPECT_EQ(count(cs, "proc.rss_bytes", CheckType::MaxSlope), 2);
+  EXPECT_EQ(count(cs, "bpf.maps_full", CheckType::Max), 1);
   // With a target the residue checks are target-owned: another tenant cannot move them.
   EXPECT_EQ(count(cs, "target.netns", CheckType::MaxResidue), 1);
   EXPECT_EQ(count(cs, "target.bpf_maps", CheckType::MaxResidue), 1);
@@ -26,6 +29,8 @@ TEST(DefaultChecks, WithTargetOneSlopePerEventKind) {
   EXPECT_EQ(count(cs, "target.bpf_links", CheckType::MaxResidue), 1);
   EXPECT_EQ(count(cs, "sys.netns", CheckType::MaxResidue), 0);
   for (const auto& c : cs) {
+    // Safe on a shared machine: nothing another tenant moves (issue 17).
+    EXPECT_NE(metric_info_scope(c.metric), Scope::System) << c.text;
     EXPECT_TRUE(find_metric(c.metric)) << c.metric;  // only catalogue names
     EXPECT_EQ(c.text, describe_check(c));
     EXPECT_FALSE(c.required) << c.text;  // unavailable metrics are skipped, not errors
@@ -37,6 +42,10 @@ TEST(DefaultChecks, WithTargetOneSlopePerEventKind) {
     }
   }
   EXPECT_EQ(cs.front().text, "fd.total max_slope <= 0.5 per 1000 netns");
+  auto rss = std::find_if(cs.begin(), cs.end(), [](const Check& c) { return c.metric == "proc.rss_bytes"; });
+  ASSERT_NE(rss, cs.end());
+  EXPECT_EQ(rss->text, "proc.rss_bytes max_slope <= 1MiB per 1000 netns");
+  EXPECT_EQ(rss->min_growth, 4 * 1024 * 1024);
 }
 
 TEST(DefaultChecks, WithoutWorkloadsSlopesArePerTime) {
@@ -44,7 +53,7 @@ TEST(DefaultChecks, WithoutWorkloadsSlopesArePerTime) {
   ASSERT_GT(count(cs, "fd.total", CheckType::MaxSlope), 0);
   for (const auto& c : cs) {
     if (c.type != CheckType::MaxSlope) continue;
-    EXPECT_EQ(c.text, c.metric + " max_slope <= 1/min");
+    EXPECT_EQ(c.text, c.metric + (c.metric == "proc.rss_bytes" ? " max_slope <= 1MiB/min" : " max_slope <= 1/min"));
   }
 }
 

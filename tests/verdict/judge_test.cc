@@ -70,7 +70,10 @@ TEST(JudgeBehaviours, DefaultChecksClassifyEveryBehaviour) {
         EXPECT_NE(v.outcome, Outcome::Error) << synth::behaviour_name(b) << " seed " << seed << ": " << v.sentence;
         failed |= v.outcome == Outcome::Fail;
       }
-      EXPECT_EQ(failed, synth::should_fail(b)) << synth::behaviour_name(b) << " seed " << seed;
+      // Kernel objects that outlive the target fail on the target-owned residue (target.*), not
+      // on the machine-wide one, which the defaults do not judge (issue 17: other tenants move it).
+      bool expected = synth::should_fail(b);
+      EXPECT_EQ(failed, expected) << synth::behaviour_name(b) << " seed " << seed;
     }
   }
 }
