@@ -18,6 +18,7 @@
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"
 #include "harness/census/census.h"
+#include "harness/run/ghost_watch.h"
 #include "harness/run/phase.h"
 #include "harness/run/preflight.h"
 #include "harness/run/sampler.h"
@@ -263,10 +264,17 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   s.values.resize(s.metrics.size());
   s.events.resize(s.event_kinds.size());
 
+  std::vector<Check> checks = sc.default_checks ? default_checks(s.event_kinds, has_target) : sc.checks;
+  // Stuck tasks and zombies must be listed while they exist: during the run, for the diagnosis.
+  // (Declared before the sampler, whose thread calls it.)
+  GhostWatch ghosts(checks, s);
   EventBoard board(s.event_kinds.size());
   std::unique_ptr<Sampler> sampler;
   if (census) {
     sampler = std::make_unique<Sampler>(*census, s, board, t0, env.interval > 0 ? env.interval : sc.sampling.interval);
+    if (ghosts.active())
+      sampler->on_sample(
+          [&ghosts](Census& c, double t, const std::vector<double>& v) { ghosts.after_sample(c, t, v); });
     sampler->start();
   }
   int netns_col = s.metric_index(metric_name(MetricId::sys_netns));
@@ -343,6 +351,8 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
 
   // Stop.
   if (target && launched) {
+    if (sampler && ghosts.active())
+      sampler->with_census([&](Census& c) { ghosts.before_stop(c, monotonic_seconds() - t0); });
     s.stop = monotonic_seconds() - t0;
     if (!ready) {
       target->kill_all();
@@ -364,7 +374,6 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   }
 
   // Settle: keep sampling until the system metrics the checks look at hold still.
-  std::vector<Check> checks = sc.default_checks ? default_checks(s.event_kinds, has_target) : sc.checks;
   if (sampler) {
     std::vector<int> cols;
     std::set<std::string> names;
@@ -416,6 +425,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   // Judge what was recorded. A target that never ran leaves nothing worth judging.
   if (census || !s.metrics.empty())
     if (!has_target || (launched && ready)) r.verdicts = judge_checks(checks, s);
+  for (auto& d : ghosts.diagnoses(r.verdicts)) r.diagnoses.push_back(std::move(d));
   return finish();
 }
 

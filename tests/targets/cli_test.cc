@@ -40,6 +40,6 @@ TEST_P(TargetCli, UnknownOptionIsRefused) {
   EXPECT_NE(err.find("unknown option --frobnicate"), std::string::npos) << err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, TargetCli, ::testing::Values("nstuner", "pidprof", "maploader", "reaper"));
+INSTANTIATE_TEST_SUITE_P(Targets, TargetCli, ::testing::Values("nstuner", "pidprof", "maploader", "reaper", "dstuck"));
 
 }  // namespace
