@@ -45,6 +45,19 @@ Check slope_per_time(const std::string& metric) {
   return c;
 }
 
+// The fd table's headroom: a daemon creeping towards its RLIMIT_NOFILE fails here before it
+// meets EMFILE in production.
+constexpr double kFdLimitUsedMax = 0.8;
+
+Check max_check(const std::string& metric, double limit) {
+  Check c;
+  c.metric = metric;
+  c.type = CheckType::Max;
+  c.limit = limit;
+  c.text = describe_check(c);
+  return c;
+}
+
 Check residue(const std::string& metric) {
   Check c;
   c.metric = metric;
@@ -69,6 +82,7 @@ std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, b
         for (const auto& k : event_kinds) out.push_back(slope_per_event(m, k));
       }
     }
+    out.push_back(max_check(metric_name(MetricId::fd_limit_used), kFdLimitUsedMax));
   }
   for (MetricId id : {MetricId::sys_netns, MetricId::sys_bpf_maps, MetricId::sys_bpf_progs, MetricId::sys_bpf_links})
     out.push_back(residue(metric_name(id)));
