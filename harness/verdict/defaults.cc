@@ -11,6 +11,7 @@
 // - kernel-wide objects are judged only by residue after settle: their live counts move
 //   with deferred teardown and other processes, what is left after settle does not.
 #include "harness/base/metrics.h"
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
 
 namespace lg {
