@@ -26,6 +26,13 @@ std::unique_ptr<Census> make_or_skip(Backend b, const CensusScope& s, std::strin
   return c;
 }
 
+CensusScope pid_scope(pid_t pid) {
+  CensusScope s;
+  s.kind = CensusScope::Pid;
+  s.pid = pid;
+  return s;
+}
+
 std::map<std::string, double> read(Census& c) {
   std::vector<double> v;
   std::string err;
@@ -91,9 +98,7 @@ TEST_P(ZooTest, EveryKindExact) {
   Expect e = full_zoo();
   Zoo zoo;
   ASSERT_TRUE(zoo.start(e.flags)) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -117,9 +122,7 @@ TEST_P(ZooTest, MeasuresEveryMetricItClaims) {
   Expect e = full_zoo();
   Zoo zoo;
   ASSERT_TRUE(zoo.start(e.flags)) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -151,9 +154,7 @@ TEST_P(ZooTest, ManyFdsExact) {
   // Thousands of fds span many words of the fd bitmap walked by the BPF backend.
   Zoo zoo;
   ASSERT_TRUE(zoo.start({"--regular", "2000", "--socket", "700", "--pipe", "301", "--dir", "64"})) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -168,9 +169,7 @@ TEST_P(ZooTest, ManyFdsExact) {
 TEST_P(ZooTest, BackendsAgreeOnBytes) {
   Zoo zoo;
   ASSERT_TRUE(zoo.start({"--hash", "1000", "--lpm", "10", "--bpf-map", "3"})) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -194,9 +193,7 @@ TEST_P(ZooTest, MapEntriesPerKind) {
   for (Case k : {Case{"--hash", 777}, Case{"--lru", 300}, Case{"--percpu-hash", 123}, Case{"--lpm", 456}}) {
     Zoo zoo;
     ASSERT_TRUE(zoo.start({k.flag, std::to_string(k.n)})) << zoo.error;
-    CensusScope s;
-    s.kind = CensusScope::Pid;
-    s.pid = zoo.pid;
+    CensusScope s = pid_scope(zoo.pid);
     std::string skip;
     auto c = make_or_skip(GetParam(), s, skip);
     if (!c) GTEST_SKIP() << skip;
@@ -219,9 +216,7 @@ TEST_P(ZooTest, FollowsChangesBetweenSamples) {
   // One census object, several samples: the count follows the target (links are reused).
   Zoo a;
   ASSERT_TRUE(a.start({"--eventfd", "7", "--zombies", "1"})) << a.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = a.pid;
+  CensusScope s = pid_scope(a.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -266,9 +261,7 @@ TEST_P(ZooTest, ProcessTreeScope) {
 TEST_P(ZooTest, DstateCountsStuckThreads) {
   Zoo zoo;
   ASSERT_TRUE(zoo.start({"--dstate", "4", "--threads", "2"})) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -293,9 +286,7 @@ TEST_P(ZooTest, FdLimitUsed) {
   // sh keeps the limit for the fdzoo it execs: 3 + 77 fds under a soft limit of 100.
   std::string cmd = "ulimit -S -n 100 && exec " + test::fdzoo_path() + " --regular 77";
   ASSERT_TRUE(zoo.start_argv({"/bin/sh", "-c", cmd})) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;

@@ -6,6 +6,7 @@
 
 #include "harness/base/metrics.h"
 #include "harness/run/ghost_watch.h"
+#include "harness/verdict/check_type.h"
 
 namespace lg {
 namespace {
