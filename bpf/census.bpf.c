@@ -372,7 +372,6 @@ int lgc_ghost(struct bpf_iter__task *ctx) {
   r->tgid = task->tgid;
   r->ppid = parent ? BPF_CORE_READ(parent, tgid) : 0;
   r->exit_code = task->exit_code;
-  r->state = task_state(task);
   bpf_probe_read_kernel_str(r->comm, sizeof r->comm, task->comm);
   bpf_probe_read_kernel_str(r->pcomm, sizeof r->pcomm, BPF_CORE_READ(task, group_leader, comm));
   __builtin_memset(r->parent_comm, 0, sizeof r->parent_comm);

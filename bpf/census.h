@@ -106,10 +106,10 @@ struct census_ghost {
   __s32 tid, tgid;
   __s32 ppid;      /* tgid of the real parent */
   __s32 exit_code; /* zombies: the status the parent would get from wait */
-  __u32 state;     /* task __state */
   __s32 nframes;   /* frames in stack; negative: bpf_get_task_stack's error */
-  char comm[16];   /* the task's */
-  char pcomm[16];  /* its process's (thread-group leader's) */
+  __u32 pad;
+  char comm[16];  /* the task's */
+  char pcomm[16]; /* its process's (thread-group leader's) */
   char parent_comm[16];
   __u64 stack[CENSUS_GHOST_DEPTH]; /* kernel return addresses, innermost first */
 };

@@ -88,8 +88,7 @@ class BpfCensus : public Census {
   census_bpf* skel_ = nullptr;
   bpf_link *file_ = nullptr, *task_ = nullptr, *map_ = nullptr, *prog_ = nullptr, *link_ = nullptr, *slab_ = nullptr;
   bpf_link* ghost_ = nullptr;             // lgc_ghost, attached when first needed
-  bool ghost_bpf_ = false;                // lgc_ghost loaded
-  std::string ghost_why_;                 // why not, when it did not load or attach
+  bool ghost_bpf_ = false;                // lgc_ghost loaded (else /proc lists the same)
   std::unique_ptr<Census> ghost_procfs_;  // lists ghosts when lgc_ghost cannot
   std::vector<uint32_t> own_maps_, own_progs_, own_links_;
   std::vector<char> buf_;
@@ -152,7 +151,6 @@ bool BpfCensus::init(std::string& err) {
   }
   if (ok && want_slab && !used.slab) slab_why = first_err;
   ghost_bpf_ = ok && used.ghost;
-  if (ok && !used.ghost) ghost_why_ = "cannot load lgc_ghost (" + first_err + ")";
   slab_bpf_ = ok && want_slab && slab_why.empty();
   auto attach = [&](bpf_program* p, bpf_link*& l, const char* what, union bpf_iter_link_info* li) {
     if (!ok) return;
@@ -425,12 +423,8 @@ bool BpfCensus::ghosts(bool system, std::vector<GhostTask>& out, std::string& er
   out.clear();
   if (ghost_bpf_ && !ghost_) {
     ghost_ = bpf_program__attach_iter(skel_->progs.lgc_ghost, nullptr);
-    if (ghost_) {
-      own_links_.push_back(fd_id(bpf_link__fd(ghost_), 2));
-    } else {
-      ghost_bpf_ = false;
-      ghost_why_ = libbpf_reason("cannot attach lgc_ghost", errno);
-    }
+    ghost_bpf_ = ghost_ != nullptr;
+    if (ghost_) own_links_.push_back(fd_id(bpf_link__fd(ghost_), 2));
   }
   if (!ghost_bpf_) {
     // The procfs census of the same scope lists them, with stacks from /proc.

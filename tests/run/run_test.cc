@@ -457,6 +457,7 @@ std::string stuck_scenario(const std::string& mark, int count) {
          "}\n"
          "  ready: {stdout: \"ready\", timeout: 10s}\n"
          "  stop: {signal: USR1, grace: 1s}\n"
+         "sampling: {settle_timeout: 2s}\n"  // sys.dstate of a busy machine never holds still
          "phases:\n"
          "  - name: spawn\n"
          "    workloads:\n"
@@ -467,6 +468,8 @@ std::string stuck_scenario(const std::string& mark, int count) {
          "        rate: 20/s\n"
          "checks:\n"
          "  - metric: proc.dstate\n"
+         "    max: 0\n"
+         "  - metric: sys.dstate\n"
          "    max: 0\n";
 }
 
@@ -485,8 +488,15 @@ TEST_P(StuckTasks, NothingStuckOutlivesTheRun) {
     Leakguard lg(d, {sc, "--out", d.path + "/out"}, env);
     EXPECT_EQ(lg.wait(), 1) << lg.output();
     std::string out = lg.output();
-    EXPECT_NE(out.find("FAIL   proc.dstate max <= 0"), std::string::npos) << out;
-    EXPECT_NE(out.find("tasks of dstuck in D state at "), std::string::npos) << out;
+    // Both checks fail, each with the stuck helpers named under it (sys.dstate: among every
+    // D-state task of the machine).
+    size_t proc_fail = out.find("FAIL   proc.dstate max <= 0"), sys_fail = out.find("FAIL   sys.dstate max <= 0");
+    ASSERT_NE(proc_fail, std::string::npos) << out;
+    ASSERT_NE(sys_fail, std::string::npos) << out;
+    ASSERT_LT(proc_fail, sys_fail) << "checks are printed in scenario order";
+    EXPECT_NE(out.substr(proc_fail, sys_fail - proc_fail).find("tasks of dstuck in D state at "), std::string::npos)
+        << out;
+    EXPECT_NE(out.substr(sys_fail).find("tasks of dstuck in D state at "), std::string::npos) << out;
     std::string series = lg::read_file(d.path + "/out/stuck/series.json");
     EXPECT_NE(series.find("killed after grace"), std::string::npos) << "leakguard killed them, not dstuck itself";
     EXPECT_TRUE(eventually(2, [&] { return marked(mark + "-a").empty(); }))
