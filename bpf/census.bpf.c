@@ -338,8 +338,9 @@ int lgc_task(struct bpf_iter__task *ctx) {
   return 0;
 }
 
-// The tasks behind proc.dstate, sys.dstate and proc.zombies, one census_ghost each with a
-// kernel stack. Read only when a diagnosis needs them, never per sample.
+// The tasks behind proc.dstate, sys.dstate and proc.zombies (and the vfork children stuck
+// tasks wait for), one census_ghost each with a kernel stack. Read only when a diagnosis needs
+// them, never per sample.
 SEC("iter/task")
 int lgc_ghost(struct bpf_iter__task *ctx) {
   struct task_struct *task = ctx->task;
@@ -360,10 +361,16 @@ int lgc_ghost(struct bpf_iter__task *ctx) {
     if (!parent) return 0;
     whose = parent->group_leader;
     if (!whose) return 0;
-  } else {
-    if (!in_dstate(task_state(task))) return 0;
+  } else if (in_dstate(task_state(task))) {
     kind = CENSUS_GHOST_DSTATE;
     if (target_mode != CENSUS_TARGET_NONE && in_target(task)) flags = CENSUS_GHOST_TARGET;
+    if (!flags && !ghost_system) return 0;
+  } else {
+    // A vfork-style child (CLONE_VFORK) that has not exec'd or exited, whose parent waits for
+    // it in D state: where the child is says why the parent cannot go on.
+    if (!task->vfork_done || !parent || !in_dstate(task_state(parent))) return 0;
+    kind = CENSUS_GHOST_VFORK_CHILD;
+    if (target_mode != CENSUS_TARGET_NONE && in_target(parent)) flags = CENSUS_GHOST_TARGET;
     if (!flags && !ghost_system) return 0;
   }
   r->kind = kind;
@@ -371,6 +378,7 @@ int lgc_ghost(struct bpf_iter__task *ctx) {
   r->tid = task->pid;
   r->tgid = task->tgid;
   r->ppid = parent ? BPF_CORE_READ(parent, tgid) : 0;
+  r->parent_tid = parent ? BPF_CORE_READ(parent, pid) : 0;
   r->exit_code = task->exit_code;
   bpf_probe_read_kernel_str(r->comm, sizeof r->comm, task->comm);
   bpf_probe_read_kernel_str(r->pcomm, sizeof r->pcomm, BPF_CORE_READ(task, group_leader, comm));

@@ -442,11 +442,14 @@ bool BpfCensus::ghosts(bool system, std::vector<GhostTask>& out, std::string& er
     census_ghost r;
     memcpy(&r, buf_.data() + off, sizeof r);
     GhostTask g;
-    g.kind = r.kind == CENSUS_GHOST_ZOMBIE ? GhostTask::Zombie : GhostTask::DState;
+    g.kind = r.kind == CENSUS_GHOST_ZOMBIE        ? GhostTask::Zombie
+             : r.kind == CENSUS_GHOST_VFORK_CHILD ? GhostTask::VforkChild
+                                                  : GhostTask::DState;
     g.target = r.flags & CENSUS_GHOST_TARGET;
     g.tid = r.tid;
     g.pid = r.tgid;
     g.ppid = r.ppid;
+    g.parent_tid = r.parent_tid;
     g.exit_code = r.exit_code;
     g.comm = fixed_string(r.comm, sizeof r.comm);
     g.process_comm = fixed_string(r.pcomm, sizeof r.pcomm);

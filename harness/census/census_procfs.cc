@@ -357,7 +357,7 @@ bool ProcfsCensus::ghosts(bool system, std::vector<GhostTask>& out, std::string&
       g.kind = GhostTask::Zombie;
       g.target = true;
       g.tid = g.pid = s.pid;
-      g.ppid = s.ppid;
+      g.ppid = g.parent_tid = s.ppid;
       g.comm = g.process_comm = s.comm;
       g.parent_comm = comm_of(s.ppid);
       g.exit_code = s.exit_code;
@@ -375,7 +375,7 @@ bool ProcfsCensus::ghosts(bool system, std::vector<GhostTask>& out, std::string&
       g.target = mine;
       g.tid = t.pid;
       g.pid = s.pid;
-      g.ppid = s.ppid;
+      g.ppid = g.parent_tid = s.ppid;
       g.comm = t.comm;
       g.process_comm = s.comm;
       g.parent_comm = comm_of(s.ppid);

@@ -13,15 +13,19 @@
 namespace lg {
 
 struct GhostTask {
-  enum Kind { DState, Zombie } kind = DState;
-  bool target = false;  // the target's task (a zombie: a child of the target's)
-  pid_t tid = 0;        // the task (thread) id; a zombie's is its pid
-  pid_t pid = 0;        // its process (thread group)
-  pid_t ppid = 0;       // the process's parent
+  // VforkChild: a child of a vfork-style clone that has not exec'd, whose parent thread
+  // (parent_tid) waits for it in D state; listed by the BPF backend only (procfs does not show
+  // which task a vfork child belongs to).
+  enum Kind { DState, Zombie, VforkChild } kind = DState;
+  bool target = false;   // the target's task (a zombie or vfork child: its parent is)
+  pid_t tid = 0;         // the task (thread) id; a zombie's is its pid
+  pid_t pid = 0;         // its process (thread group)
+  pid_t ppid = 0;        // the process's parent
+  pid_t parent_tid = 0;  // the parent thread (VforkChild: the one waiting for it)
   std::string comm, process_comm, parent_comm;
   int exit_code = 0;  // zombies: the status wait() would return
-  // Where it waits in the kernel: a D-state task's own stack; for a zombie, its parent's main
-  // thread's (where the parent is instead of reaping). Innermost first, one of:
+  // Where it waits in the kernel: a D-state task's or vfork child's own stack; for a zombie,
+  // its parent's main thread's (where the parent is instead of reaping). Innermost first:
   std::vector<uint64_t> stack;      // return addresses (BPF), symbolised with /proc/kallsyms
   std::vector<std::string> frames;  // already symbolised: "kernel_clone+0x1d3" (/proc/TID/stack)
   std::string wchan;                // only the wait channel (/proc/TID/wchan)

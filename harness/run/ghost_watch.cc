@@ -82,7 +82,8 @@ std::string task_line(const GhostTask& g) {
 
 struct Group {
   Site site;
-  size_t details = 0;  // tasks behind it
+  size_t details = 0;                     // tasks behind it
+  std::map<std::string, size_t> waiting;  // where the vfork children they wait for are: count
 };
 
 void add_detail(Group& grp, const std::string& line) {
@@ -94,6 +95,16 @@ std::vector<Site> sorted_sites(std::map<std::string, Group>& groups) {
   for (auto& [key, g] : groups) {
     if (g.details > kMaxDetails)
       g.site.details.push_back("... and " + format_number((double)(g.details - kMaxDetails)) + " more");
+    // First, why they wait: the vfork children that have not exec'd, by where those are.
+    std::vector<std::pair<std::string, size_t>> children(g.waiting.begin(), g.waiting.end());
+    std::stable_sort(children.begin(), children.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (auto it = children.rbegin(); it != children.rend(); ++it) {
+      std::string line = format_number((double)it->second) + (it->second == 1 ? " waits" : " wait") +
+                         " for a vfork child that has not exec'd";
+      if (!it->first.empty()) line += ", which waits at " + it->first;
+      g.site.details.insert(g.site.details.begin(), line);
+    }
     out.push_back(std::move(g.site));
   }
   std::stable_sort(out.begin(), out.end(), [](const Site& a, const Site& b) { return a.count > b.count; });
@@ -121,6 +132,10 @@ Diagnosis ghost_diagnosis(const std::string& metric, const GhostSnapshot& snap, 
   std::map<std::string, Group> groups;
   bool raw = false, wchan_only = false;
   std::string no_stack;
+  // The vfork children stuck tasks wait for, by the thread waiting.
+  std::map<pid_t, const GhostTask*> vfork_child;
+  for (const auto& g : snap.tasks)
+    if (g.kind == GhostTask::VforkChild) vfork_child[g.parent_tid] = &g;
   for (const auto& g : snap.tasks) {
     if (!counts_for(metric, g)) continue;
     std::vector<Frame> frames = kernel_frames(g, ksyms);
@@ -150,7 +165,12 @@ Diagnosis ghost_diagnosis(const std::string& metric, const GhostSnapshot& snap, 
       grp.site.frames = frames;
     }
     grp.site.count++;
-    add_detail(grp, task_line(g));
+    std::string line = task_line(g);
+    if (auto c = vfork_child.find(g.tid); c != vfork_child.end()) {
+      line += ", waits for its vfork child " + proc_name(c->second->pid, c->second->comm);
+      grp.waiting[wait_site(kernel_frames(*c->second, ksyms))]++;
+    }
+    add_detail(grp, line);
   }
   d.sites = sorted_sites(groups);
   if (raw && ksyms.empty()) d.notes.push_back("kernel addresses are not named: " + ksyms.why());

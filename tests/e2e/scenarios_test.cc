@@ -47,7 +47,7 @@ const Case kCases[] = {
      "[dstuck, --mode, fixed]",
      {"proc.dstate max_slope <= 1 per 100 signal", "proc.processes max_slope <= 1 per 100 signal"},
      {"proc.dstate max_slope <= 1 per 100 signal",
-      R"(\d+ tasks of dstuck in D state at (wait_for_vfork_done|kernel_clone) <- \w+)"}},
+      R"(\d+ tasks of dstuck in D state at (wait_for_vfork_done|kernel_clone) <- \w+\n(.*\n)*.*\d+ wait for a vfork child that has not exec'd, which waits at \w*pipe_read)"}},
 };
 
 // Testcase names by outcome, from a JUnit file.

@@ -48,6 +48,13 @@ TEST(GhostDiagnosis, StuckTasksGroupedByProcessAndWaitSite) {
   GhostSnapshot snap;
   snap.t = 4.2;
   for (int i = 0; i < 12; i++) snap.tasks.push_back(stuck(4712 + i, 4711, "dstuck", true));
+  // The vfork child the first stuck task waits for, in pipe_read (listed by BPF only).
+  GhostTask child = stuck(4790, 4790, "dstuck", true);
+  child.kind = GhostTask::VforkChild;
+  child.ppid = 4711;
+  child.parent_tid = 4712;
+  child.stack = {0xffffffff81b00000ull + 0x20, 0xffffffff81b10000ull + 0x10};
+  snap.tasks.push_back(child);
   GhostTask other = stuck(900, 900, "kworker/0:1", false);  // not the target's
   GhostTask wchan_only = stuck(4800, 4800, "dstuck", true);
   wchan_only.stack.clear();
@@ -69,10 +76,16 @@ TEST(GhostDiagnosis, StuckTasksGroupedByProcessAndWaitSite) {
   EXPECT_EQ(s.frames[0].module, "[kernel]");
   EXPECT_EQ(s.frames[0].offset, 0xffffffff8135f520ull + 0x1d3);
   EXPECT_EQ(s.frames[2].function, "do_syscall_64+0x71");
-  // Ten tasks named, the rest counted; threads name their process and its parent.
-  ASSERT_EQ(s.details.size(), 11u);
-  EXPECT_EQ(s.details[0], "task 4712 (dstuck) of pid 4711 (dstuck), parent pid 100 (leakguard)");
-  EXPECT_EQ(s.details[10], "... and 2 more");
+  // Why first (the vfork child one of them waits for), then ten tasks named, the rest counted;
+  // threads name their process and its parent.
+  ASSERT_EQ(s.details.size(), 12u);
+  EXPECT_EQ(s.details[0],
+            "1 waits for a vfork child that has not exec'd, which waits at do_sys_poll <- __x64_sys_poll");
+  EXPECT_EQ(s.details[1],
+            "task 4712 (dstuck) of pid 4711 (dstuck), parent pid 100 (leakguard), waits for its vfork child pid 4790 "
+            "(dstuck)");
+  EXPECT_EQ(s.details[2], "task 4713 (dstuck) of pid 4711 (dstuck), parent pid 100 (leakguard)");
+  EXPECT_EQ(s.details[11], "... and 2 more");
   EXPECT_EQ(d.sites[1].count, 1u);
   EXPECT_EQ(d.sites[1].headline, "of dstuck in D state at folio_wait_bit_common");
   EXPECT_EQ(d.sites[1].details[0], "pid 4800 (dstuck), parent pid 100 (leakguard)");
