@@ -22,6 +22,14 @@ extern s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 #define EXIT_ZOMBIE 0x20
+#define RLIMIT_NOFILE 7
+// Task states (include/linux/sched.h), for the state letter ps shows.
+#define TASK_UNINTERRUPTIBLE 0x2
+#define TASK_REPORT 0x7f  // running .. parked: the bits fs/proc reports
+#define TASK_NOLOAD 0x400
+#define TASK_IDLE (TASK_UNINTERRUPTIBLE | TASK_NOLOAD)
+#define TASK_RTLOCK_WAIT 0x1000
+#define TASK_FROZEN 0x8000
 
 // Set by user space before load.
 const volatile __u32 target_mode = CENSUS_TARGET_NONE;
@@ -37,6 +45,10 @@ struct census_task_sum task_acc = {};
 __u64 cached_task = 0;
 __u32 cached_in = 0;
 
+// lgc_ghost: set by user space before each read (1: D-state tasks outside the target too).
+__u32 ghost_system = 0;
+struct census_ghost ghost_rec = {};
+
 // Slab caches to report: name -> index in the user's list.
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -46,6 +58,26 @@ struct {
 } lgc_slab_names SEC(".maps");
 
 static __always_inline bool cgroup_in_target(struct cgroup *cg) { return cgroup_under(cg, target_level, target_cgid); }
+
+// Kernels before 5.14 call the state field `state`.
+struct task_struct___old {
+  long state;
+};
+
+static __always_inline __u32 task_state(struct task_struct *t) {
+  if (bpf_core_field_exists(t->__state)) return BPF_CORE_READ(t, __state);
+  return (__u32)BPF_CORE_READ((struct task_struct___old *)t, state);
+}
+
+// What ps shows as D (__task_state_index of the kernel): RT-lock waits and frozen tasks;
+// otherwise uninterruptible sleep, but not TASK_IDLE (idle kernel threads, shown as I) and
+// not stopped, traced or parked (the highest report bit wins). Live tasks only.
+static __always_inline bool in_dstate(__u32 st) {
+  if (st & (TASK_RTLOCK_WAIT | TASK_FROZEN)) return true;
+  if ((st & TASK_IDLE) == TASK_IDLE) return false;
+  st &= TASK_REPORT;
+  return (st & TASK_UNINTERRUPTIBLE) && !(st & ~(__u32)(TASK_UNINTERRUPTIBLE | 1));
+}
 
 static __always_inline bool in_target(struct task_struct *t) {
   if (!t) return false;
@@ -113,6 +145,7 @@ struct fd_walk {
   __u64 fd;    // struct file ** of the fd table
   __u64 open;  // its open_fds bitmap
   __u64 word;  // the bitmap word of the current 64 slots
+  __u64 n;     // fds counted in this table
 };
 
 static long fd_step(__u32 i, void *data) {
@@ -130,6 +163,7 @@ static long fd_step(__u32 i, void *data) {
   __u32 id = 0;
   __u32 kind = classify(file, &id);
   if (kind < CENSUS_FD_KINDS) task_acc.kinds[kind]++;
+  w->n++;
   return 0;
 }
 
@@ -144,6 +178,15 @@ static __always_inline void walk_fds(struct task_struct *t) {
   w.open = (__u64)fdt->open_fds;
   __u32 max = fdt->max_fds;
   bpf_loop(max < (1 << 23) ? max : (1 << 23), fd_step, &w, 0);
+  // How full the table is against the soft limit the kernel checks in alloc_fd (the fd
+  // numbers must stay below it, so it is full when every number below it is taken).
+  __u64 nofile = BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE].rlim_cur);
+  __u64 ppb = w.n * 1000000000ULL / (nofile ? nofile : 1);
+  if (ppb > task_acc.t_limit_ppb || !task_acc.t_limit_nofile) {
+    task_acc.t_limit_ppb = ppb;
+    task_acc.t_limit_fds = w.n;
+    task_acc.t_limit_nofile = nofile;
+  }
 }
 
 struct list_walk {
@@ -185,6 +228,11 @@ int lgc_task(struct bpf_iter__task *ctx) {
         task_acc.netns_ok = w.done;
         task_acc.netns = w.done ? w.steps - 1 : 0;
       }
+      // Removed cgroups not yet freed, as the root's cgroup.stat shows them; read from the
+      // default hierarchy's root, so it needs no cgroup2 mount.
+      struct cgroup *root = BPF_CORE_READ(me, cgroups, dfl_cgrp);
+      task_acc.dying_cgroups = -1;
+      if (root) task_acc.dying_cgroups = BPF_CORE_READ(root, root, cgrp.nr_dying_descendants);
     }
     task_acc.magic = CENSUS_TASK_SUM_MAGIC;
     bpf_seq_write(seq, &task_acc, sizeof task_acc);
@@ -196,6 +244,8 @@ int lgc_task(struct bpf_iter__task *ctx) {
   // A leader whose other threads still run is not a zombie yet (signal->live > 0).
   bool zombie = leader && (exit_state & EXIT_ZOMBIE) && BPF_CORE_READ(task, signal, live.counter) == 0;
   if (zombie) task_acc.zombies++;
+  bool dstate = !exit_state && in_dstate(task_state(task));
+  if (dstate) task_acc.dstate++;
   if (target_mode == CENSUS_TARGET_NONE) return 0;
   if (zombie) {
     if (in_target(task->real_parent)) task_acc.t_zombies++;
@@ -203,6 +253,7 @@ int lgc_task(struct bpf_iter__task *ctx) {
     task_acc.t_threads++;
     // CPU: each live thread's own runtime, and per process what its exited threads used.
     task_acc.t_cpu_ns += BPF_CORE_READ(task, se.sum_exec_runtime);
+    if (dstate) task_acc.t_dstate++;
     if (leader) {
       task_acc.t_processes++;
       task_acc.t_rss_pages += rss_pages(task);
@@ -211,6 +262,59 @@ int lgc_task(struct bpf_iter__task *ctx) {
     // Each fd table once: the leader's, and a thread's own only if it unshared it.
     if (leader || task->files != task->group_leader->files) walk_fds(task);
   }
+  return 0;
+}
+
+// The tasks behind proc.dstate, sys.dstate and proc.zombies (and the vfork children stuck
+// tasks wait for), one census_ghost each with a kernel stack. Read only when a diagnosis needs
+// them, never per sample.
+SEC("iter/task")
+int lgc_ghost(struct bpf_iter__task *ctx) {
+  struct task_struct *task = ctx->task;
+  if (!task) return 0;
+  struct census_ghost *r = &ghost_rec;
+  int exit_state = task->exit_state;
+  struct task_struct *parent = task->real_parent;
+  struct task_struct *whose = task;  // the task whose stack is taken
+  __u32 flags = 0;
+  __u32 kind;
+  if (exit_state) {
+    bool zombie =
+        task->group_leader == task && (exit_state & EXIT_ZOMBIE) && BPF_CORE_READ(task, signal, live.counter) == 0;
+    if (!zombie || target_mode == CENSUS_TARGET_NONE || !in_target(parent)) return 0;
+    kind = CENSUS_GHOST_ZOMBIE;
+    flags = CENSUS_GHOST_TARGET;
+    // Where the parent is instead of reaping: its main thread.
+    if (!parent) return 0;
+    whose = parent->group_leader;
+    if (!whose) return 0;
+  } else if (in_dstate(task_state(task))) {
+    kind = CENSUS_GHOST_DSTATE;
+    if (target_mode != CENSUS_TARGET_NONE && in_target(task)) flags = CENSUS_GHOST_TARGET;
+    if (!flags && !ghost_system) return 0;
+  } else {
+    // A vfork-style child (CLONE_VFORK) that has not exec'd or exited, whose parent waits for
+    // it in D state: where the child is says why the parent cannot go on.
+    if (!task->vfork_done || !parent || !in_dstate(task_state(parent))) return 0;
+    kind = CENSUS_GHOST_VFORK_CHILD;
+    if (target_mode != CENSUS_TARGET_NONE && in_target(parent)) flags = CENSUS_GHOST_TARGET;
+    if (!flags && !ghost_system) return 0;
+  }
+  r->kind = kind;
+  r->flags = flags;
+  r->tid = task->pid;
+  r->tgid = task->tgid;
+  r->ppid = parent ? BPF_CORE_READ(parent, tgid) : 0;
+  r->parent_tid = parent ? BPF_CORE_READ(parent, pid) : 0;
+  r->exit_code = task->exit_code;
+  bpf_probe_read_kernel_str(r->comm, sizeof r->comm, task->comm);
+  bpf_probe_read_kernel_str(r->pcomm, sizeof r->pcomm, BPF_CORE_READ(task, group_leader, comm));
+  __builtin_memset(r->parent_comm, 0, sizeof r->parent_comm);
+  if (parent)
+    bpf_probe_read_kernel_str(r->parent_comm, sizeof r->parent_comm, BPF_CORE_READ(parent, group_leader, comm));
+  long n = bpf_get_task_stack(whose, r->stack, sizeof r->stack, 0);
+  r->nframes = n < 0 ? (__s32)n : (__s32)(n / sizeof(__u64));
+  bpf_seq_write(ctx->meta->seq, r, sizeof *r);
   return 0;
 }
 

@@ -54,6 +54,11 @@ struct census_task_sum {
   __u64 t_cpu_ns;               /* CPU time of the target's processes: live threads and the exited ones */
   __u64 netns;                  /* live network namespaces (net list length) */
   __u64 kinds[CENSUS_FD_KINDS]; /* fds of the target by kind */
+  __u64 dstate, t_dstate;       /* tasks in D state (as ps shows them), all and the target's */
+  /* The target's fd table fullest against its soft RLIMIT_NOFILE: its fds and that limit. */
+  __u64 t_limit_fds, t_limit_nofile;
+  __u64 t_limit_ppb;   /* their ratio in parts per billion, to compare tables */
+  __s64 dying_cgroups; /* nr_dying_descendants of the cgroup v2 root; -1 unreadable */
 };
 
 /* iter/bpf_map: one per map. entries_kind says how entries was obtained. */
@@ -84,6 +89,32 @@ struct census_link {
   __u32 id;
   __u32 prog_id;
   char prog_name[16];
+};
+
+/* iter/task, program lgc_ghost (read on demand, not per sample): one census_ghost per task
+ * behind proc.dstate, sys.dstate and proc.zombies, with a kernel stack from bpf_get_task_stack:
+ * a task in D state (its own stack), a zombie child of the target (its parent's stack: where
+ * the parent is instead of reaping), or the vfork child a D-state task waits for (its own
+ * stack: why it has not exec'd). Which ones is ghost_system in .bss, set before a read. */
+#define CENSUS_GHOST_DEPTH 32
+enum census_ghost_kind {
+  CENSUS_GHOST_DSTATE,
+  CENSUS_GHOST_ZOMBIE,
+  CENSUS_GHOST_VFORK_CHILD,
+};
+#define CENSUS_GHOST_TARGET 1u /* the task is the target's (a zombie: its parent is) */
+struct census_ghost {
+  __u32 kind;  /* enum census_ghost_kind */
+  __u32 flags; /* CENSUS_GHOST_* */
+  __s32 tid, tgid;
+  __s32 ppid;       /* tgid of the real parent */
+  __s32 exit_code;  /* zombies: the status the parent would get from wait */
+  __s32 nframes;    /* frames in stack; negative: bpf_get_task_stack's error */
+  __s32 parent_tid; /* the real parent thread (a vfork child's waits for it) */
+  char comm[16];    /* the task's */
+  char pcomm[16];   /* its process's (thread-group leader's) */
+  char parent_comm[16];
+  __u64 stack[CENSUS_GHOST_DEPTH]; /* kernel return addresses, innermost first */
 };
 
 /* iter/kmem_cache: one per cache named in the slab_names map. */

@@ -212,6 +212,10 @@ class AttribCensus : public Census {
     }
   }
   Backend kind() const override { return inner_->kind(); }
+  const std::vector<TargetMap>* target_maps() const override { return inner_->target_maps(); }
+  bool ghosts(bool system, std::vector<GhostTask>& out, std::string& err) override {
+    return inner_->ghosts(system, out, err);
+  }
   bool sample(std::vector<double>& v, std::string& err) override {
     if (!inner_->sample(v, err)) return false;
     v.resize(names_.size(), kUnavailable);

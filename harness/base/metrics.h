@@ -36,9 +36,13 @@ constexpr unsigned kTracker = 1u << 7;
 #define LG_METRICS(X) \
   X(fd, total, "fds", Target, kBothBackends, "open file descriptors of the target's processes", "") \
   LG_FD_KINDS(LG_FD_METRIC, X) \
+  X(fd, limit_used, "fraction", Target, kBothBackends, \
+    "open fds of the target's fullest process over its soft RLIMIT_NOFILE (1: the next open fails with EMFILE)", "") \
   X(proc, processes, "processes", Target, kBothBackends, "live processes (thread-group leaders) of the target", "") \
   X(proc, threads, "threads", Target, kBothBackends, "threads of the target's processes", "") \
   X(proc, zombies, "processes", Target, kBothBackends, "exited children of the target not yet reaped", "") \
+  X(proc, dstate, "tasks", Target, kBothBackends, \
+    "tasks (threads) of the target in uninterruptible sleep (D in ps; idle kernel waits, I, excluded)", "") \
   X(proc, rss_bytes, "bytes", Target, kBothBackends, "resident set size of the target's processes", "") \
   X(proc, cpu_seconds, "seconds", Target, kBothBackends, \
     "CPU time (user + system) used so far by the target's live processes", "") \
@@ -70,7 +74,13 @@ constexpr unsigned kTracker = 1u << 7;
   X(sys, bpf_progs, "progs", System, kBothBackends, "BPF programs alive kernel-wide (leakguard's own excluded)", "") \
   X(sys, bpf_links, "links", System, kBothBackends, "BPF links alive kernel-wide (leakguard's own excluded)", "") \
   X(sys, tasks, "tasks", System, kBothBackends, "tasks (threads) alive kernel-wide", "") \
-  X(sys, zombies, "processes", System, kBothBackends, "zombie processes kernel-wide", "")
+  X(sys, zombies, "processes", System, kBothBackends, "zombie processes kernel-wide", "") \
+  X(sys, dstate, "tasks", System, kBothBackends, "tasks in uninterruptible sleep kernel-wide (D in ps)", "") \
+  X(sys, file_handles, "files", System, kBothBackends, \
+    "file handles allocated kernel-wide (first field of /proc/sys/fs/file-nr; the limit is fs.file-max)", "") \
+  X(sys, dying_cgroups, "cgroups", System, kBothBackends, \
+    "cgroups removed but not yet freed (nr_dying_descendants of the cgroup v2 root)", "") \
+  X(sys, unreclaimable_bytes, "bytes", System, kBothBackends, "unreclaimable slab memory (SUnreclaim)", "")
 
 // X(id, prefix, placeholder, unit, scope, backends, description): metrics named by the system,
 // "<prefix><member>" for any member ("sys.slab.filp").

@@ -11,6 +11,7 @@
 
 #include "harness/base/backend.h"
 #include "harness/base/metrics.h"
+#include "harness/census/ghosts.h"
 
 namespace lg {
 
@@ -55,6 +56,10 @@ class Census {
   virtual bool sample(std::vector<double>& values, std::string& err) = 0;
   // The target's BPF maps as of the last sample; nullptr when this backend cannot tell.
   virtual const std::vector<TargetMap>* target_maps() const { return nullptr; }
+  // The tasks behind proc.dstate and proc.zombies now (and with `system`, every task in D state,
+  // sys.dstate's), each with where it waits in the kernel. Costs a walk of every task with a
+  // stack for each ghost: take it when a diagnosis needs one, not per sample.
+  virtual bool ghosts(bool system, std::vector<GhostTask>& out, std::string& err) = 0;
 
  protected:
   // Backends store what they measured through these: a column this census cannot measure here

@@ -65,16 +65,17 @@ class BpfCensus : public Census {
     page_ = sysconf(_SC_PAGESIZE);
   }
   ~BpfCensus() override {
-    for (bpf_link* l : {file_, task_, map_, prog_, link_, slab_})
+    for (bpf_link* l : {file_, task_, map_, prog_, link_, slab_, ghost_})
       if (l) bpf_link__destroy(l);
     if (skel_) census_bpf__destroy(skel_);
   }
   Backend kind() const override { return Backend::Bpf; }
   bool init(std::string& err);
   bool sample(std::vector<double>& values, std::string& err) override;
+  bool ghosts(bool system, std::vector<GhostTask>& out, std::string& err) override;
 
  private:
-  bool load(bool with_slab, std::string& err);
+  bool load(bool with_slab, bool with_ghost, std::string& err);
   bool read_iter(bpf_link* l, const char* what, std::string& err);
   double map_memlock(pid_t tgid, int fd, uint32_t id);
 
@@ -86,6 +87,9 @@ class BpfCensus : public Census {
   bool slab_bpf_ = false, slab_procfs_ = false;
   census_bpf* skel_ = nullptr;
   bpf_link *file_ = nullptr, *task_ = nullptr, *map_ = nullptr, *prog_ = nullptr, *link_ = nullptr, *slab_ = nullptr;
+  bpf_link* ghost_ = nullptr;             // lgc_ghost, attached when first needed
+  bool ghost_bpf_ = false;                // lgc_ghost loaded (else /proc lists the same)
+  std::unique_ptr<Census> ghost_procfs_;  // lists ghosts when lgc_ghost cannot
   std::vector<uint32_t> own_maps_, own_progs_, own_links_;
   std::vector<char> buf_;
   size_t len_ = 0;
@@ -99,7 +103,7 @@ class BpfCensus : public Census {
   std::vector<census_obj> objs_;  // target's BPF fds, last read
 };
 
-bool BpfCensus::load(bool with_slab, std::string& err) {
+bool BpfCensus::load(bool with_slab, bool with_ghost, std::string& err) {
   skel_ = census_bpf__open();
   if (!skel_) {
     err = libbpf_reason("cannot open the census BPF object", errno);
@@ -119,6 +123,7 @@ bool BpfCensus::load(bool with_slab, std::string& err) {
   }
   bpf_program__set_autoload(skel_->progs.lgc_file, mode_ != CENSUS_TARGET_NONE);
   bpf_program__set_autoload(skel_->progs.lgc_slab, with_slab);
+  bpf_program__set_autoload(skel_->progs.lgc_ghost, with_ghost);
   int e = census_bpf__load(skel_);
   if (e) {
     err = libbpf_reason("cannot load the census BPF programs", e);
@@ -133,11 +138,25 @@ bool BpfCensus::init(std::string& err) {
   LibbpfLog log;
   bool want_slab = opts_.system && any_slab_measurable();
   std::string slab_why;
-  bool ok = load(want_slab, err);
-  if (!ok && want_slab) {  // kernels without iter/kmem_cache: slabs from /proc/slabinfo
-    slab_why = err;
-    ok = load(false, err);
+  // Optional programs, each dropped alone before both are: lgc_slab (kernels without
+  // iter/kmem_cache read /proc/slabinfo) and lgc_ghost (without it, ghosts come from /proc).
+  struct Try {
+    bool slab, ghost;
+  };
+  std::vector<Try> tries = {{want_slab, true}, {want_slab, false}};
+  if (want_slab) tries.insert(tries.end(), {{false, true}, {false, false}});
+  std::string first_err;
+  bool ok = false;
+  Try used{};
+  for (Try t : tries) {
+    if ((ok = load(t.slab, t.ghost, err))) {
+      used = t;
+      break;
+    }
+    if (first_err.empty()) first_err = err;
   }
+  if (ok && want_slab && !used.slab) slab_why = first_err;
+  ghost_bpf_ = ok && used.ghost;
   slab_bpf_ = ok && want_slab && slab_why.empty();
   auto attach = [&](bpf_program* p, bpf_link*& l, const char* what, union bpf_iter_link_info* li) {
     if (!ok) return;
@@ -288,8 +307,12 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
     set(values, MetricId::proc_processes, ts.t_processes);
     set(values, MetricId::proc_threads, ts.t_threads);
     set(values, MetricId::proc_zombies, ts.t_zombies);
+    set(values, MetricId::proc_dstate, ts.t_dstate);
     set(values, MetricId::proc_rss_bytes, (double)ts.t_rss_pages * page_);
     set(values, MetricId::proc_cpu_seconds, (double)ts.t_cpu_ns / 1e9);
+    // The fullest fd table against its soft limit (0 when the target has no process).
+    set(values, MetricId::fd_limit_used,
+        ts.t_limit_nofile || ts.t_limit_fds ? (double)ts.t_limit_fds / std::max<double>(ts.t_limit_nofile, 1) : 0);
   }
 
   // Maps: system counts, and the element counts of the target's maps.
@@ -369,6 +392,10 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
 
   set(values, MetricId::sys_tasks, ts.tasks);
   set(values, MetricId::sys_zombies, ts.zombies);
+  set(values, MetricId::sys_dstate, ts.dstate);
+  if (ts.dying_cgroups >= 0) set(values, MetricId::sys_dying_cgroups, (double)ts.dying_cgroups);
+  // No BPF view of these kernel counters (their variables are not ksyms here): from /proc.
+  system_files("", [&](MetricId id, double v) { set(values, id, v); });
   if (ts.netns_ok) set(values, MetricId::sys_netns, ts.netns);  // else NaN: the walk did not close
 
   double nmaps = 0;
@@ -410,6 +437,55 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
     }
   } else if (slab_procfs_) {
     slabs_from_procfs(slabs_, [&](size_t i, double v) { set_column(values, slab_column(i), v); });
+  }
+  return true;
+}
+
+std::string fixed_string(const char* s, size_t n) { return std::string(s, strnlen(s, n)); }
+
+bool BpfCensus::ghosts(bool system, std::vector<GhostTask>& out, std::string& err) {
+  out.clear();
+  if (ghost_bpf_ && !ghost_) {
+    ghost_ = bpf_program__attach_iter(skel_->progs.lgc_ghost, nullptr);
+    ghost_bpf_ = ghost_ != nullptr;
+    if (ghost_) own_links_.push_back(fd_id(bpf_link__fd(ghost_), 2));
+  }
+  if (!ghost_bpf_) {
+    // The procfs census of the same scope lists them, with stacks from /proc.
+    if (!ghost_procfs_) ghost_procfs_ = make_procfs_census(scope_, opts_, err);
+    if (!ghost_procfs_) return false;
+    return ghost_procfs_->ghosts(system, out, err);
+  }
+  skel_->bss->ghost_system = system;
+  if (!read_iter(ghost_, "ghost task", err)) return false;
+  if (len_ % sizeof(census_ghost)) {
+    err = "ghost iterator: malformed stream of " + std::to_string(len_) + " bytes";
+    return false;
+  }
+  for (size_t off = 0; off < len_; off += sizeof(census_ghost)) {
+    census_ghost r;
+    memcpy(&r, buf_.data() + off, sizeof r);
+    GhostTask g;
+    g.kind = r.kind == CENSUS_GHOST_ZOMBIE        ? GhostTask::Zombie
+             : r.kind == CENSUS_GHOST_VFORK_CHILD ? GhostTask::VforkChild
+                                                  : GhostTask::DState;
+    g.target = r.flags & CENSUS_GHOST_TARGET;
+    g.tid = r.tid;
+    g.pid = r.tgid;
+    g.ppid = r.ppid;
+    g.parent_tid = r.parent_tid;
+    g.exit_code = r.exit_code;
+    g.comm = fixed_string(r.comm, sizeof r.comm);
+    g.process_comm = fixed_string(r.pcomm, sizeof r.pcomm);
+    g.parent_comm = fixed_string(r.parent_comm, sizeof r.parent_comm);
+    if (r.nframes > 0) {
+      g.stack.assign(r.stack, r.stack + std::min<int>(r.nframes, CENSUS_GHOST_DEPTH));
+    } else {
+      // No stack from BPF (CONFIG_STACKTRACE off, or the task is running): /proc has the rest.
+      pid_t whose = g.kind == GhostTask::Zombie ? g.ppid : g.pid;
+      kernel_stack_from_proc(whose, g.kind == GhostTask::Zombie ? g.ppid : g.tid, g);
+    }
+    out.push_back(std::move(g));
   }
   return true;
 }

@@ -64,6 +64,11 @@ class ProcfsCensus : public Census {
         for (MetricId m : {MetricId::sys_bpf_maps, MetricId::sys_bpf_progs, MetricId::sys_bpf_links})
           unavailable_[static_cast<size_t>(m)] = "listing BPF objects (bpf(BPF_MAP_GET_NEXT_ID)) needs CAP_SYS_ADMIN";
       }
+      cgroup_root_ = cgroup2_mount();
+      if (cgroup_root_.empty())
+        unavailable_[static_cast<size_t>(MetricId::sys_dying_cgroups)] =
+            "cgroup v2 is not mounted (procfs reads nr_dying_descendants from the root's cgroup.stat; the BPF "
+            "backend needs no mount)";
       if (!slabs_.empty() && read_file("/proc/slabinfo").empty()) {
         for (size_t i = 0; i < slabs_.size(); i++) {
           std::string& why = unavailable_[slab_column(i)];
@@ -74,12 +79,14 @@ class ProcfsCensus : public Census {
   }
   Backend kind() const override { return Backend::Procfs; }
   bool sample(std::vector<double>& values, std::string& err) override;
+  bool ghosts(bool system, std::vector<GhostTask>& out, std::string& err) override;
 
  private:
   bool scan_proc(std::string& err);
   bool target_pids(std::string& err);
   bool count_fds(pid_t pid, std::string& err);
   void system_bpf(std::vector<double>& values);
+  const ProcStat* stat_of(pid_t pid) const;
 
   CensusScope scope_;
   CensusOptions opts_;
@@ -90,7 +97,14 @@ class ProcfsCensus : public Census {
   uint64_t kinds_[CENSUS_FD_KINDS] = {};
   std::vector<uint32_t> maps_, progs_, links_;
   double map_bytes_ = 0;
+  std::string cgroup_root_;  // the cgroup v2 mount, for sys.dying_cgroups
 };
+
+const ProcStat* ProcfsCensus::stat_of(pid_t pid) const {
+  for (const auto& s : stats_)
+    if (s.pid == pid) return &s;
+  return nullptr;
+}
 
 bool ProcfsCensus::scan_proc(std::string& err) {
   stats_.clear();
@@ -114,11 +128,7 @@ bool ProcfsCensus::scan_proc(std::string& err) {
 
 bool ProcfsCensus::target_pids(std::string& err) {
   targets_.clear();
-  auto find = [&](pid_t p) -> const ProcStat* {
-    for (const auto& s : stats_)
-      if (s.pid == p) return &s;
-    return nullptr;
-  };
+  auto find = [&](pid_t p) { return stat_of(p); };
   if (mode_ == CENSUS_TARGET_PID || mode_ == CENSUS_TARGET_TREE) {
     pid_t root = mode_ == CENSUS_TARGET_PID ? scope_.pid : scope_.tree_root;
     const ProcStat* s = find(root);
@@ -262,7 +272,7 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
     progs_.clear();
     links_.clear();
     map_bytes_ = 0;
-    double threads = 0, rss = 0, cpu = 0;
+    double threads = 0, rss = 0, cpu = 0, limit_used = 0;
     char path[64], buf[4096];
     for (pid_t p : targets_) {
       snprintf(path, sizeof path, "/proc/%d/status", p);
@@ -273,7 +283,16 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
         if (r > 0) rss += r * 1024.0;
       }
       cpu += cpu_seconds(p);
+      uint64_t before = 0, after = 0;
+      for (auto k : kinds_) before += k;
       if (!count_fds(p, err)) return false;
+      for (auto k : kinds_) after += k;
+      // fd.limit_used: this process's fds over its soft RLIMIT_NOFILE; the fullest one counts.
+      snprintf(path, sizeof path, "/proc/%d/limits", p);
+      if (read_at(AT_FDCWD, path, buf, sizeof buf) > 0) {
+        double soft = limits_nofile_soft(buf);
+        if (soft >= 0) limit_used = std::max(limit_used, (double)(after - before) / std::max(soft, 1.0));
+      }
     }
     double total = 0;
     for (int k = 0; k < CENSUS_FD_KINDS; k++) {
@@ -283,6 +302,7 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
     set(values, MetricId::fd_total, total);
     double zombies = 0;
     for (const auto& s : stats_) zombies += s.zombie() && contains(targets_, s.ppid);
+    set(values, MetricId::fd_limit_used, limit_used);
     set(values, MetricId::proc_processes, (double)targets_.size());
     set(values, MetricId::proc_threads, threads);
     set(values, MetricId::proc_zombies, zombies);
@@ -295,6 +315,23 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
     set(values, MetricId::bpf_progs, (double)progs_.size());
     set(values, MetricId::bpf_links, (double)links_.size());
   }
+  // D-state tasks: the target's and, with system metrics, everyone's, in one pass.
+  if (opts_.system || target) {
+    int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    double sys_d = 0, target_d = 0;
+    std::vector<ProcStat> stuck;
+    for (const auto& s : stats_) {
+      bool mine = target && contains(targets_, s.pid);
+      if ((!opts_.system && !mine) || proc < 0) continue;
+      stuck.clear();
+      dstate_tasks(proc, s, stuck);
+      sys_d += stuck.size();
+      if (mine) target_d += stuck.size();
+    }
+    if (proc >= 0) close(proc);
+    if (target) set(values, MetricId::proc_dstate, target_d);
+    if (opts_.system) set(values, MetricId::sys_dstate, sys_d);
+  }
   if (opts_.system) {
     double tasks = 0, zombies = 0;
     for (const auto& s : stats_) {
@@ -303,10 +340,63 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
     }
     set(values, MetricId::sys_tasks, tasks);
     set(values, MetricId::sys_zombies, zombies);
+    system_files(cgroup_root_, [&](MetricId id, double v) { set(values, id, v); });
     system_bpf(values);
     if (any_slab_measurable())
       slabs_from_procfs(slabs_, [&](size_t i, double v) { set_column(values, slab_column(i), v); });
   }
+  return true;
+}
+
+bool ProcfsCensus::ghosts(bool system, std::vector<GhostTask>& out, std::string& err) {
+  out.clear();
+  bool target = mode_ != CENSUS_TARGET_NONE;
+  if (!scan_proc(err)) return false;
+  if (target && !target_pids(err)) return false;
+  auto comm_of = [&](pid_t p) {
+    const ProcStat* s = stat_of(p);
+    return s ? s->comm : std::string();
+  };
+  int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc < 0) {
+    err = std::string("cannot open /proc: ") + strerror(errno);
+    return false;
+  }
+  std::vector<ProcStat> stuck;
+  for (const auto& s : stats_) {
+    if (s.zombie()) {
+      if (!target || !contains(targets_, s.ppid)) continue;
+      GhostTask g;
+      g.kind = GhostTask::Zombie;
+      g.target = true;
+      g.tid = g.pid = s.pid;
+      g.ppid = g.parent_tid = s.ppid;
+      g.comm = g.process_comm = s.comm;
+      g.parent_comm = comm_of(s.ppid);
+      g.exit_code = s.exit_code;
+      kernel_stack_from_proc(s.ppid, s.ppid, g);  // where the parent is instead of reaping
+      out.push_back(std::move(g));
+      continue;
+    }
+    bool mine = target && contains(targets_, s.pid);
+    if (!mine && !system) continue;
+    stuck.clear();
+    dstate_tasks(proc, s, stuck);
+    for (const auto& t : stuck) {
+      GhostTask g;
+      g.kind = GhostTask::DState;
+      g.target = mine;
+      g.tid = t.pid;
+      g.pid = s.pid;
+      g.ppid = g.parent_tid = s.ppid;
+      g.comm = t.comm;
+      g.process_comm = s.comm;
+      g.parent_comm = comm_of(s.ppid);
+      kernel_stack_from_proc(s.pid, t.pid, g);
+      out.push_back(std::move(g));
+    }
+  }
+  close(proc);
   return true;
 }
 

@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
@@ -174,20 +175,78 @@ bool parse_proc_stat(std::string_view t, ProcStat& out) {
   size_t close = t.rfind(')');
   if (close == std::string_view::npos || close + 2 >= t.size()) return false;
   out.pid = (pid_t)atoi(std::string(t.substr(0, t.find(' '))).c_str());
+  size_t open = t.find('(');
+  out.comm = open < close ? std::string(t.substr(open + 1, close - open - 1)) : "";
   std::string_view rest = t.substr(close + 2);
-  int field = 0;
+  int field = 0, last = 0;
   size_t pos = 0;
-  while (pos < rest.size() && field <= 17) {
+  out.exit_code = 0;
+  // Fields after comm, from 0: state (stat field 3), ppid (4), num_threads (20), exit_code (52).
+  while (pos < rest.size() && field <= 49) {
     size_t sp = rest.find(' ', pos);
     std::string_view tok = rest.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos);
     if (field == 0) out.state = tok.empty() ? '?' : tok[0];
     if (field == 1) out.ppid = (pid_t)atoi(std::string(tok).c_str());
     if (field == 17) out.threads = atoll(std::string(tok).c_str());
+    if (field == 49) out.exit_code = atoi(std::string(tok).c_str());
+    last = field;
     if (sp == std::string_view::npos) break;
     pos = sp + 1;
     field++;
   }
-  return field >= 17 && out.pid > 0;
+  return last >= 17 && out.pid > 0;
+}
+
+double limits_nofile_soft(std::string_view text) {
+  const std::string_view key = "Max open files";
+  size_t pos = 0;
+  while ((pos = text.find(key, pos)) != std::string_view::npos && pos > 0 && text[pos - 1] != '\n') pos += key.size();
+  if (pos == std::string_view::npos) return -1;
+  size_t b = text.find_first_not_of(' ', pos + key.size());
+  if (b == std::string_view::npos) return -1;
+  std::string_view rest = text.substr(b);
+  if (starts_with(rest, "unlimited")) return std::numeric_limits<double>::infinity();
+  if (rest.empty() || !isdigit((unsigned char)rest[0])) return -1;
+  return (double)proc_field(rest, "");
+}
+
+void dstate_tasks(int proc, const ProcStat& s, std::vector<ProcStat>& out) {
+  if (s.threads <= 1) {
+    if (s.state == 'D') out.push_back(s);
+    return;
+  }
+  char path[300], buf[1024];
+  snprintf(path, sizeof path, "%d/task", s.pid);
+  int dfd = openat(proc, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = dfd >= 0 ? fdopendir(dfd) : nullptr;
+  if (!d) {
+    if (dfd >= 0) close(dfd);
+    return;  // exited meanwhile
+  }
+  while (dirent* e = readdir(d)) {
+    if (!isdigit((unsigned char)e->d_name[0])) continue;
+    snprintf(path, sizeof path, "%s/stat", e->d_name);
+    int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0) continue;
+    buf[len] = 0;
+    ProcStat t;
+    if (parse_proc_stat(std::string_view(buf, len), t) && t.state == 'D') out.push_back(std::move(t));
+  }
+  closedir(d);
+}
+
+void system_files(const std::string& cgroup_root, const std::function<void(MetricId, double)>& set) {
+  std::string nr = read_file("/proc/sys/fs/file-nr");
+  if (!nr.empty() && isdigit((unsigned char)nr[0])) set(MetricId::sys_file_handles, (double)proc_field(nr, ""));
+  int64_t kib = proc_field(read_file("/proc/meminfo"), "SUnreclaim:");
+  if (kib >= 0) set(MetricId::sys_unreclaimable_bytes, kib * 1024.0);
+  if (!cgroup_root.empty()) {
+    int64_t dying = proc_field(read_file(cgroup_root + "/cgroup.stat"), "nr_dying_descendants");
+    if (dying >= 0) set(MetricId::sys_dying_cgroups, (double)dying);
+  }
 }
 
 int64_t slabinfo_active(std::string_view text, std::string_view cache) {

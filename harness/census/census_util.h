@@ -49,11 +49,26 @@ struct ProcStat {
   pid_t pid = 0, ppid = 0;
   char state = '?';
   int64_t threads = 0;
+  std::string comm;
+  int exit_code = 0;  // field 52 (kernels since 3.5): the status a zombie leaves for wait()
   // A zombie waiting to be reaped: state Z and no live thread left (a leader whose other
   // threads still run shows Z too).
   bool zombie() const { return state == 'Z' && threads <= 1; }
 };
 bool parse_proc_stat(std::string_view text, ProcStat& out);  // /proc/PID/stat
+
+// The soft limit of "Max open files" in a /proc/PID/limits text: a number, +infinity for
+// "unlimited", -1 when the line is missing or malformed.
+double limits_nofile_soft(std::string_view text);
+
+// Appends the tasks of process `s` in D state (as ps shows them) to `out` (pid = the tid):
+// `s` itself when it has one thread, else each /proc/PID/task/TID/stat. `proc`: an fd of /proc.
+void dstate_tasks(int proc, const ProcStat& s, std::vector<ProcStat>& out);
+
+// The system metrics read from files by both backends: sys.file_handles (/proc/sys/fs/file-nr),
+// sys.unreclaimable_bytes (SUnreclaim of /proc/meminfo), and sys.dying_cgroups from the
+// cgroup.stat of `cgroup_root` when it is not "". set(id, value) for what could be read.
+void system_files(const std::string& cgroup_root, const std::function<void(MetricId, double)>& set);
 
 // Active objects per cache name from /proc/slabinfo text; -1 when the cache is not listed.
 int64_t slabinfo_active(std::string_view text, std::string_view cache);

@@ -32,6 +32,19 @@ struct CensusArgs {
   std::string slab;
 };
 
+// The kernel limit a metric is read against, shown next to it: name and value (NaN: none).
+struct Ceiling {
+  const char* name = nullptr;
+  double value = kUnavailable;
+};
+Ceiling ceiling(const std::string& metric) {
+  if (metric != metric_name(MetricId::sys_file_handles)) return {};
+  std::string t = trim(read_file("/proc/sys/fs/file-max"));
+  char* end = nullptr;
+  double v = strtod(t.c_str(), &end);
+  return {"fs.file-max", !t.empty() && end && !*end ? v : kUnavailable};
+}
+
 std::string table(const Census& c, const std::vector<double>& v, const std::string& what, const std::string& note) {
   const auto& names = c.metrics();
   size_t w = 6, vw = 5;
@@ -50,9 +63,12 @@ std::string table(const Census& c, const std::vector<double>& v, const std::stri
     const MetricInfo* m = find_metric(names[i]);
     const char* unit = m ? m->unit : "";
     if (!c.unavailable()[i].empty())
-      out += pad(names[i], w + 2) + "n/a (" + c.unavailable()[i] + ")\n";
+      out += pad(names[i], w + 2) + "n/a (" + c.unavailable()[i] + ")";
     else
-      out += pad(names[i], w + 2) + pad(cells[i], vw + 2) + unit + "\n";
+      out += pad(names[i], w + 2) + pad(cells[i], vw + 2) + unit;
+    if (Ceiling lim = ceiling(names[i]); lim.name && available(lim.value) && c.unavailable()[i].empty())
+      out += " (" + std::string(lim.name) + " " + format_number(lim.value) + ")";
+    out += "\n";
   }
   return out;
 }
@@ -75,6 +91,10 @@ std::string json(const Census& c, const std::vector<double>& v, const std::strin
       e["value"] = nullptr;
     e["unit"] = m ? m->unit : "";
     if (!c.unavailable()[i].empty()) e["unavailable"] = c.unavailable()[i];
+    if (Ceiling lim = ceiling(c.metrics()[i]); lim.name && available(lim.value)) {
+      e["limit"] = lim.value;
+      e["limit_name"] = lim.name;
+    }
     ms.push_back(e);
   }
   j["metrics"] = ms;

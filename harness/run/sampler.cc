@@ -71,16 +71,42 @@ void Sampler::sample_now() {
   bool ok = census_.sample(v, err);
   std::vector<double> ev = board_.snapshot();
   double t = monotonic_seconds() - t0_;
-  std::lock_guard<std::mutex> l(mu_);
-  if (!ok || v.size() != s_.metrics.size()) {
-    // A failed reading is a gap (NaN), never a zero.
-    if (failures_++ == 0) first_error_ = ok ? "census returned a short reading" : err;
-    v.assign(s_.metrics.size(), kUnavailable);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!ok || v.size() != s_.metrics.size()) {
+      // A failed reading is a gap (NaN), never a zero.
+      if (failures_++ == 0) first_error_ = ok ? "census returned a short reading" : err;
+      v.assign(s_.metrics.size(), kUnavailable);
+    }
+    s_.t.push_back(t);
+    for (size_t i = 0; i < v.size(); i++) s_.values[i].push_back(v[i]);
+    if (const std::vector<TargetMap>* maps = ok ? census_.target_maps() : nullptr) note_maps(*maps, t);
+    for (size_t k = 0; k < ev.size() && k < s_.events.size(); k++) s_.events[k].push_back(ev[k]);
   }
-  s_.t.push_back(t);
-  for (size_t i = 0; i < v.size(); i++) s_.values[i].push_back(v[i]);
-  if (const std::vector<TargetMap>* maps = ok ? census_.target_maps() : nullptr) note_maps(*maps, t);
-  for (size_t k = 0; k < ev.size() && k < s_.events.size(); k++) s_.events[k].push_back(ev[k]);
+  if (after_) after_(census_, t, v);
+}
+
+void Sampler::with_census(const std::function<void(Census&)>& fn) {
+  std::unique_lock<std::mutex> l(mu_);
+  if (!thread_.joinable() || stop_) {
+    l.unlock();
+    fn(census_);
+    return;
+  }
+  pending_ = &fn;
+  pending_done_ = false;
+  cv_.notify_all();
+  cv_.wait(l, [this] { return pending_done_; });
+}
+
+void Sampler::run_pending(std::unique_lock<std::mutex>& l) {
+  const std::function<void(Census&)>* job = pending_;
+  l.unlock();
+  (*job)(census_);
+  l.lock();
+  pending_ = nullptr;
+  pending_done_ = true;
+  cv_.notify_all();
 }
 
 void Sampler::note_maps(const std::vector<TargetMap>& maps, double t) {
@@ -111,14 +137,22 @@ void Sampler::loop() {
   double next = monotonic_seconds();
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
-    l.unlock();
-    sample_now();
-    next += interval_;
+    if (pending_) {
+      run_pending(l);
+      continue;
+    }
     double now = monotonic_seconds();
-    if (next < now) next = now;  // fell behind: skip, do not burst
-    l.lock();
-    cv_.wait_for(l, std::chrono::duration<double>(next - now), [this] { return stop_; });
+    if (now >= next) {
+      l.unlock();
+      sample_now();
+      l.lock();
+      next += interval_;
+      now = monotonic_seconds();
+      if (next < now) next = now;  // fell behind: skip, do not burst
+    }
+    cv_.wait_for(l, std::chrono::duration<double>(next - now), [this] { return stop_ || pending_; });
   }
+  if (pending_) run_pending(l);  // asked for while we were stopping
 }
 
 double Sampler::latest(int metric) const {

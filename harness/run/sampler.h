@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -46,6 +47,12 @@ class Sampler {
   void stop();
   // One reading appended now (also used for the last one after the thread stopped).
   void sample_now();
+  // Called after each reading with its time and values, in the thread that took it; the census
+  // is passed for readings of its own (set before start()).
+  void on_sample(std::function<void(Census&, double, const std::vector<double>&)> f) { after_ = std::move(f); }
+  // Runs fn(census) in the sampling thread between two readings and waits for it (a Census is
+  // not thread-safe); runs it here when the thread is not running.
+  void with_census(const std::function<void(Census&)>& fn);
   // Latest value of a metric (NaN when none yet or not measured).
   double latest(int metric) const;
   // True when each of the metric columns `cols` kept the same value in every sample of the
@@ -57,6 +64,7 @@ class Sampler {
  private:
   void loop();
   void note_maps(const std::vector<TargetMap>& maps, double t);  // under mu_
+  void run_pending(std::unique_lock<std::mutex>& l);
   Census& census_;
   Series& s_;
   const EventBoard& board_;
@@ -67,6 +75,9 @@ class Sampler {
   std::thread thread_;
   size_t failures_ = 0;
   std::string first_error_;
+  std::function<void(Census&, double, const std::vector<double>&)> after_;
+  const std::function<void(Census&)>* pending_ = nullptr;  // with_census's job, under mu_
+  bool pending_done_ = false;
 };
 
 }  // namespace lg

@@ -23,6 +23,7 @@
 #include "harness/base/units.h"
 #include "harness/census/census.h"
 #include "harness/run/baseline.h"
+#include "harness/run/ghost_watch.h"
 #include "harness/run/phase.h"
 #include "harness/run/preflight.h"
 #include "harness/run/sampler.h"
@@ -166,6 +167,9 @@ class ScenarioRun {
   bool tree_ = false;
   std::optional<uint64_t> nproc_;  // RLIMIT_NPROC when the pids controller cannot bind
   int run_netns_ = -1;
+  // The creation tracker; before the census that wraps it (members die in reverse order).
+  std::unique_ptr<Attribution> attrib_;
+  std::string attrib_why_;
   CensusOptions census_opts_;
   CensusScope scope_;
   std::unique_ptr<Census> census_;
@@ -174,12 +178,13 @@ class ScenarioRun {
   std::vector<double> base_values_;
   std::unique_ptr<Target> target_;
   bool launched_ = false, ready_ = false;
+  std::vector<Check> checks_;
+  // Lists stuck tasks and zombies while they exist, for the diagnosis; before the sampler,
+  // whose thread calls it (members are destroyed in reverse order).
+  std::unique_ptr<GhostWatch> ghosts_;
   std::unique_ptr<EventBoard> board_;
   std::unique_ptr<Sampler> sampler_;
   int netns_col_ = -1, fds_col_ = -1;
-  std::vector<Check> checks_;
-  std::unique_ptr<Attribution> attrib_;
-  std::string attrib_why_;
 };
 
 RunResult ScenarioRun::run() {
@@ -421,10 +426,15 @@ void ScenarioRun::record_columns() {
   s.values.resize(s.metrics.size());
   s.events.resize(s.event_kinds.size());
 
+  ghosts_ = std::make_unique<GhostWatch>(checks_, s);
   board_ = std::make_unique<EventBoard>(s.event_kinds.size());
   if (census_) {
     sampler_ =
         std::make_unique<Sampler>(*census_, s, *board_, t0_, env_.interval > 0 ? env_.interval : sc_.sampling.interval);
+    if (ghosts_->active()) {
+      GhostWatch* g = ghosts_.get();
+      sampler_->on_sample([g](Census& c, double t, const std::vector<double>& v) { g->after_sample(c, t, v); });
+    }
     sampler_->start();
   }
   netns_col_ = s.metric_index(metric_name(MetricId::sys_netns));
@@ -513,6 +523,9 @@ void ScenarioRun::stop_target() {
   // What the target holds at the end, for the diagnosis of what it kept.
   if (attrib_ && ready_ && launched_) attrib_->mark_end(monotonic_seconds() - t0_);
   if (target_ && launched_) {
+    // The stuck tasks and zombies the checks judge are listed while they still exist.
+    if (sampler_ && ghosts_->active())
+      sampler_->with_census([&](Census& c) { ghosts_->before_stop(c, monotonic_seconds() - t0_); });
     r_.series.stop = monotonic_seconds() - t0_;
     if (!ready_) {
       target_->kill_all();
@@ -539,7 +552,6 @@ void ScenarioRun::stop_target() {
 // residue census.
 void ScenarioRun::settle() {
   Series& s = r_.series;
-  checks_ = checks_for(sc_);
   if (!sampler_) return;
   // The machine's judged metrics, and what the target created (target.*): its objects are
   // freed after it exits, at the kernel's pace.
@@ -596,6 +608,8 @@ void ScenarioRun::judge() {
       r_.verdicts = judge_checks(checks_, r_.series);
       for (auto& w : churn_warnings(r_.series)) r_.warnings.push_back(std::move(w));
     }
+  if (ghosts_)
+    for (auto& d : ghosts_->diagnoses(r_.verdicts)) r_.diagnoses.push_back(std::move(d));
 }
 
 // Where the objects of each judged metric come from: every one in attribution.json (judge

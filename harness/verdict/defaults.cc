@@ -60,6 +60,10 @@ Check slope_per_time(const std::string& metric, double per_minute = kPerMinuteLi
   return c;
 }
 
+// The fd table's headroom: a daemon creeping towards its RLIMIT_NOFILE fails here before it
+// meets EMFILE in production.
+constexpr double kFdLimitUsedMax = 0.8;
+
 Check residue(const std::string& metric) {
   Check c;
   c.metric = metric;
@@ -100,6 +104,7 @@ std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, b
       for (const auto& k : event_kinds) out.push_back(slope_per_event(rss, k, kRssPerEventLimit, kRssMinGrowth));
     }
     out.push_back(at_most(metric_name(MetricId::bpf_maps_full), 0));
+    out.push_back(at_most(metric_name(MetricId::fd_limit_used), kFdLimitUsedMax));
     // Residue of what the target itself created (target.*, counted by the creation tracker):
     // another tenant of the machine does not move it.
     for (MetricId id :

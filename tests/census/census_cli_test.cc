@@ -59,6 +59,32 @@ TEST(CensusCli, JsonOfAKnownTarget) {
   EXPECT_NE(t.out.find("n/a (procfs shows no element count"), std::string::npos);
 }
 
+// The ghost-resource system metrics, measured by both backends; file handles with their limit.
+TEST(CensusCli, SystemJsonHasTheKernelHeadroomMetrics) {
+  if (!have_cli()) GTEST_SKIP() << "leakguard not built in " << LEAKGUARD_BIN_DIR;
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (the BPF census)";
+  for (const char* backend : {"bpf", "procfs"}) {
+    Output o = run(std::string("census --system --json --backend ") + backend);
+    ASSERT_EQ(o.status, 0) << o.out;
+    auto j = nlohmann::json::parse(o.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << o.out;
+    std::map<std::string, nlohmann::json> m;
+    for (const auto& e : j["metrics"]) m[e["name"]] = e;
+    EXPECT_GE(m["sys.dstate"]["value"].get<double>(), 0) << backend;
+    EXPECT_EQ(m["sys.dstate"]["unit"], "tasks");
+    EXPECT_GT(m["sys.file_handles"]["value"].get<double>(), 0) << backend;
+    EXPECT_EQ(m["sys.file_handles"]["limit_name"], "fs.file-max");
+    EXPECT_GE(m["sys.file_handles"]["limit"].get<double>(), m["sys.file_handles"]["value"].get<double>());
+    EXPECT_GT(m["sys.unreclaimable_bytes"]["value"].get<double>(), 0) << backend;
+    // procfs reads it from the cgroup v2 mount; BPF needs none.
+    if (std::string(backend) == "bpf" || !m["sys.dying_cgroups"].contains("unavailable")) {
+      EXPECT_GE(m["sys.dying_cgroups"]["value"].get<double>(), 0) << backend << ": " << m["sys.dying_cgroups"];
+    }
+  }
+  Output t = run("census --system --backend procfs");
+  EXPECT_NE(t.out.find("(fs.file-max "), std::string::npos) << t.out;
+}
+
 TEST(CensusCli, MistakesExitTwo) {
   if (!have_cli()) GTEST_SKIP() << "leakguard not built in " << LEAKGUARD_BIN_DIR;
   Output o = run("census --pid 1073741800");

@@ -151,6 +151,58 @@ TEST(SysSlab, BpfMatchesSlabinfo) {
   EXPECT_TRUE(ok) << log;
 }
 
+// sys.dstate counts what ps calls D: BPF (task->__state) and procfs (the state letters) agree,
+// so idle kernel threads (TASK_IDLE, "I") are not counted by BPF; 4 stuck threads add 4.
+// Tasks of other work may enter and leave D state between two readings: rounds, one must agree.
+TEST(SysDstate, BpfAgreesWithProcfsAndCountsStuckThreads) {
+  std::string skip;
+  auto c = system_bpf(skip);
+  if (!c) GTEST_SKIP() << skip;
+  std::string err, note;
+  auto p = make_census(Backend::Procfs, CensusScope{}, CensusOptions{}, err, note);
+  ASSERT_TRUE(p) << err;
+  std::string log;
+  auto agree = [&](double& v) {
+    for (int round = 0; round < 20; round++) {
+      double a = metric(*c, "sys.dstate"), b = metric(*p, "sys.dstate"), a2 = metric(*c, "sys.dstate");
+      log += std::to_string(a) + " / " + std::to_string(b) + " / " + std::to_string(a2) + "\n";
+      if (a == b && a == a2) {
+        v = a;
+        return true;
+      }
+      usleep(20000);
+    }
+    return false;
+  };
+  double idle = -1, during = -1;
+  ASSERT_TRUE(agree(idle)) << "BPF and procfs never agreed on sys.dstate:\n" << log;
+  Zoo zoo;
+  ASSERT_TRUE(zoo.start({"--dstate", "4"})) << zoo.error;
+  ASSERT_TRUE(agree(during)) << log;
+  // Other D-state tasks may come and go (so no exact difference): at least the 4 are there.
+  EXPECT_GE(during, 4) << log;
+}
+
+TEST(SysDyingCgroups, BpfReadsWhatCgroupStatSays) {
+  std::string skip;
+  auto c = system_bpf(skip);
+  if (!c) GTEST_SKIP() << skip;
+  std::string mount = cgroup2_mount();
+  if (mount.empty()) GTEST_SKIP() << "no cgroup v2 mount to compare with";
+  bool ok = false;
+  std::string log;
+  for (int round = 0; round < 10 && !ok; round++) {
+    double b = metric(*c, "sys.dying_cgroups");
+    std::string stat = read_file(mount + "/cgroup.stat");
+    size_t at = stat.find("nr_dying_descendants ");
+    ASSERT_NE(at, std::string::npos) << stat;
+    double f = atof(stat.c_str() + at + 21);
+    log += std::to_string(b) + " vs " + std::to_string(f) + "\n";
+    ok = b == f;
+  }
+  EXPECT_TRUE(ok) << log;
+}
+
 // A cgroup directory removed on scope exit (after the processes in it are gone).
 struct TempCgroup {
   std::string path;

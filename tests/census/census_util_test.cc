@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cmath>
+
 #include "harness/base/metrics.h"
 #include "harness/census/census_util.h"
 
@@ -97,9 +99,37 @@ TEST(ParseProcStat, CommWithSpacesAndParens) {
   EXPECT_EQ(st.ppid, 45);
   EXPECT_EQ(st.threads, 1);
   EXPECT_TRUE(st.zombie());
-  st.threads = 3;  // a leader that exited while its threads run
+  EXPECT_EQ(st.comm, "a b) c)");
+  EXPECT_EQ(st.exit_code, 0);  // a short line (old kernel): no exit_code field
+  st.threads = 3;              // a leader that exited while its threads run
   EXPECT_FALSE(st.zombie());
   EXPECT_FALSE(parse_proc_stat("garbage", st));
+}
+
+TEST(ParseProcStat, ExitCodeOfAZombie) {
+  // A full line of kernel 6.x: 52 fields, exit_code last; 9 is SIGKILL's wait status.
+  std::string s =
+      "4711 (worker) Z 4700 4700 4700 0 -1 4227084 54 0 0 0 0 0 0 0 20 0 1 0 12345 0 0 18446744073709551615 0 0 0 "
+      "0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 9";
+  ProcStat st;
+  ASSERT_TRUE(parse_proc_stat(s, st));
+  EXPECT_EQ(st.comm, "worker");
+  EXPECT_EQ(st.ppid, 4700);
+  EXPECT_EQ(st.exit_code, 9);
+}
+
+TEST(LimitsNofileSoft, NumberUnlimitedOrMissing) {
+  std::string t =
+      "Limit                     Soft Limit           Hard Limit           Units     \n"
+      "Max cpu time              unlimited            unlimited            seconds   \n"
+      "Max open files            1024                 1048576              files     \n"
+      "Max locked memory         8388608              8388608              bytes     \n";
+  EXPECT_EQ(limits_nofile_soft(t), 1024);
+  std::string u = "Max open files            unlimited            unlimited            files\n";
+  EXPECT_TRUE(std::isinf(limits_nofile_soft(u)));
+  EXPECT_EQ(limits_nofile_soft("Max processes 5 5 processes\n"), -1);
+  EXPECT_EQ(limits_nofile_soft("Max open files            lots\n"), -1);
+  EXPECT_EQ(limits_nofile_soft("x Max open files 3\n"), -1);  // not at a line start
 }
 
 TEST(SlabinfoActive, ReadsSecondColumn) {

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "census/zoo.h"
+#include "harness/base/fs.h"
 #include "harness/base/series.h"
 #include "harness/census/census.h"
 #include "harness/census/census_util.h"
@@ -23,6 +24,13 @@ std::unique_ptr<Census> make_or_skip(Backend b, const CensusScope& s, std::strin
   auto c = make_census(b, s, o, err, note);
   if (!c) skip = std::string(backend_name(b)) + " census unavailable: " + err;
   return c;
+}
+
+CensusScope pid_scope(pid_t pid) {
+  CensusScope s;
+  s.kind = CensusScope::Pid;
+  s.pid = pid;
+  return s;
 }
 
 std::map<std::string, double> read(Census& c) {
@@ -90,9 +98,7 @@ TEST_P(ZooTest, EveryKindExact) {
   Expect e = full_zoo();
   Zoo zoo;
   ASSERT_TRUE(zoo.start(e.flags)) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -116,9 +122,7 @@ TEST_P(ZooTest, MeasuresEveryMetricItClaims) {
   Expect e = full_zoo();
   Zoo zoo;
   ASSERT_TRUE(zoo.start(e.flags)) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -150,9 +154,7 @@ TEST_P(ZooTest, ManyFdsExact) {
   // Thousands of fds span many words of the fd bitmap walked by the BPF backend.
   Zoo zoo;
   ASSERT_TRUE(zoo.start({"--regular", "2000", "--socket", "700", "--pipe", "301", "--dir", "64"})) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -167,9 +169,7 @@ TEST_P(ZooTest, ManyFdsExact) {
 TEST_P(ZooTest, BackendsAgreeOnBytes) {
   Zoo zoo;
   ASSERT_TRUE(zoo.start({"--hash", "1000", "--lpm", "10", "--bpf-map", "3"})) << zoo.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = zoo.pid;
+  CensusScope s = pid_scope(zoo.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -193,9 +193,7 @@ TEST_P(ZooTest, MapEntriesPerKind) {
   for (Case k : {Case{"--hash", 777}, Case{"--lru", 300}, Case{"--percpu-hash", 123}, Case{"--lpm", 456}}) {
     Zoo zoo;
     ASSERT_TRUE(zoo.start({k.flag, std::to_string(k.n)})) << zoo.error;
-    CensusScope s;
-    s.kind = CensusScope::Pid;
-    s.pid = zoo.pid;
+    CensusScope s = pid_scope(zoo.pid);
     std::string skip;
     auto c = make_or_skip(GetParam(), s, skip);
     if (!c) GTEST_SKIP() << skip;
@@ -218,9 +216,7 @@ TEST_P(ZooTest, FollowsChangesBetweenSamples) {
   // One census object, several samples: the count follows the target (links are reused).
   Zoo a;
   ASSERT_TRUE(a.start({"--eventfd", "7", "--zombies", "1"})) << a.error;
-  CensusScope s;
-  s.kind = CensusScope::Pid;
-  s.pid = a.pid;
+  CensusScope s = pid_scope(a.pid);
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
@@ -259,6 +255,46 @@ TEST_P(ZooTest, ProcessTreeScope) {
     EXPECT_EQ(got[m], ref[m]) << m;
 }
 
+// Threads stuck in uninterruptible sleep (vfork-style clones whose children wait): counted in
+// proc.dstate and sys.dstate; the pid scope counts the zoo's threads, the tree scope also its
+// children (which wait in S state, not D).
+TEST_P(ZooTest, DstateCountsStuckThreads) {
+  Zoo zoo;
+  ASSERT_TRUE(zoo.start({"--dstate", "4", "--threads", "2"})) << zoo.error;
+  CensusScope s = pid_scope(zoo.pid);
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  auto got = read(*c);
+  EXPECT_EQ(got["proc.dstate"], 4);
+  EXPECT_EQ(got["proc.threads"], 1 + 4 + 2);
+  EXPECT_GE(got["sys.dstate"], 4);
+  s.kind = CensusScope::Cgroup;  // the process tree: the zoo and its 4 waiting children
+  s.tree_root = zoo.pid;
+  auto t = make_or_skip(GetParam(), s, skip);
+  ASSERT_TRUE(t) << skip;
+  auto tg = read(*t);
+  EXPECT_EQ(tg["proc.dstate"], 4);
+  EXPECT_EQ(tg["proc.processes"], 1 + 4);
+  zoo.stop();
+}
+
+// fd.limit_used: open fds over the soft RLIMIT_NOFILE of the fullest process; both backends
+// give exactly 3 + N over the limit the shell set.
+TEST_P(ZooTest, FdLimitUsed) {
+  Zoo zoo;
+  // sh keeps the limit for the fdzoo it execs: 3 + 77 fds under a soft limit of 100.
+  std::string cmd = "ulimit -S -n 100 && exec " + test::fdzoo_path() + " --regular 77";
+  ASSERT_TRUE(zoo.start_argv({"/bin/sh", "-c", cmd})) << zoo.error;
+  CensusScope s = pid_scope(zoo.pid);
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  auto got = read(*c);
+  EXPECT_EQ(got["fd.total"], 80);
+  EXPECT_DOUBLE_EQ(got["fd.limit_used"], 0.8);
+}
+
 TEST_P(ZooTest, SystemMetricsMeasured) {
   CensusScope s;  // System
   std::string skip;
@@ -268,6 +304,14 @@ TEST_P(ZooTest, SystemMetricsMeasured) {
   EXPECT_TRUE(std::isnan(got["fd.total"]));
   EXPECT_GT(got["sys.tasks"], 1);
   EXPECT_GE(got["sys.zombies"], 0);
+  EXPECT_GE(got["sys.dstate"], 0);
+  EXPECT_GT(got["sys.file_handles"], 10);
+  EXPECT_GT(got["sys.unreclaimable_bytes"], 1 << 20);
+  EXPECT_TRUE(std::isnan(got["fd.limit_used"]));
+  EXPECT_TRUE(std::isnan(got["proc.dstate"]));
+  if (GetParam() == Backend::Bpf || !cgroup2_mount().empty()) {
+    EXPECT_GE(got["sys.dying_cgroups"], 0);
+  }
   EXPECT_GE(got["sys.bpf_maps"], 0);
   if (GetParam() == Backend::Bpf)
     EXPECT_GE(got["sys.netns"], 1);

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <iterator>
 #include <pugixml.hpp>
+#include <regex>
 #include <set>
 
 #include "e2e/e2e_util.h"
@@ -17,6 +19,8 @@ struct Case {
   const char* fixed;                     // same, fixed mode
   std::set<std::string> leaky_failures;  // testcase names that must fail in leaky mode
   int rounds = 2;                        // runs of each mode (a second one shows the verdict is stable)
+  // The diagnosis a leaky run must give: {testcase, ECMAScript regex its <failure> text matches}.
+  std::pair<const char*, const char*> leaky_says = {nullptr, nullptr};
 };
 
 const Case kCases[] = {
@@ -36,7 +40,17 @@ const Case kCases[] = {
     {"zombie-churn",
      "[reaper, --mode, leaky]",
      "[reaper, --mode, fixed]",
-     {"proc.zombies max_slope <= 1 per 100 signal", "proc.threads max_slope <= 1 per 100 signal"}},
+     {"proc.zombies max_slope <= 1 per 100 signal", "proc.threads max_slope <= 1 per 100 signal"},
+     2,
+     {"proc.zombies max_slope <= 1 per 100 signal", R"(\d+ zombies left unreaped by pid \d+ \(reaper\))"}},
+    // The kernel names the vfork wait wait_for_vfork_done, or kernel_clone where it is inlined.
+    {"stuck-spawn",
+     "[dstuck, --mode, leaky]",
+     "[dstuck, --mode, fixed]",
+     {"proc.dstate max_slope <= 1 per 100 signal", "proc.processes max_slope <= 1 per 100 signal"},
+     2,
+     {"proc.dstate max_slope <= 1 per 100 signal",
+      R"(\d+ tasks of dstuck in D state at (wait_for_vfork_done|kernel_clone) <- \w+\n(.*\n)*.*\d+ wait for a vfork child that has not exec'd, which waits at \w*pipe_read)"}},
     // The Go targets under the scenarios of their kind: a tuner on vishvananda/netns, an
     // agent on cilium/ebpf; the same checks name the same leaks.
     {"netns-churn",
@@ -64,6 +78,18 @@ struct Junit {
   std::set<std::string> failed, errored, skipped, passed;
   int suites = 0;
 };
+
+// The <failure> text (message and body) of a testcase, "" when it did not fail.
+std::string failure_text(const std::string& path, const std::string& testcase) {
+  pugi::xml_document doc;
+  if (!doc.load_file(path.c_str())) return "";
+  for (auto suite : doc.child("testsuites").children("testsuite"))
+    for (auto tc : suite.children("testcase"))
+      if (testcase == tc.attribute("name").as_string())
+        if (auto f = tc.child("failure"))
+          return std::string(f.attribute("message").as_string()) + "\n" + f.text().get();
+  return "";
+}
 
 Junit read_junit(const std::string& path) {
   Junit j;
@@ -118,6 +144,12 @@ TEST_P(ScenarioSuite, LeakyFailsOnTheLeakFixedPasses) {
   EXPECT_TRUE(j.errored.empty()) << "errors:" << join(j.errored);
   if (leaky) {
     EXPECT_EQ(j.failed, c.leaky_failures) << "failed:" << join(j.failed) << "\nexpected:" << join(c.leaky_failures);
+    if (c.leaky_says.first) {
+      std::string text = failure_text(per_run, c.leaky_says.first);
+      EXPECT_TRUE(std::regex_search(text, std::regex(c.leaky_says.second)))
+          << c.leaky_says.first << " does not say /" << c.leaky_says.second << "/:\n"
+          << text;
+    }
   } else {
     EXPECT_TRUE(j.failed.empty()) << "failed:" << join(j.failed);
     for (const auto& name : c.leaky_failures) EXPECT_TRUE(j.passed.count(name)) << name << " did not pass";
@@ -146,7 +178,7 @@ std::vector<std::tuple<int, bool, int>> all_runs() {
 INSTANTIATE_TEST_SUITE_P(Shipped, ScenarioSuite, ::testing::ValuesIn(all_runs()), case_name);
 
 TEST(ShippedScenarios, AllValidate) {
-  for (const char* s : {"netns-churn", "process-exit-churn", "map-reload", "zombie-churn", "soak"}) {
+  for (const char* s : {"netns-churn", "process-exit-churn", "map-reload", "zombie-churn", "stuck-spawn", "soak"}) {
     e2e::Result r = e2e::run({e2e::bin("leakguard"), "validate", e2e::source(std::string("scenarios/") + s + ".yaml")});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find(": ok ("), std::string::npos) << r.output;

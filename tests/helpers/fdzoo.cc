@@ -6,10 +6,14 @@
 //   fdzoo [--regular N] [--dir N] [--socket N] [--pipe N] [--chr N] [--netns N] [--nsfs N]
 //         [--bpf-map N] [--bpf-prog N] [--bpf-link N] [--perf N] [--eventfd N] [--epoll N]
 //         [--timerfd N] [--signalfd N] [--pidfd N] [--threads N] [--zombies N]
-//         [--hash N] [--lru N] [--percpu-hash N] [--lpm N]
+//         [--hash N] [--lru N] [--percpu-hash N] [--lpm N] [--dstate N] [--hold]
 //
+// --hold waits for SIGTERM only (a target under leakguard has /dev/null as stdin).
 // Every count is of fds (--pipe 3 opens two pipes and closes one end). --bpf-map makes array
 // maps of one entry; --hash/--lru/--percpu-hash/--lpm make one map each holding N elements.
+// --dstate N makes N threads that each clone(CLONE_VM | CLONE_VFORK) a child that waits on a
+// pipe before it exits: the threads stay in D state (wait_for_vfork_done) until fdzoo stops;
+// it adds N threads, N child processes and the pipe's 2 fds.
 // The fds it starts with (0, 1, 2) are not counted. Exit 3 when the kernel refuses something.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -19,6 +23,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -31,6 +36,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -83,15 +89,42 @@ void* idle_thread(void*) {
   return nullptr;
 }
 
+// --dstate: the child waits for EOF on the pipe (fdzoo's write end closing), then exits.
+int g_wait_rd = -1;
+int vfork_child(void*) {
+  syscall(SYS_close_range, 0u, (unsigned)g_wait_rd - 1, 0u);
+  syscall(SYS_close_range, (unsigned)g_wait_rd + 1, ~0u, 0u);
+  char c;
+  while (read(g_wait_rd, &c, 1) > 0) {
+  }
+  _exit(0);
+}
+
+void* dstate_thread(void*) {
+  static const size_t kStack = 64 * 1024;
+  void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) fail("mmap");
+  pid_t c = clone(vfork_child, static_cast<char*>(stack) + kStack, CLONE_VM | CLONE_VFORK | SIGCHLD, nullptr);
+  if (c < 0) fail("clone");
+  waitpid(c, nullptr, 0);
+  munmap(stack, kStack);
+  return nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::map<std::string, long> n;
   const char* keys[] = {"regular",  "dir",      "socket", "pipe",    "chr",         "netns",   "nsfs",     "bpf-map",
                         "bpf-prog", "bpf-link", "perf",   "eventfd", "epoll",       "timerfd", "signalfd", "pidfd",
-                        "threads",  "zombies",  "hash",   "lru",     "percpu-hash", "lpm"};
+                        "threads",  "zombies",  "hash",   "lru",     "percpu-hash", "lpm",     "dstate"};
+  bool hold = false;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
+    if (a == "--hold") {
+      hold = true;
+      continue;
+    }
     bool ok = false;
     for (const char* k : keys)
       if (a == std::string("--") + k && i + 1 < argc) {
@@ -177,13 +210,49 @@ int main(int argc, char** argv) {
     if (pthread_create(&t, nullptr, idle_thread, nullptr) != 0) fail("pthread_create");
   }
 
+  int wait_wr = -1;
+  std::vector<pthread_t> stuck;
+  if (n["dstate"]) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) fail("pipe2");
+    g_wait_rd = p[0];
+    wait_wr = p[1];
+    for (long i = 0; i < n["dstate"]; i++) {
+      pthread_t t;
+      if (pthread_create(&t, nullptr, dstate_thread, nullptr) != 0) fail("pthread_create");
+      stuck.push_back(t);
+    }
+    // Ready once every one of them waits in the kernel.
+    for (int tries = 0; tries < 500; tries++) {
+      long d = 0;
+      for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+        FILE* f = fopen((e.path() / "stat").c_str(), "r");
+        if (!f) continue;
+        char b[512];
+        size_t len = fread(b, 1, sizeof b - 1, f);
+        fclose(f);
+        b[len] = 0;
+        const char* close_paren = strrchr(b, ')');
+        d += close_paren && close_paren[1] == ' ' && close_paren[2] == 'D';
+      }
+      if (d == n["dstate"]) break;
+      usleep(10000);
+    }
+  }
+
   printf("ready\n");
   fflush(stdout);
   char buf[64];
   while (!g_stop) {
+    if (hold) {
+      pause();
+      continue;
+    }
     ssize_t r = read(0, buf, sizeof buf);
     if (r == 0 || (r < 0 && errno != EINTR)) break;
   }
   for (pid_t c : kids) waitpid(c, nullptr, 0);
+  if (wait_wr >= 0) close(wait_wr);  // the children read EOF and exit; their parents resume
+  for (pthread_t t : stuck) pthread_join(t, nullptr);
   return 0;
 }

@@ -422,4 +422,102 @@ phases:
   EXPECT_LT(now_s() - t0, 5.5);
 }
 
+// Processes whose environment holds `mark` (the target and everything it forks or clones), and
+// how many of their tasks are in D state.
+std::vector<pid_t> marked(const std::string& mark, int* dstate = nullptr) {
+  std::vector<pid_t> out;
+  if (dstate) *dstate = 0;
+  DIR* d = opendir("/proc");
+  while (dirent* e = d ? readdir(d) : nullptr) {
+    if (!isdigit((unsigned char)e->d_name[0])) continue;
+    std::string env = lg::read_file(std::string("/proc/") + e->d_name + "/environ");
+    if (env.find(mark) == std::string::npos) continue;
+    out.push_back(atoi(e->d_name));
+    if (!dstate) continue;
+    DIR* t = opendir((std::string("/proc/") + e->d_name + "/task").c_str());
+    while (dirent* te = t ? readdir(t) : nullptr) {
+      std::string st = lg::read_file(std::string("/proc/") + e->d_name + "/task/" + te->d_name + "/stat");
+      size_t rp = st.rfind(')');
+      *dstate += rp != std::string::npos && rp + 2 < st.size() && st[rp + 2] == 'D';
+    }
+    if (t) closedir(t);
+  }
+  if (d) closedir(d);
+  return out;
+}
+
+// dstuck leaky: each SIGHUP leaves a helper thread in D state and a child waiting before its
+// exec. SIGUSR1 as stop signal does not stop it, so leakguard must kill them after the grace.
+std::string stuck_scenario(const std::string& mark, int count) {
+  return "name: stuck\n"
+         "target:\n"
+         "  command: [dstuck, --mode, leaky]\n"
+         "  env: {GHOST_MARK: " +
+         mark +
+         "}\n"
+         "  ready: {stdout: \"ready\", timeout: 10s}\n"
+         "  stop: {signal: USR1, grace: 1s}\n"
+         "sampling: {settle_timeout: 2s}\n"  // sys.dstate of a busy machine never holds still
+         "phases:\n"
+         "  - name: spawn\n"
+         "    workloads:\n"
+         "      - kind: signal\n"
+         "        count: " +
+         std::to_string(count) +
+         "\n"
+         "        rate: 20/s\n"
+         "checks:\n"
+         "  - metric: proc.dstate\n"
+         "    max: 0\n"
+         "  - metric: sys.dstate\n"
+         "    max: 0\n";
+}
+
+class StuckTasks : public ::testing::TestWithParam<bool> {};  // true: process-tree containment
+
+// Tasks stuck in the kernel die with the run: killed after the grace, and after SIGKILL of
+// leakguard (by the watchdog), with every child they spawned.
+TEST_P(StuckTasks, NothingStuckOutlivesTheRun) {
+  REQUIRE_ROOT();
+  bool tree = GetParam();
+  const char* env = tree ? "LEAKGUARD_NO_CGROUP=1" : nullptr;
+  TempDir d;
+  std::string mark = "lg-ghost-" + std::to_string(getpid()) + (tree ? "-tree" : "-cgroup");
+  {
+    std::string sc = d.write("s.yaml", stuck_scenario(mark + "-a", 8));
+    Leakguard lg(d, {sc, "--out", d.path + "/out"}, env);
+    EXPECT_EQ(lg.wait(), 1) << lg.output();
+    std::string out = lg.output();
+    // Both checks fail, each with the stuck helpers named under it (sys.dstate: among every
+    // D-state task of the machine).
+    size_t proc_fail = out.find("FAIL   proc.dstate max <= 0"), sys_fail = out.find("FAIL   sys.dstate max <= 0");
+    ASSERT_NE(proc_fail, std::string::npos) << out;
+    ASSERT_NE(sys_fail, std::string::npos) << out;
+    ASSERT_LT(proc_fail, sys_fail) << "checks are printed in scenario order";
+    EXPECT_NE(out.substr(proc_fail, sys_fail - proc_fail).find("tasks of dstuck in D state at "), std::string::npos)
+        << out;
+    EXPECT_NE(out.substr(sys_fail).find("tasks of dstuck in D state at "), std::string::npos) << out;
+    std::string series = lg::read_file(d.path + "/out/stuck/series.json");
+    EXPECT_NE(series.find("killed after grace"), std::string::npos) << "leakguard killed them, not dstuck itself";
+    EXPECT_TRUE(eventually(2, [&] { return marked(mark + "-a").empty(); }))
+        << marked(mark + "-a").size() << " processes of the run are left";
+  }
+  std::string sc = d.write("s2.yaml", stuck_scenario(mark + "-b", 100000));
+  Leakguard lg(d, {sc, "--out", d.path + "/out2", "--quiet"}, env);
+  int dstate = 0;
+  ASSERT_TRUE(eventually(20,
+                         [&] {
+                           marked(mark + "-b", &dstate);
+                           return dstate >= 5;
+                         }))
+      << "no task got stuck: " << lg.output();
+  kill(lg.pid, SIGKILL);
+  EXPECT_EQ(lg.wait(), -SIGKILL);
+  EXPECT_TRUE(eventually(5, [&] { return marked(mark + "-b").empty(); }))
+      << marked(mark + "-b").size() << " processes of the run survived leakguard's SIGKILL";
+}
+
+INSTANTIATE_TEST_SUITE_P(Containment, StuckTasks, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "process_tree" : "cgroup"; });
+
 }  // namespace

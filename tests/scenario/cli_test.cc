@@ -106,6 +106,9 @@ TEST(Cli, List) {
   auto m = leakguard({"list", "metrics"});
   EXPECT_EQ(m.code, 0);
   EXPECT_EQ(m.out, lg::list_metrics_text());
+  for (const char* name : {"proc.dstate", "fd.limit_used", "sys.dstate", "sys.file_handles", "sys.dying_cgroups",
+                           "sys.unreclaimable_bytes"})
+    EXPECT_NE(m.out.find(name), std::string::npos) << name;
   auto w = leakguard({"list", "workloads"});
   EXPECT_EQ(w.code, 0);
   EXPECT_EQ(w.out, lg::list_workloads_text());

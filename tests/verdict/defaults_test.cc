@@ -28,6 +28,7 @@ TEST(DefaultChecks, WithTargetOneSlopePerEventKind) {
   EXPECT_EQ(count(cs, "target.bpf_progs", CheckType::MaxResidue), 1);
   EXPECT_EQ(count(cs, "target.bpf_links", CheckType::MaxResidue), 1);
   EXPECT_EQ(count(cs, "sys.netns", CheckType::MaxResidue), 0);
+  EXPECT_EQ(count(cs, "fd.limit_used", CheckType::Max), 1);
   for (const auto& c : cs) {
     // Safe on a shared machine: nothing another tenant moves (issue 17).
     EXPECT_NE(metric_info_scope(c.metric), Scope::System) << c.text;
@@ -63,5 +64,17 @@ TEST(DefaultChecks, WithoutTargetOnlySystemResidue) {
   for (const auto& c : cs) {
     EXPECT_EQ(c.type, CheckType::MaxResidue) << c.text;
     EXPECT_EQ(c.metric.rfind("sys.", 0), 0u) << c.text;
+  }
+}
+
+TEST(DefaultChecks, FdLimitHeadroom) {
+  for (const auto& kinds : {std::vector<std::string>{}, std::vector<std::string>{"netns", "signal"}}) {
+    auto cs = default_checks(kinds, true);
+    auto it = std::find_if(cs.begin(), cs.end(), [](const Check& c) { return c.metric == "fd.limit_used"; });
+    ASSERT_NE(it, cs.end());
+    EXPECT_EQ(it->type, CheckType::Max);
+    EXPECT_EQ(it->limit, 0.8);
+    EXPECT_EQ(it->text, "fd.limit_used max <= 0.8");
+    EXPECT_EQ(count(cs, "fd.limit_used", CheckType::Max), 1) << "one check, not one per event kind";
   }
 }
