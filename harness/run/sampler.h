@@ -36,10 +36,13 @@ class EventBoard {
   std::vector<std::vector<const Workload*>> live_;
 };
 
+class SampleStore;
+
 class Sampler {
  public:
-  // `series` must have metrics/event_kinds set; rows are appended to it.
-  Sampler(Census& c, Series& series, const EventBoard& board, double t0, double interval);
+  // Readings go to `store` (harness/run/sample_store.h: every one on disk, a bounded copy in
+  // its Series).
+  Sampler(Census& c, SampleStore& store, const EventBoard& board, double t0, double interval);
   ~Sampler() { stop(); }
   void start();
   void stop();
@@ -56,7 +59,8 @@ class Sampler {
  private:
   void loop();
   Census& census_;
-  Series& s_;
+  SampleStore& store_;
+  size_t columns_;
   const EventBoard& board_;
   double t0_, interval_;
   mutable std::mutex mu_;

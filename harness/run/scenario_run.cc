@@ -18,8 +18,10 @@
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"
 #include "harness/census/census.h"
+#include "harness/census/proctrack.h"
 #include "harness/run/phase.h"
 #include "harness/run/preflight.h"
+#include "harness/run/sample_store.h"
 #include "harness/run/sampler.h"
 #include "harness/run/target.h"
 #include "harness/verdict/judge.h"
@@ -71,39 +73,13 @@ std::vector<double> by_name(const std::vector<std::string>& want, const std::vec
 
 }  // namespace
 
-bool prepare_out_dir(const std::string& dir, std::string& err) {
-  std::string name = dir.substr(dir.rfind('/') + 1);
-  if (name.empty() || name == "." || name == "..") {
-    err = "scenario name '" + name + "' cannot be an output directory name";
-    return false;
-  }
-  std::error_code ec;
-  // Only what a previous run wrote is cleared: a name that collides with some other
-  // directory (OUT=/, a scenario named "etc") must never cost its contents.
-  if (std::filesystem::is_directory(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    bool ours = false;
-    for (const char* f : {"series.json", "junit.xml", "report.html", "target.stdout.log"})
-      ours |= std::filesystem::exists(dir + "/" + f, ec);
-    if (!ours) {
-      err = "refusing to clear " + dir + ": it is not empty and holds no leakguard report";
-      return false;
-    }
-  }
-  std::filesystem::remove_all(dir, ec);
-  if (ec) {
-    err = "cannot clear " + dir + ": " + ec.message();
-    return false;
-  }
-  return make_dirs(dir, err);
-}
-
 RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   RunResult r;
   double wall0 = monotonic_seconds();
   r.scenario = sc.name;
   r.description = sc.description;
   r.scenario_file = sc.file;
-  r.out_dir = env.out_root + "/" + sc.name;
+  r.out_dir = env.out->path();
   r.timestamp = utc_timestamp();
   utsname u{};
   uname(&u);
@@ -111,6 +87,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   r.kernel = u.release;
   r.version = LEAKGUARD_VERSION;
   r.seed = sc.seed;
+  r.notes = env.notes;
   const bool has_target = sc.target.has_value();
   if (has_target) r.target_argv = sc.target->command;
   auto interrupted = [&] { return env.interrupts && env.interrupts->load() > 0; };
@@ -120,9 +97,9 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     return r;
   };
 
+  // Only what leakguard wrote there before (its manifest) is removed; the rest stays.
   std::string err;
-  env.out_dir_ready = prepare_out_dir(r.out_dir, err);
-  if (!env.out_dir_ready) {
+  if (!env.out->clear(err)) {
     r.environment_error = err;
     return finish();
   }
@@ -149,8 +126,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
           "applied as RLIMIT_NPROC, which does not bind a target running as root)";
     }
   } else if (has_target) {
-    r.containment =
-        "process tree (" + env.no_cgroup_reason + "): descendants that leave the target's session can escape";
+    r.containment = "process tree (" + env.no_cgroup_reason + ")";
     nproc = sc.target->limit_pids;
   } else {
     r.containment = "none (no target: system metrics only)";
@@ -166,6 +142,31 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
       return finish();
     }
   }
+  struct CloseFd {
+    int& fd;
+    ~CloseFd() {
+      if (fd >= 0) close(fd);
+    }
+  } close_run_netns{run_netns};  // on every return below
+
+  // The target's processes are followed by fork from its first instruction: they count, are
+  // killed and are reported wherever they go (another cgroup, another session).
+  std::unique_ptr<ProcTracker> tracker;
+  if (has_target) {
+    tracker = std::make_unique<ProcTracker>();
+    std::string mount = env.cgroup ? env.cgroup->top.substr(0, env.cgroup->top.rfind('/')) : "";
+    std::string how;
+    Watchdog* wd = env.watchdog;
+    tracker->on_escape([wd](const ProcTracker::Escape& e) {
+      // Outside the cgroup, the watchdog's cgroup.kill would miss it after a SIGKILL of ours.
+      if (wd) wd->add_proc(e.pid, proc_start_time(e.pid));
+    });
+    if (!tracker->start(tcg, mount, how, err)) {
+      r.environment_error = "fork tracking: " + err;
+      return finish();
+    }
+    r.containment += "; " + how;
+  }
 
   // Census: made before launch when the scope exists already (cgroup, system); a process-tree
   // census needs the target's pid, so it is made right after launch.
@@ -180,6 +181,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     return census != nullptr;
   };
   CensusScope scope;
+  scope.tracker = tracker.get();
   bool tree = has_target && tcg.empty();
   if (has_target && !tree) {
     scope.kind = CensusScope::Cgroup;
@@ -211,11 +213,20 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   std::unique_ptr<Target> target;
   bool launched = false, ready = false;
   double t0 = monotonic_seconds();
-  r.stdout_log = r.out_dir + "/target.stdout.log";
-  r.stderr_log = r.out_dir + "/target.stderr.log";
+  r.stdout_log = env.out->file("target.stdout.log");
+  r.stderr_log = env.out->file("target.stderr.log");
   if (has_target) {
     const TargetSpec& ts = *sc.target;
     TargetConfig tc;
+    tc.tracker = tracker.get();
+    // Created in the output directory leakguard opened, never through a planted link.
+    tc.stdout_log_fd = env.out->create_stream("target.stdout.log", err);
+    if (tc.stdout_log_fd >= 0) tc.stderr_log_fd = env.out->create_stream("target.stderr.log", err);
+    if (tc.stderr_log_fd < 0) {
+      if (tc.stdout_log_fd >= 0) close(tc.stdout_log_fd);
+      r.environment_error = err;
+      return finish();
+    }
     tc.argv = ts.command;
     std::string exe = resolve_command(ts.command[0], self_dir());
     if (!exe.empty()) tc.argv[0] = exe;
@@ -229,8 +240,6 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
       tc.tag = "LEAKGUARD_RUN=" + std::to_string(getpid()) + "-" + std::to_string(env.index + 1);
       env.watchdog->add_tag(tc.tag);
     }
-    tc.stdout_log = r.stdout_log;
-    tc.stderr_log = r.stderr_log;
     if (ts.ready.kind == ReadySpec::Stdout) tc.ready_pattern = ts.ready.pattern;
     target = std::make_unique<Target>();
     LifecycleStep st;
@@ -267,13 +276,17 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   for (const auto& ph : sc.phases)
     for (const auto& w : ph.workloads)
       if (s.event_index(w.kind) < 0) s.event_kinds.push_back(w.kind);
-  s.values.resize(s.metrics.size());
-  s.events.resize(s.event_kinds.size());
+  // Every sample on disk, a bounded copy in memory (a day-long soak keeps leakguard small).
+  env.store = std::make_unique<SampleStore>(s, env.series_rows);
+  SampleStore& store = *env.store;
+  if (!store.open(env.out->dir(), err))
+    r.backend_note += std::string(r.backend_note.empty() ? "" : "; ") + "every sample kept in memory (" + err + ")";
 
   EventBoard board(s.event_kinds.size());
   std::unique_ptr<Sampler> sampler;
   if (census) {
-    sampler = std::make_unique<Sampler>(*census, s, board, t0, env.interval > 0 ? env.interval : sc.sampling.interval);
+    sampler =
+        std::make_unique<Sampler>(*census, store, board, t0, env.interval > 0 ? env.interval : sc.sampling.interval);
     sampler->start();
   }
   int netns_col = s.metric_index("sys.netns");
@@ -334,7 +347,11 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
       ctx.target_pids = [tp] { return tp->pids(); };
     }
     PhaseHooks hooks;
-    hooks.must_stop = [&] { return interrupted() || (target && target->exited()); };
+    hooks.must_stop = [&]() -> const char* {
+      if (interrupted()) return "the interruption";
+      if (target && target->exited()) return "the target's exit";
+      return nullptr;
+    };
     hooks.progress = progress;
     for (const auto& ph : sc.phases) {
       if (hooks.must_stop()) break;
@@ -392,18 +409,39 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     if (env.progress) env.progress->clear();
     sampler->stop();
     sampler->sample_now();
-    s.settle_end = s.t.back();
-    s.post_settle.resize(s.metrics.size());
-    for (size_t i = 0; i < s.metrics.size(); i++) s.post_settle[i] = s.values[i].back();
+    store.finish();
+    if (interrupted()) {
+      // No settle, no residue census: what is left now is still being torn down.
+      s.unsettled = "interrupted before settle";
+    } else {
+      s.settle_end = store.latest_t();
+      s.post_settle.resize(s.metrics.size());
+      for (size_t i = 0; i < s.metrics.size(); i++) s.post_settle[i] = store.latest(i);
+    }
     if (sampler->failures())
       r.backend_note += std::string(r.backend_note.empty() ? "" : "; ") + std::to_string(sampler->failures()) +
                         " census readings failed (first: " + sampler->first_error() + ")";
   }
   if (run_netns >= 0) close(run_netns);
+  run_netns = -1;
   if (target) {
+    target->finish_output();
     r.stdout_tail = target->stdout_tail();
     r.stderr_tail = target->stderr_tail();
+    r.stdout_dropped = target->stdout_dropped();
+    r.stderr_dropped = target->stderr_dropped();
     target.reset();  // joins its threads; everything of it is dead already
+  }
+  if (tracker) {
+    tracker->kill_all();  // nothing it started outlives the run, wherever it went
+    tracker->stop();
+    for (const auto& e : tracker->escapes())
+      r.escapes.push_back("target process " + std::to_string(e.pid) + " (" + e.comm + ") " +
+                          (e.born_outside ? "was started outside its cgroup, in " : "left its cgroup for ") +
+                          (e.cgroup.empty() ? std::string("another cgroup") : e.cgroup));
+    if (uint64_t lost = tracker->lost())
+      r.backend_note += std::string(r.backend_note.empty() ? "" : "; ") + std::to_string(lost) +
+                        " forks of the target were not followed (tracking map full)";
   }
   sampler.reset();
   census.reset();
@@ -418,9 +456,21 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     for (pid_t p : cgroup_pids(env.cgroup->harness, false))
       if (p != getpid()) kill(p, SIGKILL);
 
-  // Judge what was recorded. A target that never ran leaves nothing worth judging.
+  // Judge what was recorded. A target that never ran leaves nothing worth judging. A long run
+  // is judged on every sample (read back from disk), not on the reduced copy in memory.
   if (census || !s.metrics.empty())
-    if (!has_target || (launched && ready)) r.verdicts = judge_checks(checks, s);
+    if (!has_target || (launched && ready)) {
+      bool full = false;
+      if (store.reduced() && store.disk_error().empty()) {
+        full = judge_checks_full(checks, s, store, r.verdicts, err);
+        if (!full) r.backend_note += std::string(r.backend_note.empty() ? "" : "; ") + err;
+      }
+      if (!full) r.verdicts = judge_checks(checks, s);
+      if (store.reduced() && !full)
+        r.backend_note += std::string(r.backend_note.empty() ? "" : "; ") + "judged on a reduced series, 1 sample in " +
+                          std::to_string(store.stride()) + " (" +
+                          (store.disk_error().empty() ? err : store.disk_error()) + ")";
+    }
   return finish();
 }
 
