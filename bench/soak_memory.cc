@@ -33,7 +33,7 @@ class FakeCensus : public lg::Census {
     for (const auto& c : lg::default_slab_caches()) names_.push_back(lg::slab_metric_name(c));
     unavailable_.assign(names_.size(), "");
   }
-  const char* backend() const override { return "fake"; }
+  lg::Backend kind() const override { return lg::Backend::Procfs; }
   bool sample(std::vector<double>& v, std::string&) override {
     n_++;
     v.resize(names_.size());

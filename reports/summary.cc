@@ -7,6 +7,7 @@
 
 #include "harness/base/units.h"
 
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 #include "reports/text.h"
 
@@ -29,7 +30,7 @@ std::string verdict_numbers(const Verdict& v) {
   const Check& c = v.check;
   std::ostringstream o;
   std::string per = c.per_event.empty() ? "/s" : " per " + c.per_event;
-  o << "check: " << (c.text.empty() ? describe_check(c) : c.text) << "\n";
+  o << "check: " << check_words(c) << "\n";
   if (c.type == CheckType::MaxSlope && std::isfinite(v.slope)) {
     o << "slope: " << num(v.slope) << per;
     if (std::isfinite(v.ci_low) && std::isfinite(v.ci_high))
@@ -65,8 +66,12 @@ std::string console_summary(const RunResult& r, const std::vector<std::string>& 
     if (!w.error.empty()) line(out, "ERROR", "workload " + w.phase + "/" + w.kind, w.error);
     for (const auto& warn : w.warnings) line(out, "WARN", "workload " + w.phase + "/" + w.kind, warn);
   }
-  for (const auto& v : r.verdicts)
-    line(out, outcome_name(v.outcome), v.check.text.empty() ? describe_check(v.check) : v.check.text, v.sentence);
+  for (const auto& v : r.verdicts) {
+    line(out, outcome_name(v.outcome), check_words(v.check), v.sentence);
+    const Diagnosis* d = r.diagnosis(v.check.metric);
+    if (d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error))
+      out += diagnosis_text(*d, {.indent = "       ", .max_sites = 5, .max_frames = 8, .modules = false});
+  }
   if (r.interrupted) line(out, "ERROR", "run", "interrupted: the verdicts cover only what was recorded");
   if (!write_error.empty()) line(out, "ERROR", "reports", write_error);
   // The same counts as the JUnit testsuite and the HTML report (count_outcomes).

@@ -449,6 +449,8 @@ sampling: {interval: 100ms, settle_timeout: 1s}
 phases:
   - name: idle
     duration: 2s
+checks:
+  - {metric: fd.total, max: 100000}
 )");
   Leakguard lg(d, {sc, "--out", d.path + "/out", "--quiet"});
   EXPECT_EQ(lg.wait(), 0) << lg.output();
