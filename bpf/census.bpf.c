@@ -58,12 +58,7 @@ struct {
 
 // The target's processes followed by fork (bpf/proctrack.bpf.c shares its map with us; without a
 // tracker user space fills it, or it stays empty).
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, PROCTRACK_MAX_PROCS);
-  __type(key, __u32);
-  __type(value, struct proctrack_proc);
-} lgc_tracked SEC(".maps");
+struct proctrack_tracked_map lgc_tracked SEC(".maps");
 
 // Old kernels: the namespace type lives in ns->ops->type.
 struct proc_ns_operations___old {

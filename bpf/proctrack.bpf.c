@@ -14,12 +14,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, PROCTRACK_MAX_PROCS);
-  __type(key, __u32);
-  __type(value, struct proctrack_proc);
-} lgc_tracked SEC(".maps");
+struct proctrack_tracked_map lgc_tracked SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);

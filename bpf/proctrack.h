@@ -37,4 +37,15 @@ struct proctrack_cfg {
   __u64 lost; /* forks not tracked because lgc_tracked was full */
 };
 
+#ifdef __VMLINUX_H__
+/* lgc_tracked, declared alike by proctrack.bpf.c and census.bpf.c: the census takes the tracker's
+ * map over (bpf_map__reuse_fd), so both must agree on it. */
+struct proctrack_tracked_map {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PROCTRACK_MAX_PROCS);
+  __type(key, __u32);
+  __type(value, struct proctrack_proc);
+};
+#endif
+
 #endif

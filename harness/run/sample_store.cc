@@ -13,6 +13,20 @@ namespace {
 
 constexpr size_t kBufferRows = 4096;
 
+// pread or pwrite of all `n` bytes at `at`, retried on short transfers; the errno of a failure.
+template <typename Op, typename Ptr>
+int transfer_all(Op op, int fd, Ptr p, size_t n, off_t at) {
+  while (n > 0) {
+    ssize_t k = op(fd, p, n, at);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return k < 0 ? errno : EIO;
+    p += k;
+    n -= k;
+    at += k;
+  }
+  return 0;
+}
+
 // Keeps the rows at even positions.
 void halve(std::vector<double>& v) {
   size_t k = 0;
@@ -63,19 +77,10 @@ const SampleStore::Column* SampleStore::column(size_t col) const {
 
 bool SampleStore::flush(Column& c) const {
   if (c.buf.empty() || !disk_error_.empty()) return disk_error_.empty();
-  const char* p = reinterpret_cast<const char*>(c.buf.data());
-  size_t left = c.buf.size() * sizeof(double);
-  off_t at = (off_t)(c.written * sizeof(double));
-  while (left > 0) {
-    ssize_t k = pwrite(c.fd, p, left, at);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) {
-      disk_error_ = std::string("cannot keep every sample on disk: ") + strerror(k < 0 ? errno : EIO);
-      return false;
-    }
-    p += k;
-    left -= k;
-    at += k;
+  if (int e = transfer_all(pwrite, c.fd, reinterpret_cast<const char*>(c.buf.data()), c.buf.size() * sizeof(double),
+                           (off_t)(c.written * sizeof(double)))) {
+    disk_error_ = std::string("cannot keep every sample on disk: ") + strerror(e);
+    return false;
   }
   c.written += c.buf.size();
   c.buf.clear();
@@ -147,19 +152,10 @@ bool SampleStore::read(size_t col, size_t first, size_t n, double* out, std::str
     err = disk_error_.empty() ? "read past the samples on disk" : disk_error_;
     return false;
   }
-  char* p = reinterpret_cast<char*>(out);
-  size_t left = n * sizeof(double);
-  off_t at = (off_t)(first * sizeof(double));
-  while (left > 0) {
-    ssize_t k = pread(c.fd, p, left, at);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) {
-      err = std::string("cannot read the samples back: ") + strerror(k < 0 ? errno : EIO);
-      return false;
-    }
-    p += k;
-    left -= k;
-    at += k;
+  if (int e = transfer_all(pread, c.fd, reinterpret_cast<char*>(out), n * sizeof(double),
+                           (off_t)(first * sizeof(double)))) {
+    err = std::string("cannot read the samples back: ") + strerror(e);
+    return false;
   }
   return true;
 }

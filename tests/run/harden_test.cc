@@ -100,6 +100,15 @@ TEST(Harden, ReportWritesNeverFollowAPlantedLink) {
   EXPECT_EQ(lg::read_file(charts + "/sys.tasks.svg"), "another");
 }
 
+// A target whose daemon escapes (badtarget escape): into the cgroup whose cgroup.procs is
+// `procs` ("-": none), out of the session, the parent chain, its name and its environment.
+std::string escape_scenario(const std::string& name, const std::string& procs, const std::string& pids) {
+  return "name: " + name + "\ntarget:\n  command: [badtarget, escape, \"" + procs + "\", --pids, " + pids +
+         "]\n  ready: {stdout: \"^ready$\", timeout: 5s}\n  stop: {grace: 1s}\n"
+         "sampling: {interval: 50ms, settle_timeout: 1s}\nphases:\n  - name: idle\n    duration: 1500ms\n"
+         "checks:\n  - {metric: fd.eventfd, max: 100}\n";
+}
+
 // Item 2: a process of the target that leaves its cgroup is still counted, killed at stop,
 // and reported as an error.
 TEST(Harden, AnEscapingTargetIsFollowedCountedKilledAndReported) {
@@ -108,19 +117,7 @@ TEST(Harden, AnEscapingTargetIsFollowedCountedKilledAndReported) {
   if (mount.empty()) GTEST_SKIP() << "no cgroup v2 here";
   TempDir d;
   std::string pids = d.path + "/pids";
-  std::string sc = d.write("s.yaml", R"(name: escape
-target:
-  command: [badtarget, escape, )" + mount +
-                                         R"(/cgroup.procs, --pids, )" + pids + R"(]
-  ready: {stdout: "^ready$", timeout: 5s}
-  stop: {grace: 1s}
-sampling: {interval: 50ms, settle_timeout: 1s}
-phases:
-  - name: idle
-    duration: 1500ms
-checks:
-  - {metric: fd.eventfd, max: 100}
-)");
+  std::string sc = d.write("s.yaml", escape_scenario("escape", mount + "/cgroup.procs", pids));
   Leakguard lg(d, {sc, "--out", d.path + "/out"});
   EXPECT_EQ(lg.wait(), 1) << lg.output();
   std::vector<pid_t> ps = read_pids(pids);
@@ -144,19 +141,7 @@ TEST(Harden, WithoutACgroupTheForkTrackerStillFindsAnUntaggedDaemon) {
   REQUIRE_ROOT();
   TempDir d;
   std::string pids = d.path + "/pids";
-  std::string sc = d.write("s.yaml", R"(name: daemon
-target:
-  command: [badtarget, escape, "-", --pids, )" +
-                                         pids + R"(]
-  ready: {stdout: "^ready$", timeout: 5s}
-  stop: {grace: 1s}
-sampling: {interval: 50ms, settle_timeout: 1s}
-phases:
-  - name: idle
-    duration: 1500ms
-checks:
-  - {metric: fd.eventfd, max: 100}
-)");
+  std::string sc = d.write("s.yaml", escape_scenario("daemon", "-", pids));
   Leakguard lg(d, {sc, "--out", d.path + "/out", "--quiet"}, "LEAKGUARD_NO_CGROUP=1");
   EXPECT_EQ(lg.wait(), 0) << lg.output();
   std::vector<pid_t> ps = read_pids(pids);
