@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <ostream>
 #include <regex>
 #include <thread>
 
@@ -291,6 +292,9 @@ struct Step {
   double at;           // seconds after the target started
   const char* expect;  // a string series.json must hold for that step
 };
+
+// Names the step in test listings (instead of its bytes).
+void PrintTo(const Step& s, std::ostream* os) { *os << s.name; }
 
 class Interrupted : public ::testing::TestWithParam<Step> {};
 
