@@ -13,19 +13,12 @@
 #include "harness/base/fs.h"
 #include "harness/base/out_dir.h"
 #include "harness/base/safe_file.h"
+#include "tmp_dir.h"
 
 namespace lg {
 namespace {
 
-struct Tmp {
-  std::string path;
-  Tmp() {
-    char t[] = "/tmp/lg-safe-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~Tmp() { (void)!system(("rm -rf '" + path + "'").c_str()); }
-  std::string operator/(const std::string& n) const { return path + "/" + n; }
-};
+using lg_test::TmpDir;
 
 void put(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -40,7 +33,7 @@ bool is_link(const std::string& p) {
 }
 
 TEST(SafeFile, PlantedLinksAtTheTempAndTheFinalNameAreNeverWrittenThrough) {
-  Tmp d;
+  TmpDir d("safe");
   put(d / "victim", "precious");
   // The old writer opened PATH.tmp with O_TRUNC and followed this link.
   ASSERT_EQ(symlink((d / "victim").c_str(), (d / "all.xml.tmp").c_str()), 0);
@@ -54,7 +47,7 @@ TEST(SafeFile, PlantedLinksAtTheTempAndTheFinalNameAreNeverWrittenThrough) {
 }
 
 TEST(SafeFile, RefusesToReplaceFifosDevicesAndDirectories) {
-  Tmp d;
+  TmpDir d("safe");
   ASSERT_EQ(mkfifo((d / "fifo").c_str(), 0644), 0);
   std::string err;
   EXPECT_FALSE(write_file(d / "fifo", "x", err));
@@ -74,7 +67,7 @@ TEST(SafeFile, RefusesToReplaceFifosDevicesAndDirectories) {
 
 TEST(SafeFile, ALinkInThePathIsFollowedOnlyWhenNobodyElseCouldHavePlantedIt) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to make a link owned by another user";
-  Tmp d;
+  TmpDir d("safe");
   ASSERT_EQ(chmod(d.path.c_str(), 01777), 0);  // like /tmp
   ASSERT_EQ(mkdir((d / "real").c_str(), 0755), 0);
   ASSERT_EQ(symlink((d / "real").c_str(), (d / "mine").c_str()), 0);
@@ -94,7 +87,7 @@ TEST(SafeFile, ALinkInThePathIsFollowedOnlyWhenNobodyElseCouldHavePlantedIt) {
 }
 
 TEST(SafeFile, ReadRegularFileNeverBlocksOnAFifoNorReadsADevice) {
-  Tmp d;
+  TmpDir d("safe");
   ASSERT_EQ(mkfifo((d / "fifo").c_str(), 0644), 0);
   std::string text, err;
   EXPECT_FALSE(read_regular_file(d / "fifo", 1024, text, err));  // returns at once: no writer needed
@@ -109,7 +102,7 @@ TEST(SafeFile, ReadRegularFileNeverBlocksOnAFifoNorReadsADevice) {
 }
 
 TEST(SafeFile, AtomicFileLeavesNoTempBehindWhenAbandoned) {
-  Tmp d;
+  TmpDir d("safe");
   Dir dir;
   std::string err;
   ASSERT_TRUE(Dir::open(d.path, false, dir, err)) << err;
@@ -142,7 +135,7 @@ void previous_run(const std::string& root) {
 }
 
 TEST(OutputDir, ClearRemovesOnlyWhatLeakguardWroteAndUserFilesSurvive) {
-  Tmp d;
+  TmpDir d("safe");
   previous_run(d.path);
   put(d / "scn/notes.txt", "mine");
   put(d / "scn/plots/my.svg", "mine too");
@@ -161,7 +154,7 @@ TEST(OutputDir, ClearRemovesOnlyWhatLeakguardWroteAndUserFilesSurvive) {
 }
 
 TEST(OutputDir, AFileItDidNotWriteIsNeverReplaced) {
-  Tmp d;
+  TmpDir d("safe");
   ASSERT_EQ(mkdir((d / "scn").c_str(), 0755), 0);
   put(d / "scn/junit.xml", "the user's own");
   std::string err;
@@ -177,7 +170,7 @@ TEST(OutputDir, AFileItDidNotWriteIsNeverReplaced) {
 }
 
 TEST(OutputDir, ASecondUserIsRefusedAndToldThePidThatHoldsIt) {
-  Tmp d;
+  TmpDir d("safe");
   Dir r;
   std::string err;
   ASSERT_TRUE(Dir::open(d.path, false, r, err));
@@ -192,7 +185,7 @@ TEST(OutputDir, ASecondUserIsRefusedAndToldThePidThatHoldsIt) {
 }
 
 TEST(OutputDir, APlotsDirectoryReplacedByALinkCostsItsTargetNothing) {
-  Tmp d;
+  TmpDir d("safe");
   previous_run(d.path);
   ASSERT_EQ(mkdir((d / "elsewhere").c_str(), 0755), 0);
   put(d / "elsewhere/fd.total.svg", "someone's chart");
@@ -214,7 +207,7 @@ TEST(OutputDir, APlotsDirectoryReplacedByALinkCostsItsTargetNothing) {
 }
 
 TEST(OutputDir, AForeignManifestListsNothing) {
-  Tmp d;
+  TmpDir d("safe");
   ASSERT_EQ(mkdir((d / "scn").c_str(), 0755), 0);
   put(d / "scn/precious", "keep");
   put(d / "scn/.leakguard-manifest", "leakguard-manifest 1\nprecious\n../../etc/passwd\n");

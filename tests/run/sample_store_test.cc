@@ -9,18 +9,12 @@
 #include "harness/base/safe_file.h"
 #include "harness/run/sample_store.h"
 #include "harness/verdict/judge.h"
+#include "tmp_dir.h"
 
 namespace lg {
 namespace {
 
-struct Tmp {
-  std::string path;
-  Tmp() {
-    char t[] = "/tmp/lg-store-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~Tmp() { (void)!system(("rm -rf '" + path + "'").c_str()); }
-};
+using lg_test::TmpDir;
 
 Series empty_series() {
   Series s;
@@ -43,7 +37,7 @@ void fill(SampleStore& st, size_t n) {
 }
 
 TEST(SampleStore, MemoryStaysBoundedWhileTheDiskKeepsEverySample) {
-  Tmp d;
+  TmpDir d("store");
   Dir dir;
   std::string err;
   ASSERT_TRUE(Dir::open(d.path, false, dir, err)) << err;
@@ -68,7 +62,7 @@ TEST(SampleStore, MemoryStaysBoundedWhileTheDiskKeepsEverySample) {
 }
 
 TEST(SampleStore, ALongRunIsJudgedAsIfEverySampleWereInMemory) {
-  Tmp d;
+  TmpDir d("store");
   Dir dir;
   std::string err;
   ASSERT_TRUE(Dir::open(d.path, false, dir, err)) << err;

@@ -14,19 +14,13 @@
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "scenario/scenario_util.h"
+#include "tmp_dir.h"
 
 using namespace sc_test;
 
 namespace {
 
-struct Tmp {
-  std::string path;
-  Tmp() {
-    char t[] = "/tmp/lg-hostile-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~Tmp() { (void)!system(("rm -rf '" + path + "'").c_str()); }
-};
+using lg_test::TmpDir;
 
 Loaded load_file(const std::string& path) {
   Loaded l;
@@ -35,7 +29,7 @@ Loaded load_file(const std::string& path) {
 }
 
 TEST(HostileFile, AFifoIsRefusedWithoutWaitingForAWriter) {
-  Tmp d;
+  TmpDir d("hostile");
   std::string fifo = d.path + "/s.yaml";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
   // A writer that comes and goes: a loader blocked in open() on the FIFO would be released by
@@ -81,7 +75,7 @@ TEST(HostileFile, DevZeroIsRefusedNotRead) {
 }
 
 TEST(HostileFile, AFileOverFourMebibytesIsRefused) {
-  Tmp d;
+  TmpDir d("hostile");
   std::string p = d.path + "/big.yaml";
   std::string text = "name: t\nphases: [{name: a, duration: 1s}]\n# " + std::string(lg::kMaxScenarioBytes, 'x') + "\n";
   FILE* f = fopen(p.c_str(), "w");
