@@ -14,6 +14,7 @@
 
 #include "census.h"
 #include "lg_common.bpf.h"
+#include "proctrack.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -38,6 +39,7 @@ const volatile __u64 target_cgid = 0;
 const volatile __u32 target_level = 0;  // depth of the target cgroup below the root
 const volatile __u32 nr_nodes = 1;      // NUMA node ids, for the slab walk
 const volatile __u32 want_netns = 1;
+const volatile __u32 use_tracked = 0;  // lgc_tracked holds processes of the target too
 
 // Accumulators of the read in progress (reset when seq_num is 0).
 struct census_fd_sum fd_acc = {};
@@ -56,6 +58,10 @@ struct {
   __type(key, char[CENSUS_SLAB_NAME_LEN]);
   __type(value, __u32);
 } lgc_slab_names SEC(".maps");
+
+// The target's processes followed by fork (bpf/proctrack.bpf.c shares its map with us; without a
+// tracker user space fills it, or it stays empty).
+struct proctrack_tracked_map lgc_tracked SEC(".maps");
 
 static __always_inline bool cgroup_in_target(struct cgroup *cg) { return cgroup_under(cg, target_level, target_cgid); }
 
@@ -82,6 +88,10 @@ static __always_inline bool in_dstate(__u32 st) {
 static __always_inline bool in_target(struct task_struct *t) {
   if (!t) return false;
   if (target_mode == CENSUS_TARGET_PID) return BPF_CORE_READ(t, tgid) == target_pid;
+  if (use_tracked) {
+    __u32 tgid = BPF_CORE_READ(t, tgid);
+    if (bpf_map_lookup_elem(&lgc_tracked, &tgid)) return true;
+  }
   if (target_mode == CENSUS_TARGET_CGROUP) return cgroup_in_target(BPF_CORE_READ(t, cgroups, dfl_cgrp));
   if (target_mode == CENSUS_TARGET_TREE) {
     struct task_struct *p = t;

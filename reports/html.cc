@@ -58,12 +58,15 @@ void kv(std::string& out, const char* key, const std::string& value) {
 
 std::string badge(const char* word) { return std::string("<span class=\"badge ") + word + "\">" + word + "</span>"; }
 
-std::string tail_block(const std::string& title, const std::string& text, const std::string& log) {
+std::string tail_block(const std::string& title, const std::string& text, const std::string& log, uint64_t dropped) {
   std::string out = "<h3>" + esc(title) + "</h3>\n";
   if (text.empty()) return out + "<p class=\"muted\">(nothing)</p>\n";
   bool cut = false;
   std::string body = tail_bytes(clean_text(text), kMaxTail, cut);
-  if (!log.empty()) out += "<p class=\"muted\">full log: " + esc(log) + (cut ? " (cut here at 64 KiB)" : "") + "</p>\n";
+  if (!log.empty())
+    out += "<p class=\"muted\">full log: " + esc(log) + (cut ? " (cut here at 64 KiB)" : "") +
+           (dropped ? "; the log itself dropped " + format_number((double)dropped) + " bytes from its middle" : "") +
+           "</p>\n";
   return out + "<pre>" + html_escape(body) + "</pre>\n";
 }
 
@@ -82,6 +85,11 @@ std::string html_report(const RunResult& r) {
   if (!r.description.empty()) o += "<p>" + esc(r.description) + "</p>\n";
   o += "<p class=\"muted\">" + esc(r.timestamp) + " UTC on " + esc(r.hostname) + ", " +
        esc(format_fixed(r.duration, 1)) + " s, leakguard " + esc(r.version) + "</p>\n";
+  // The same counts as the console summary and the JUnit testsuite (count_outcomes).
+  OutcomeCounts n = count_outcomes(r);
+  o += "<p class=\"counts\">" + std::to_string(n.tests) + " tests: " + std::to_string(n.passed) + " passed, " +
+       std::to_string(n.failed) + " failed, " + std::to_string(n.errors) + " errors, " + std::to_string(n.skipped) +
+       " skipped</p>\n";
   if (!r.environment_error.empty())
     o += "<div class=\"banner\"><b>The run could not start:</b> " + esc(r.environment_error) + "</div>\n";
   for (const auto& w : r.warnings) o += "<div class=\"banner warn\"><b>Warning:</b> " + esc(w) + "</div>\n";
@@ -119,6 +127,11 @@ std::string html_report(const RunResult& r) {
   }
   kv(o, "containment", r.containment);
   o += "</table>\n";
+  if (!r.escapes.empty()) {
+    o += "<table>\n<tr class=\"ERROR\"><td>stayed in its cgroup</td><td>" + badge("ERROR") + "</td><td>";
+    for (const auto& e : r.escapes) o += esc(e) + "<br>";
+    o += "</td></tr>\n</table>\n";
+  }
   if (!r.lifecycle.empty()) {
     o += "<table>\n<tr><th>Step</th><th>Result</th><th>Seconds</th><th>Message</th></tr>\n";
     for (const auto& l : r.lifecycle) {
@@ -199,21 +212,18 @@ std::string html_report(const RunResult& r) {
         (phases.empty() ? "" : ", ") + p.name + " " + format_fixed(p.start, 1) + "-" + format_fixed(p.end, 1) + "s";
   kv(o, "phases", phases);
   kv(o, "output", r.out_dir);
+  for (const auto& n : r.notes) kv(o, "note", n);
   o += "</table>\n";
 
   if (!r.target_argv.empty() || !r.stdout_tail.empty() || !r.stderr_tail.empty()) {
     o += "<h2>Target output</h2>\n";
-    o += tail_block("stdout (last lines)", r.stdout_tail, r.stdout_log);
-    o += tail_block("stderr (last lines)", r.stderr_tail, r.stderr_log);
+    o += tail_block("stdout (last lines)", r.stdout_tail, r.stdout_log, r.stdout_dropped);
+    o += tail_block("stderr (last lines)", r.stderr_tail, r.stderr_log, r.stderr_dropped);
   }
   o += "<p class=\"muted\">Written by leakguard " + esc(r.version) +
        ". series.json next to this file holds every "
        "sample; <code>leakguard judge</code> re-judges it.</p>\n</body>\n</html>\n";
   return o;
-}
-
-bool write_html(const RunResult& r, const std::string& path, std::string& err) {
-  return write_file(path, html_report(r), err);
 }
 
 }  // namespace lg

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "harness/base/safe_file.h"
 #include "harness/base/units.h"
 #include "reports/junit_xml.h"
 #include "reports/plot.h"
@@ -91,6 +92,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
   property(props, "seed", std::to_string(r.seed));
   if (!r.containment.empty()) property(props, "containment", r.containment);
   if (!r.scenario_file.empty()) property(props, "scenario.file", r.scenario_file);
+  for (size_t i = 0; i < r.notes.size(); i++) property(props, "note." + std::to_string(i + 1), r.notes[i]);
   if (!r.out_dir.empty()) property(props, "report.html", r.out_dir + "/report.html");
   for (const auto& w : r.workloads)
     property(props, "workload." + w.phase + "/" + w.label() + ".achieved_rate",
@@ -109,20 +111,30 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
         "the run was interrupted after " + format_fixed(r.duration, 1) + "s; verdicts cover only what was recorded");
   }
 
+  if (!r.escapes.empty()) {
+    auto tc = testcase(suite, n, cls, "target: stayed in its cgroup", 0);
+    std::string all;
+    for (const auto& e : r.escapes) all += e + "\n";
+    std::string msg = r.escapes[0];
+    if (r.escapes.size() > 1) msg += " (and " + std::to_string(r.escapes.size() - 1) + " more)";
+    outcome(tc, n, "error", "containment", msg, all);
+  }
+
   // Lifecycle. A system-only scenario has no target: its steps are reported as skipped.
   std::string logs;
-  if (!r.stdout_log.empty()) logs += "full stdout: " + r.stdout_log + "\n";
-  if (!r.stderr_log.empty()) logs += "full stderr: " + r.stderr_log + "\n";
-  std::vector<LifecycleStep> steps = r.lifecycle;
-  if (steps.empty() && r.target_argv.empty() && r.environment_error.empty())
-    for (const char* s : {"started", "became ready", "stopped cleanly"})
-      steps.push_back({s, true, true, "no target: system-only scenario", "", 0});
+  auto dropped = [](uint64_t n) {
+    return n ? " (" + format_number((double)n) + " bytes dropped from its middle)" : std::string();
+  };
+  if (!r.stdout_log.empty()) logs += "full stdout: " + r.stdout_log + dropped(r.stdout_dropped) + "\n";
+  if (!r.stderr_log.empty()) logs += "full stderr: " + r.stderr_log + dropped(r.stderr_dropped) + "\n";
+  std::vector<LifecycleStep> steps = reported_steps(r);
   for (size_t i = 0; i < steps.size(); i++) {
     const auto& s = steps[i];
     auto tc = testcase(suite, n, cls, "target " + s.name, s.seconds);
-    if (s.skipped)
+    Outcome so = step_outcome(s);
+    if (so == Outcome::Skipped)
       outcome(tc, n, "skipped", nullptr, s.message.empty() ? "skipped" : s.message);
-    else if (!s.ok)
+    else if (so == Outcome::Error)
       outcome(tc, n, "error", "lifecycle", s.message.empty() ? "target " + s.name + " failed" : s.message, s.detail);
     // The target's output goes with the last step, or with the step that went wrong.
     bool last = i + 1 == steps.size();
@@ -142,7 +154,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
       << "achieved: " << w.achieved << " at " << format_fixed(w.achieved_rate, 1) << "/s in "
       << format_fixed(w.seconds, 1) << "s\n";
     for (const auto& warn : w.warnings) o << "warning: " << warn << "\n";
-    if (!w.error.empty())
+    if (workload_outcome(w) == Outcome::Error)
       outcome(tc, n, "error", "workload", w.error, o.str());
     else
       stream(tc, "system-out", o.str(), "");
@@ -180,11 +192,15 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
 
 }  // namespace
 
-bool write_junit_runs(const std::vector<const RunResult*>& runs, const std::string& path, std::string& err) {
+std::string junit_document(const std::vector<const RunResult*>& runs) {
   pugi::xml_document doc;
   pugi::xml_node root = new_junit(doc);
   for (const RunResult* r : runs) append_suite(root, *r);
-  return save_junit(doc, path, err);
+  return junit_text(doc);
+}
+
+bool write_junit_runs(const std::vector<const RunResult*>& runs, const std::string& path, std::string& err) {
+  return write_file(path, junit_document(runs), err);
 }
 
 bool write_junit(const std::vector<RunResult>& runs, const std::string& path, std::string& err) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "harness/base/fs.h"
+#include "harness/base/safe_file.h"
 #include "reports/junit_xml.h"
 #include "reports/report.h"
 #include "reports/text.h"
@@ -14,6 +15,8 @@
 namespace lg {
 
 namespace {
+
+constexpr size_t kMaxJunitInput = 256 * 1024 * 1024;
 
 struct Counts {
   long tests = 0, failures = 0, errors = 0, skipped = 0;
@@ -73,19 +76,29 @@ pugi::xml_node new_junit(pugi::xml_document& doc) {
   return root;
 }
 
-bool save_junit(pugi::xml_document& doc, const std::string& path, std::string& err) {
+std::string junit_text(pugi::xml_document& doc) {
   recount_junit(doc.child("testsuites"));
   std::ostringstream o;
   doc.save(o, "  ", pugi::format_default, pugi::encoding_utf8);
-  return write_file(path, o.str(), err);
+  return o.str();
 }
 
-bool merge_junit(const std::string& out, const std::vector<std::string>& inputs, std::string& err) {
+bool save_junit(pugi::xml_document& doc, const std::string& path, std::string& err) {
+  return write_file(path, junit_text(doc), err);
+}
+
+bool merge_junit(const std::string& out, const std::vector<std::string>& inputs, std::string& err, bool* write_failed) {
   pugi::xml_document doc;
   pugi::xml_node root = new_junit(doc);
   for (const auto& in : inputs) {
     pugi::xml_document src;
-    pugi::xml_parse_result res = src.load_file(in.c_str());
+    // Inputs are read as regular files only (a FIFO or a device would block or never end).
+    std::string text, why;
+    if (!read_regular_file(in, kMaxJunitInput, text, why)) {
+      err = in + ": cannot read the file: " + why;
+      return false;
+    }
+    pugi::xml_parse_result res = src.load_buffer(text.data(), text.size());
     if (res.status == pugi::status_file_not_found || res.status == pugi::status_io_error) {
       err = in + ": cannot read the file";
       return false;
@@ -105,7 +118,9 @@ bool merge_junit(const std::string& out, const std::vector<std::string>& inputs,
       return false;
     }
   }
-  return save_junit(doc, out, err);
+  bool ok = save_junit(doc, out, err);
+  if (write_failed) *write_failed = !ok;
+  return ok;
 }
 
 }  // namespace lg

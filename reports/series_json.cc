@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "harness/base/fs.h"
+#include "harness/base/safe_file.h"
 #include "harness/verdict/check_type.h"
 #include "reports/report.h"
 
@@ -21,20 +22,45 @@ constexpr int kFormatVersion = 1;
 
 // NaN (not measured / does not apply) is null in JSON.
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
 // Shortest text that reads back as the same double (to_chars), null for NaN.
-void put_numbers(std::string& out, const std::vector<double>& v) {
-  char buf[32];
-  out += '[';
-  for (size_t i = 0; i < v.size(); i++) {
-    if (i) out += ',';
-    if (!std::isfinite(v[i])) {
-      out += "null";
-      continue;
-    }
-    auto res = std::to_chars(buf, buf + sizeof buf, v[i]);
-    out.append(buf, res.ptr);
+void put_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
   }
-  out += ']';
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, res.ptr);
+}
+
+// One column as a JSON array, from memory or from `full`, flushed to `f` as it grows.
+bool put_column(AtomicFile& f, std::string& o, const std::vector<double>* mem, const ColumnSource* full, size_t col,
+                std::string& err) {
+  constexpr size_t kChunk = 65536;
+  o += '[';
+  size_t n = full ? full->rows() : mem ? mem->size() : 0;
+  std::vector<double> chunk;
+  for (size_t i = 0; i < n; i += kChunk) {
+    size_t k = std::min(kChunk, n - i);
+    const double* v;
+    if (full) {
+      chunk.resize(k);
+      if (!full->read(col, i, k, chunk.data(), err)) return false;
+      v = chunk.data();
+    } else {
+      v = mem->data() + i;
+    }
+    for (size_t j = 0; j < k; j++) {
+      if (i + j) o += ',';
+      put_number(o, v[j]);
+    }
+    bool ok = f.write(o);
+    o.clear();
+    if (!ok) return true;  // the error surfaces at commit
+  }
+  o += ']';
+  return true;
 }
 
 // Target output may hold invalid UTF-8: replace it rather than fail the whole report.
@@ -167,13 +193,12 @@ struct Reader {
 
 }  // namespace
 
-bool write_series_json(const RunResult& r, const std::string& path, std::string& err) {
+bool write_series_json(const RunResult& r, AtomicFile& f, std::string& err, const ColumnSource* full) {
   const Series& s = r.series;
   // Small fields first, one per line, so `head` shows what the run was; the sample arrays
-  // last, each on one line, written directly (a json array of a million numbers is slow).
+  // last, each on one line, written directly (a json array of a million numbers is slow) and
+  // streamed to the file (a day-long run has tens of millions of numbers).
   std::string o;
-  size_t samples = s.t.size() * (1 + s.metrics.size() + s.event_kinds.size());
-  o.reserve(4096 + samples * 8);
   o += "{\n";
   auto field = [&](const char* key, const json& v) {
     o += '"';
@@ -210,10 +235,15 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
                 {"stdout_log", r.stdout_log},
                 {"stderr_log", r.stderr_log},
                 {"stdout_tail", r.stdout_tail},
-                {"stderr_tail", r.stderr_tail}});
+                {"stderr_tail", r.stderr_tail},
+                {"stdout_dropped", r.stdout_dropped},
+                {"stderr_dropped", r.stderr_dropped},
+                {"escapes", r.escapes},
+                {"notes", r.notes}});
   field("launch", num(s.launch));
   field("stop", s.stop >= 0 ? num(s.stop) : json(nullptr));
   field("settle_end", s.settle_end >= 0 ? num(s.settle_end) : json(nullptr));
+  field("unsettled", s.unsettled);
   json phases = json::array();
   for (const auto& p : s.phases)
     phases.push_back(
@@ -278,8 +308,9 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
   for (const auto& d : r.diagnoses) diagnoses.push_back(diagnosis_json(d));
   list("diagnoses", diagnoses);
   o += "\"t\": ";
-  put_numbers(o, s.t);
+  if (!put_column(f, o, &s.t, full, ColumnSource::kTime, err)) return false;
   o += ",\n\"metrics\": [";
+  static const std::vector<double> kNone;
   for (size_t i = 0; i < s.metrics.size(); i++) {
     json m{{"name", s.metrics[i]},
            {"unit", i < s.units.size() ? s.units[i] : ""},
@@ -289,18 +320,27 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
     std::string head = dump(m);
     head.pop_back();  // reopen the object for "values"
     o += (i ? ",\n  " : "\n  ") + head + ", \"values\": ";
-    put_numbers(o, i < s.values.size() ? s.values[i] : std::vector<double>{});
+    if (!put_column(f, o, i < s.values.size() ? &s.values[i] : &kNone, full, i, err)) return false;
     o += '}';
   }
   o += s.metrics.empty() ? "],\n" : "\n],\n";
   o += "\"events\": [";
   for (size_t i = 0; i < s.event_kinds.size(); i++) {
     o += (i ? ",\n  " : "\n  ") + std::string("{\"kind\": ") + dump(s.event_kinds[i]) + ", \"counts\": ";
-    put_numbers(o, i < s.events.size() ? s.events[i] : std::vector<double>{});
+    if (!put_column(f, o, i < s.events.size() ? &s.events[i] : &kNone, full, s.metrics.size() + i, err)) return false;
     o += '}';
   }
   o += s.event_kinds.empty() ? "]\n}\n" : "\n]\n}\n";
-  return write_file(path, o, err);
+  f.write(o);
+  return f.commit(err);
+}
+
+bool write_series_json(const RunResult& r, const std::string& path, std::string& err) {
+  std::string dir, name;
+  Dir d;
+  AtomicFile f;
+  if (!split_file_path(path, dir, name, err) || !Dir::open(dir, false, d, err) || !f.open(d, name, err)) return false;
+  return write_series_json(r, f, err);
 }
 
 bool read_series_json(const std::string& path, RunResult& out, std::string& err) {
@@ -355,11 +395,17 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
     r.stderr_log = rd.str(*run, "stderr_log");
     r.stdout_tail = rd.str(*run, "stdout_tail");
     r.stderr_tail = rd.str(*run, "stderr_tail");
+    // Added later: absent in older files.
+    r.stdout_dropped = (uint64_t)rd.number(*run, "stdout_dropped", 0);
+    r.stderr_dropped = (uint64_t)rd.number(*run, "stderr_dropped", 0);
+    if (rd.field(*run, "escapes", false)) r.escapes = rd.strs(*run, "escapes");
+    if (rd.field(*run, "notes", false)) r.notes = rd.strs(*run, "notes");
   }
   Series& s = r.series;
   s.launch = rd.number(j, "launch", 0);
   s.stop = rd.number(j, "stop", -1);
   s.settle_end = rd.number(j, "settle_end", -1);
+  if (const json* u = rd.field(j, "unsettled", false); u && u->is_string()) s.unsettled = u->get<std::string>();
   if (const json* phases = rd.field(j, "phases"))
     for (const auto& p : *phases)
       s.phases.push_back({rd.str(p, "name"), rd.number(p, "start", 0, true), rd.number(p, "end", 0, true),

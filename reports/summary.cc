@@ -2,6 +2,7 @@
 // The console summary at the end of `run` and `judge`: what a human reads first in a CI log.
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "harness/base/units.h"
@@ -52,36 +53,39 @@ std::string verdict_numbers(const Verdict& v) {
   return o.str();
 }
 
-std::string console_summary(const RunResult& r) {
+std::string console_summary(const RunResult& r, const std::vector<std::string>& written,
+                            const std::string& write_error) {
   std::string out;
   out += "scenario " + clean_line(r.scenario) + ":\n";
+  for (const auto& n : r.notes) line(out, "NOTE", "leakguard", n);
   if (!r.environment_error.empty()) line(out, "ERROR", "environment", r.environment_error);
   for (const auto& w : r.warnings) line(out, "WARN", "run", w);
+  for (const auto& e : r.escapes) line(out, "ERROR", "target: stayed in its cgroup", e);
   for (const auto& s : r.lifecycle)
     if (!s.ok && !s.skipped) line(out, "ERROR", "target " + s.name, s.message);
   for (const auto& w : r.workloads) {
     if (!w.error.empty()) line(out, "ERROR", "workload " + w.phase + "/" + w.label(), w.error);
     for (const auto& warn : w.warnings) line(out, "WARN", "workload " + w.phase + "/" + w.label(), warn);
   }
-  int counts[4] = {0, 0, 0, 0};
   for (const auto& v : r.verdicts) {
-    counts[(int)v.outcome]++;
     line(out, outcome_name(v.outcome), check_words(v.check), v.sentence);
     const Diagnosis* d = r.diagnosis(v.check.metric);
     if (d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error))
       out += diagnosis_text(*d, {.indent = "       ", .max_sites = 5, .max_frames = 8, .modules = false});
   }
   if (r.interrupted) line(out, "ERROR", "run", "interrupted: the verdicts cover only what was recorded");
-  char buf[160];
-  snprintf(buf, sizeof buf, "%s: %d passed, %d failed, %d errors, %d skipped\n", r.failed() ? "FAILED" : "PASSED",
-           counts[(int)Outcome::Pass], counts[(int)Outcome::Fail], counts[(int)Outcome::Error],
-           counts[(int)Outcome::Skipped]);
+  if (!write_error.empty()) line(out, "ERROR", "reports", write_error);
+  // The same counts as the JUnit testsuite and the HTML report (count_outcomes).
+  OutcomeCounts n = count_outcomes(r);
+  char buf[200];
+  snprintf(buf, sizeof buf, "%s: %d passed, %d failed, %d errors, %d skipped (%d tests)\n",
+           r.failed() || !write_error.empty() ? "FAILED" : "PASSED", n.passed, n.failed, n.errors, n.skipped, n.tests);
   out += buf;
-  if (!r.out_dir.empty()) {
-    out += "reports: " + r.out_dir + "/report.html\n";
-    out += "         " + r.out_dir + "/junit.xml\n";
-    out += "         " + r.out_dir + "/series.json\n";
-  }
+  // Only what was written: a path printed here is a file a CI step may rely on.
+  for (const char* name : {"/report.html", "/junit.xml", "/series.json"})
+    for (const auto& w : written)
+      if (w.size() > strlen(name) && w.compare(w.size() - strlen(name), strlen(name), name) == 0)
+        out += std::string(out.find("\nreports: ") == std::string::npos ? "reports: " : "         ") + w + "\n";
   return out;
 }
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
-#include <filesystem>
 #include <map>
+#include <set>
 
 #include "harness/base/fs.h"
 #include "harness/base/stats.h"
@@ -462,21 +462,20 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
   return out;
 }
 
-bool write_plots(const RunResult& r, std::vector<std::string>& paths, std::string& err) {
-  paths = plot_paths(r);
+bool write_plots(const RunResult& r, OutputDir& out, std::vector<std::string>& written, std::string& err) {
+  std::vector<std::string> paths = plot_paths(r);
   // `judge` may re-judge with other checks: charts of checks no longer judged must not linger.
-  if (!r.out_dir.empty()) {
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(r.out_dir + "/plots", ec))
-      if (e.path().extension() == ".svg") std::filesystem::remove(e.path(), ec);
-  }
-  bool made_dir = false;
+  // Only charts leakguard wrote itself (its manifest lists them) are ever removed.
+  std::set<std::string> keep;
+  for (const auto& p : paths)
+    if (!p.empty()) keep.insert(p.substr(p.rfind('/') + 1));
+  if (!out.prune_plots(keep, err)) return false;
   for (size_t i = 0; i < paths.size(); i++) {
     if (paths[i].empty()) continue;
-    if (!made_dir && !make_dirs(r.out_dir + "/plots", err)) return false;
-    made_dir = true;
+    std::string rel = std::string(OutputDir::kPlots) + "/" + paths[i].substr(paths[i].rfind('/') + 1);
     std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + verdict_chart_svg(r, r.verdicts[i]);
-    if (!write_file(paths[i], svg, err)) return false;
+    if (!out.write(rel, svg, err)) return false;
+    written.push_back(out.file(rel));
   }
   return true;
 }

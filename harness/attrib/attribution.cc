@@ -11,6 +11,7 @@
 
 #include "bpf/census.h"
 #include "harness/attrib/symbolize.h"
+#include "harness/base/safe_file.h"
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"
@@ -678,9 +679,14 @@ std::string attribution_json(const std::vector<Diagnosis>& ds, const std::string
 
 bool read_attribution_json(const std::string& path, std::vector<Diagnosis>& out, std::string& err) {
   out.clear();
-  std::string text = read_file(path);
+  // A run directory may be hostile: no FIFO, device or link to a huge file is read.
+  std::string text, rerr;
+  if (!read_regular_file(path, 256u << 20, text, rerr)) {
+    err = path + ": " + rerr;
+    return false;
+  }
   if (text.empty()) {
-    err = path + ": missing or empty";
+    err = path + ": empty";
     return false;
   }
   try {

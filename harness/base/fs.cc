@@ -22,34 +22,6 @@ std::string read_file(const std::string& path) {
   return out;
 }
 
-bool write_file(const std::string& path, std::string_view data, std::string& err) {
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    err = "cannot write " + path + ": " + strerror(errno);
-    return false;
-  }
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = "cannot write " + path + ": " + strerror(errno);
-      close(fd);
-      unlink(tmp.c_str());
-      return false;
-    }
-    off += n;
-  }
-  close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    err = "cannot write " + path + ": " + strerror(errno);
-    unlink(tmp.c_str());
-    return false;
-  }
-  return true;
-}
-
 bool make_dirs(const std::string& path, std::string& err) {
   std::string cur;
   for (size_t i = 0; i <= path.size(); i++) {

@@ -7,9 +7,10 @@
 
 namespace lg {
 
-std::string read_file(const std::string& path);  // whole file, "" when unreadable
-bool write_file(const std::string& path, std::string_view data, std::string& err);
-bool make_dirs(const std::string& path, std::string& err);  // mkdir -p
+// Whole file, "" when unreadable: for /proc and /sys files. Files a user or a target may hand
+// us are read with read_regular_file (safe_file.h); files are written only through safe_file.h.
+std::string read_file(const std::string& path);
+bool make_dirs(const std::string& path, std::string& err);  // mkdir -p (tests and tools)
 std::string trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 bool starts_with(std::string_view s, std::string_view prefix);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "harness/base/metrics.h"
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <memory>
 
@@ -109,6 +111,25 @@ std::string suggest_metric(std::string_view name) {
   std::vector<std::string> names;
   for (const auto& m : metric_catalogue()) names.push_back(m.name);
   return closest_match(name, names);
+}
+
+std::vector<std::string> live_slab_caches() {
+  std::vector<std::string> out;
+  DIR* d = opendir("/sys/kernel/slab");
+  if (!d) return out;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.' && e->d_name[0] != ':') out.push_back(e->d_name);  // ":a-0000192": merged ids
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string slab_cache_problem(const std::string& cache) {
+  std::vector<std::string> live = live_slab_caches();
+  if (live.empty() || std::binary_search(live.begin(), live.end(), cache)) return "";
+  std::string m = closest_match(cache, live);
+  return "no slab cache '" + cache + "' on this kernel" + (m.empty() ? "" : "; did you mean '" + m + "'?") +
+         " (/sys/kernel/slab lists them)";
 }
 
 }  // namespace lg

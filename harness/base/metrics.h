@@ -148,6 +148,12 @@ std::string slab_metric_name(std::string_view cache);  // "sys.slab.filp"
 
 // The slab caches sampled when a scenario does not list its own.
 const std::vector<std::string>& default_slab_caches();
+// The slab caches of the running kernel (/sys/kernel/slab, merged aliases included), sorted;
+// empty when the kernel does not say.
+std::vector<std::string> live_slab_caches();
+// "" when `cache` is a slab cache of the running kernel (or the kernel does not list its
+// caches); else "no slab cache 'x' on this kernel; did you mean 'y'?".
+std::string slab_cache_problem(const std::string& cache);
 
 // Closest catalogue name to `name` (edit distance), or "" when nothing is close.
 std::string suggest_metric(std::string_view name);

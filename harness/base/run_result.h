@@ -61,12 +61,33 @@ struct RunResult {
   std::vector<Diagnosis> diagnoses;
   Series series;
 
-  std::string stdout_log, stderr_log;    // absolute paths of the full target logs
-  std::string stdout_tail, stderr_tail;  // last lines of each, raw (reports sanitise)
+  std::string stdout_log, stderr_log;               // absolute paths of the full target logs
+  std::string stdout_tail, stderr_tail;             // last lines of each, raw (reports sanitise)
+  uint64_t stdout_dropped = 0, stderr_dropped = 0;  // bytes cut out of the middle of each log
+  // Processes of the target seen outside its cgroup, one sentence each ("target process 4711
+  // (sleeper) left its cgroup for /"). Together they are one error of the run.
+  std::vector<std::string> escapes;
+  // What leakguard did besides the run, for the record ("removed cgroup ... of a dead
+  // leakguard run"). Not an outcome.
+  std::vector<std::string> notes;
 
+  // Any verdict failed or errored, a lifecycle step or workload failed, interrupted.
   bool failed() const;
-  const Diagnosis* diagnosis(const std::string& metric)
-      const;  // nullptr when none  // any verdict failed/errored, a lifecycle step or workload failed, interrupted
+  const Diagnosis* diagnosis(const std::string& metric) const;  // nullptr when none
 };
+
+// How every part of a run is reported: one test each for the environment error (when there is
+// one), the interruption (when there was one), the escapes from the cgroup (when there were),
+// every lifecycle step, every workload and every check. The console, JUnit and HTML all count with these, so they
+// agree.
+Outcome step_outcome(const LifecycleStep& s);       // Pass, Error or Skipped
+Outcome workload_outcome(const WorkloadReport& w);  // Pass or Error
+// The lifecycle steps as reported: a system-only run that recorded none gets the three
+// steps, skipped.
+std::vector<LifecycleStep> reported_steps(const RunResult& r);
+struct OutcomeCounts {
+  int tests = 0, passed = 0, failed = 0, errors = 0, skipped = 0;
+};
+OutcomeCounts count_outcomes(const RunResult& r);
 
 }  // namespace lg

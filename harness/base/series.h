@@ -5,6 +5,7 @@
 // This is what the verdicts judge, what series.json stores and what `leakguard judge` reads.
 #include <cmath>
 #include <cstdint>
+#include <cstddef>
 #include <limits>
 #include <string>
 #include <vector>
@@ -47,6 +48,8 @@ struct Series {
   double launch = 0;              // 0 by definition; the time axis origin
   double stop = -1;               // when the target was asked to stop (-1: no target / never)
   double settle_end = -1;         // when the residue census was taken
+  // Why the run did not settle ("interrupted before settle"): residue is then not judged.
+  std::string unsettled;
 
   // System census before launch and after the target stopped and the system settled.
   // Same column order as `metrics`; NaN for metrics not measured.
@@ -80,6 +83,18 @@ struct Series {
       if (p.name == name) return &p;
     return nullptr;
   }
+};
+
+// Every sample of a recorded run, read back column by column: a long run keeps its full
+// record on disk while memory holds a reduced Series (harness/run/sample_store.h).
+class ColumnSource {
+ public:
+  static constexpr size_t kTime = static_cast<size_t>(-1);
+  virtual ~ColumnSource() = default;
+  virtual size_t rows() const = 0;
+  // Column `col` (kTime, a metric index, or metrics + event kind index), rows
+  // [first, first + n) into out. False with err on a read error.
+  virtual bool read(size_t col, size_t first, size_t n, double* out, std::string& err) const = 0;
 };
 
 }  // namespace lg

@@ -15,6 +15,8 @@
 
 namespace lg {
 
+class ProcTracker;
+
 struct CensusScope {
   enum Kind { Pid, Cgroup, System } kind = System;
   pid_t pid = 0;       // Pid: this process (all its threads) and its zombie children
@@ -22,6 +24,9 @@ struct CensusScope {
   // Process-tree fallback when cgroup v2 is missing: the target's main pid; its descendants
   // (found from /proc/*/stat ppid chains) count as the target.
   pid_t tree_root = 0;
+  // Cgroup and tree scopes: the processes this tracker follows count as the target's too,
+  // wherever they went (harness/census/proctrack.h). nullptr: membership alone.
+  const ProcTracker* tracker = nullptr;
 };
 
 struct CensusOptions {

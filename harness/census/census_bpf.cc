@@ -12,12 +12,14 @@
 #include <cstring>
 
 #include "bpf/census.h"
+#include "bpf/proctrack.h"
 #include "census.skel.h"
 #include "harness/base/fs.h"
 #include "harness/base/libbpf_log.h"
 #include "harness/base/metrics.h"
 #include "harness/base/series.h"
 #include "harness/census/census_util.h"
+#include "harness/census/proctrack.h"
 
 namespace lg {
 namespace {
@@ -63,6 +65,7 @@ class BpfCensus : public Census {
     build_columns(Backend::Bpf, scope, opts, names_, unavailable_, slabs_);
     mode_ = target_mode(scope);
     page_ = sysconf(_SC_PAGESIZE);
+    if (mode_ == CENSUS_TARGET_CGROUP || mode_ == CENSUS_TARGET_TREE) tracker_ = scope.tracker;
   }
   ~BpfCensus() override {
     for (bpf_link* l : {file_, task_, map_, prog_, link_, slab_, ghost_})
@@ -78,8 +81,10 @@ class BpfCensus : public Census {
   bool load(bool with_slab, bool with_ghost, std::string& err);
   bool read_iter(bpf_link* l, const char* what, std::string& err);
   double map_memlock(pid_t tgid, int fd, uint32_t id);
+  void sync_tracked();  // a procfs tracker's processes into lgc_tracked
 
   CensusScope scope_;
+  const ProcTracker* tracker_ = nullptr;
   CensusOptions opts_;
   census_target_mode mode_;
   long page_;
@@ -120,6 +125,19 @@ bool BpfCensus::load(bool with_slab, bool with_ghost, std::string& err) {
     if (!cgroup_info(scope_.cgroup, id, level, err)) return false;
     ro->target_cgid = id;
     ro->target_level = level;
+  }
+  ro->use_tracked = tracker_ != nullptr;
+  // The tracker's own map when it runs in BPF (exact, updated by the kernel at each fork and
+  // exit); a private one otherwise, filled from the tracker before each reading.
+  if (tracker_ && tracker_->map_fd() >= 0) {
+    if (int e = bpf_map__reuse_fd(skel_->maps.lgc_tracked, tracker_->map_fd()); e != 0) {
+      err = libbpf_reason("cannot share the fork-tracking map with the census", e);
+      census_bpf__destroy(skel_);
+      skel_ = nullptr;
+      return false;
+    }
+  } else if (!tracker_) {
+    bpf_map__set_max_entries(skel_->maps.lgc_tracked, 1);
   }
   bpf_program__set_autoload(skel_->progs.lgc_file, mode_ != CENSUS_TARGET_NONE);
   bpf_program__set_autoload(skel_->progs.lgc_slab, with_slab);
@@ -260,6 +278,25 @@ double BpfCensus::map_memlock(pid_t tgid, int fd, uint32_t id) {
   return mem > 0 ? (double)mem : 0;
 }
 
+void BpfCensus::sync_tracked() {
+  int fd = bpf_map__fd(skel_->maps.lgc_tracked);
+  std::vector<pid_t> want = tracker_->pids();
+  std::sort(want.begin(), want.end());
+  std::vector<__u32> drop;
+  __u32 key, next, *prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    if (!std::binary_search(want.begin(), want.end(), (pid_t)next)) drop.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  for (__u32 k : drop) bpf_map_delete_elem(fd, &k);
+  proctrack_proc v{};
+  for (pid_t p : want) {
+    __u32 k = (__u32)p;
+    bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+  }
+}
+
 bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
   values.assign(names_.size(), kUnavailable);
   bool target = mode_ != CENSUS_TARGET_NONE;
@@ -276,6 +313,7 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
     return false;
   }
 
+  if (tracker_ && tracker_->map_fd() < 0) sync_tracked();
   // Tasks: threads, zombies, RSS, the target's fds by kind, the netns walk.
   if (!read_iter(task_, "task", err)) return false;
   census_task_sum ts;

@@ -15,6 +15,7 @@
 #include "harness/base/metrics.h"
 #include "harness/base/series.h"
 #include "harness/census/census_util.h"
+#include "harness/census/proctrack.h"
 
 namespace lg {
 namespace {
@@ -155,6 +156,12 @@ bool ProcfsCensus::target_pids(std::string& err) {
       if (s && !s->zombie()) targets_.push_back(p);
     }
   }
+  // Processes followed by fork count wherever they went (another cgroup, another session).
+  if (scope_.tracker && (mode_ == CENSUS_TARGET_CGROUP || mode_ == CENSUS_TARGET_TREE))
+    for (pid_t p : scope_.tracker->pids()) {
+      const ProcStat* s = find(p);
+      if (s && !s->zombie()) targets_.push_back(p);
+    }
   std::sort(targets_.begin(), targets_.end());
   targets_.erase(std::unique(targets_.begin(), targets_.end()), targets_.end());
   return true;

@@ -138,7 +138,14 @@ int run_census(const CensusArgs& a) {
   CensusOptions opts;
   if (!a.slab.empty())
     for (const auto& s : split(a.slab, ','))
-      if (!trim(s).empty()) opts.slab_caches.push_back(trim(s));
+      if (!trim(s).empty()) {
+        std::string bad = slab_cache_problem(trim(s));
+        if (!bad.empty()) {
+          fprintf(stderr, "leakguard: error: --slab: %s\n", bad.c_str());
+          return kExitUsage;
+        }
+        opts.slab_caches.push_back(trim(s));
+      }
 
   std::string err, note;
   // A scope naming nothing is the user's mistake (2); a backend that cannot run is the machine's (3).
@@ -188,7 +195,7 @@ void add_census_command(CLI::App& app, Action& action) {
   pid->excludes(cg)->excludes(sys);
   cg->excludes(sys);
   sub->add_option("--backend", a->backend, "bpf, procfs or auto (default: auto, BPF when it works)")
-      ->check(CLI::IsMember(backend_names()));
+      ->check(one_of(backend_names()));
   sub->add_flag("--json", a->json, "print JSON (one object per line with --watch)");
   sub->add_option("--watch", a->watch, "repeat every INTERVAL (like 1s) until Ctrl-C");
   sub->add_option("--slab", a->slab,

@@ -11,6 +11,7 @@
 #include "harness/attrib/attribution.h"
 #include "harness/base/exit_codes.h"
 #include "harness/base/fs.h"
+#include "harness/base/out_dir.h"
 #include "harness/cli/command.h"
 #include "harness/scenario/scenario.h"
 #include "harness/verdict/judge.h"
@@ -33,8 +34,15 @@ int judge(const JudgeArgs& a) {
     return kExitUsage;
   }
   std::string dir = abs;
-  RunResult r;
+  // Checked before anything is read or judged: RUN_DIR is where the reports are rewritten.
   std::string err;
+  OutputDir out;
+  pid_t holder = 0;
+  if (!out.open_path(dir, err, holder, true)) {
+    fprintf(stderr, "leakguard: error: judge: %s\n", err.c_str());
+    return holder ? kExitEnvironment : kExitUsage;
+  }
+  RunResult r;
   if (!read_series_json(dir + "/series.json", r, err)) {
     fprintf(stderr, "leakguard: error: judge: %s\n", err.c_str());
     return kExitUsage;
@@ -46,7 +54,7 @@ int judge(const JudgeArgs& a) {
     opts.binary_dir = self_dir();
     std::vector<Diagnostic> diags;
     std::optional<Scenario> sc = load_scenario_file(a.scenario, opts, diags);
-    for (const auto& d : diags) fprintf(stderr, "%s\n", d.str().c_str());
+    print_diagnostics(diags);
     if (!sc) return kExitUsage;
     checks = sc->checks;
     r.scenario_file = sc->file.empty() ? a.scenario : sc->file;
@@ -74,11 +82,14 @@ int judge(const JudgeArgs& a) {
   rebase(r.stdout_log);
   rebase(r.stderr_log);
   r.out_dir = dir;
-  if (!write_reports(r, err)) {
+  std::vector<std::string> written;
+  bool ok = write_reports(r, out, written, err);
+  fputs(console_summary(r, written).c_str(), stdout);
+  fflush(stdout);
+  if (!ok) {
     fprintf(stderr, "leakguard: error: judge: %s\n", err.c_str());
     return kExitEnvironment;
   }
-  fputs(console_summary(r).c_str(), stdout);
   return r.failed() ? kExitCheckFailed : kExitOk;
 }
 

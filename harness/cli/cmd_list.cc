@@ -12,7 +12,7 @@ namespace lg {
 void add_list_command(CLI::App& app, Action& action) {
   auto* sub = app.add_subcommand("list", "List the metrics checks can name, or the workload kinds and their fields");
   auto what = std::make_shared<std::string>();
-  sub->add_option("what", *what, "metrics or workloads")->required()->check(CLI::IsMember({"metrics", "workloads"}));
+  sub->add_option("what", *what, "metrics or workloads")->required()->check(one_of({"metrics", "workloads"}));
   sub->footer("docs/metrics.md and docs/scenarios.md explain them.");
   sub->callback([&action, what] {
     action = [what] {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "harness/base/exit_codes.h"
+#include "harness/base/safe_file.h"
 #include "harness/cli/command.h"
 #include "reports/report.h"
 
@@ -17,13 +18,20 @@ void add_merge_command(CLI::App& app, Action& action) {
   sub->add_option("IN", *inputs, "JUnit files to merge (each <testsuites> or <testsuite>)")->required();
   sub->footer(
       "Every <testsuite> of every input goes into one <testsuites>; counts and time are recomputed.\n"
-      "Exit 0: written. 2: an input is unreadable or not JUnit (the message names it).");
+      "Exit 0: written. 2: an input is unreadable or not JUnit, or OUT cannot be written there (the message\n"
+      "names it). 3: writing OUT failed (a full disk).");
   sub->callback([&action, out, inputs] {
     action = [out, inputs] {
       std::string err;
-      if (!merge_junit(*out, *inputs, err)) {
+      // The output is checked before any input is read; a write that fails later is exit 3.
+      if (!check_output_file(*out, err)) {
         fprintf(stderr, "leakguard: error: merge: %s\n", err.c_str());
         return (int)kExitUsage;
+      }
+      bool write_failed = false;
+      if (!merge_junit(*out, *inputs, err, &write_failed)) {
+        fprintf(stderr, "leakguard: error: merge: %s\n", err.c_str());
+        return (int)(write_failed ? kExitEnvironment : kExitUsage);
       }
       printf("merged %zu file%s into %s\n", inputs->size(), inputs->size() == 1 ? "" : "s", out->c_str());
       return (int)kExitOk;

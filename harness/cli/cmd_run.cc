@@ -32,7 +32,7 @@ void add_run_command(CLI::App& app, Action& action) {
          "replace target.command with the words after '--target --'")
       ->trigger_on_parse();
   sub->add_option("--backend", *backend, "census backend: auto, bpf or procfs (overrides the scenarios)")
-      ->check(CLI::IsMember(backend_names()));
+      ->check(one_of(backend_names()));
   sub->add_flag("--quiet", o->quiet, "no progress and no summary; only one result line per scenario");
   sub->add_option("--shard", *shard, "run only slice I of N of the scenario list (round-robin), e.g. 2/4");
   sub->add_option("--interval", *interval, "sampling interval for every scenario, e.g. 50ms");

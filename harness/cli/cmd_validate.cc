@@ -25,7 +25,7 @@ int validate(const std::vector<std::string>& files, const LoadOptions& opts) {
     std::vector<Diagnostic> diags;
     auto sc = load_scenario_file(f, opts, diags);
     fflush(stdout);
-    for (const auto& d : diags) fprintf(stderr, "%s\n", d.str().c_str());
+    print_diagnostics(diags);
     if (!sc) {
       rc = kExitUsage;
       continue;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // leakguard: stress and regression test harness for leak-prone Linux tools.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -16,6 +17,21 @@ void add_merge_command(CLI::App& app, Action& action);
 void add_judge_command(CLI::App& app, Action& action);
 void add_census_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
+}  // namespace lg
+
+namespace lg {
+CLI::Validator one_of(std::vector<std::string> values) {
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "" : ", ") + v;
+  return CLI::Validator(
+      [values, list](std::string& in) -> std::string {
+        for (const auto& v : values)
+          if (in == v) return "";
+        std::string m = closest_match(in, values);
+        return "'" + in + "' is not one of " + list + (m.empty() ? "" : "; did you mean '" + m + "'?");
+      },
+      "{" + list + "}");
+}
 }  // namespace lg
 
 namespace {
@@ -57,6 +73,8 @@ int usage_error(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) 
     for (int i = 1; i < argc; i++) {
       std::string a = argv[i];
       if (a.size() < 3 || a[0] != '-' || a[1] != '-' || msg.find(a) == std::string::npos) continue;
+      // A real flag with a wrong value: its own message says what the values are.
+      if (std::find(flags.begin(), flags.end(), a.substr(0, a.find('='))) != flags.end()) break;
       std::string m = lg::closest_match(a.substr(0, a.find('=')), flags);
       if (!m.empty()) msg += "; did you mean '" + m + "'?";
       break;

@@ -147,9 +147,18 @@ ProbeReport run_probe() {
        "RLIMIT_MEMLOCK and RLIMIT_NOFILE cannot be raised (BPF memory is charged to the memory cgroup, so this is "
        "usually harmless)"},
   };
+  // Since 5.8 the kernel lets CAP_SYS_ADMIN stand in for CAP_BPF and CAP_PERFMON
+  // (bpf_capable(), perfmon_capable()): without them but with it, BPF still loads, and the
+  // probe must not say it cannot.
+  const bool sys_admin = caps & (1ULL << 21);
   for (const auto& c : capinfo) {
     bool has = caps & (1ULL << c.bit);
-    add(c.key, c.name, has, has ? "effective" : "missing", c.cost);
+    bool granted = !has && sys_admin && (c.bit == 39 || c.bit == 38);
+    add(c.key, c.name, has || granted,
+        has       ? "effective"
+        : granted ? "missing, but CAP_SYS_ADMIN grants it"
+                  : "missing",
+        c.cost);
   }
 
   // Kernel and BTF.
@@ -231,12 +240,14 @@ ProbeReport run_probe() {
   r.bpf_backend = btf && r.ok("iter.task") && r.ok("iter.task_file") && r.ok("iter.bpf_map") && r.ok("iter.bpf_prog") &&
                   r.ok("iter.bpf_link");
   r.procfs_backend = access("/proc/self/fd", R_OK) == 0;
+  // The summary names the first cause, the same one the lines above give.
+  std::string cause = !r.ok("cap.bpf") ? "no CAP_BPF (nor CAP_SYS_ADMIN) to load BPF programs"
+                      : !btf           ? "the kernel has no BTF"
+                                       : "BPF iterators are unavailable (see the no lines above)";
   if (r.bpf_backend)
     r.summary = "the BPF census can run";
   else if (r.procfs_backend)
-    r.summary =
-        "only the procfs census can run: BPF iterators are unavailable (see the no lines above); "
-        "sys.netns and bpf.map_entries will be unavailable";
+    r.summary = "only the procfs census can run: " + cause + "; sys.netns and bpf.map_entries will be unavailable";
   else
     r.summary = "no census backend can run: /proc is not readable";
   return r;

@@ -22,8 +22,10 @@ struct Running {
 void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, EventBoard& board,
                const WorkloadContext& base, const PhaseHooks& hooks, std::vector<WorkloadReport>& out) {
   std::atomic<bool> stop{false};
+  std::atomic<const char*> why{"the phase end"};
   WorkloadContext ctx = base;
   ctx.stop = &stop;
+  ctx.stop_reason = &why;
   std::vector<std::unique_ptr<Running>> runs;
   for (const auto& spec : ph.workloads) {
     const WorkloadKind* k = find_workload_kind(spec.kind);
@@ -62,7 +64,10 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
     if (runs.empty() && end == 0) break;
     double now = monotonic_seconds();
     if (end > 0 && now >= end) break;
-    if (hooks.must_stop && hooks.must_stop()) break;
+    if (const char* cause = hooks.must_stop ? hooks.must_stop() : nullptr) {
+      why = cause;
+      break;
+    }
     if (hooks.progress) {
       // One count per kind: events of different kinds are different things.
       ProgressState st;

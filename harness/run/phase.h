@@ -15,7 +15,9 @@
 namespace lg {
 
 struct PhaseHooks {
-  std::function<bool()> must_stop;               // checked every few milliseconds
+  // Checked every few milliseconds: nullptr to go on, else why the run must stop now ("the
+  // interruption", "the target's exit"); the workloads' reports say it.
+  std::function<const char*()> must_stop;
   std::function<void(ProgressState&)> progress;  // fills fds/elapsed and prints
 };
 

@@ -9,11 +9,16 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <algorithm>
 #include <set>
 
 #include "harness/base/exit_codes.h"
 #include "harness/base/fs.h"
+#include "harness/base/out_dir.h"
+#include "harness/base/safe_file.h"
 #include "harness/probe/probe.h"
+#include "harness/run/leftovers.h"
 #include "harness/run/scenario_run.h"
 #include "reports/report.h"
 
@@ -50,6 +55,39 @@ std::string absolute(const std::string& p) {
   return ec ? p : a.lexically_normal().string();
 }
 
+// OUT and the OUT/<scenario> directories of this run, made and locked before anything starts.
+class OutputRoots {
+ public:
+  bool open(const std::string& root, const std::vector<Scenario>& all, const std::vector<size_t>& mine,
+            std::string& err) {
+    if (!Dir::open(root, true, root_, err, &created_)) return false;
+    dirs_.resize(all.size());
+    for (size_t i : mine) {
+      dirs_[i] = std::make_unique<OutputDir>();
+      pid_t holder = 0;
+      if (!dirs_[i]->open(root_, all[i].name, true, err, holder)) {
+        undo();
+        return false;
+      }
+    }
+    return true;
+  }
+  OutputDir* dir(size_t i) { return dirs_[i].get(); }
+
+ private:
+  // Gives up: what was made for this run is removed again (nothing is left behind).
+  void undo() {
+    for (auto& d : dirs_)
+      if (d) d->discard();
+    dirs_.clear();
+    root_ = Dir();
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) rmdir(it->c_str());
+  }
+  Dir root_;
+  std::vector<std::string> created_;
+  std::vector<std::unique_ptr<OutputDir>> dirs_;
+};
+
 }  // namespace
 
 std::vector<size_t> shard_indexes(size_t count, int index, int of) {
@@ -71,7 +109,7 @@ int run_command(const RunOptions& o) {
   for (const auto& f : o.scenario_files) {
     std::vector<Diagnostic> diags;
     auto s = load_scenario_file(f, lo, diags);
-    for (const auto& d : diags) fprintf(stderr, "%s\n", d.str().c_str());
+    print_diagnostics(diags);
     if (s)
       all.push_back(std::move(*s));
     else
@@ -87,6 +125,19 @@ int run_command(const RunOptions& o) {
     }
   std::vector<size_t> mine = shard_indexes(all.size(), o.shard_index, o.shard_count);
 
+  // Every output path is usable, or nothing starts (and nothing is created).
+  std::string err;
+  std::string out_root = absolute(o.out_dir);
+  for (size_t i : mine)
+    if (!OutputDir::check(out_root, all[i].name, err)) {
+      fprintf(stderr, "leakguard: error: --out %s: %s\n", o.out_dir.c_str(), err.c_str());
+      return kExitUsage;
+    }
+  if (!o.junit.empty() && !check_output_file(absolute(o.junit), err)) {
+    fprintf(stderr, "leakguard: error: --junit %s: %s\n", o.junit.c_str(), err.c_str());
+    return kExitUsage;
+  }
+
   // 2. The run's containment, set up while leakguard has a single thread.
   if (geteuid() != 0) {
     fprintf(stderr,
@@ -94,9 +145,17 @@ int run_command(const RunOptions& o) {
             "see 'leakguard probe'\n");
     return kExitEnvironment;
   }
+  // The output directories, locked for the whole run: a second run on one refuses now.
+  OutputRoots outs;
+  if (!outs.open(out_root, all, mine, err)) {
+    fprintf(stderr, "leakguard: error: %s\n", err.c_str());
+    return kExitEnvironment;
+  }
+  // What dead runs left behind (leakguard and its watchdog killed together) goes now.
+  std::vector<std::string> notes = remove_dead_leftovers(cgroup2_mount());
+  for (const auto& n : notes) fprintf(stderr, "leakguard: note: %s\n", n.c_str());
   install_handlers();
   Watchdog wd;
-  std::string err;
   if (!wd.start(err)) {
     fprintf(stderr, "leakguard: error: %s\n", err.c_str());
     return kExitEnvironment;
@@ -138,7 +197,10 @@ int run_command(const RunOptions& o) {
   // 3. The scenarios, one after the other.
   Progress progress(o.quiet);
   RunEnv env;
-  env.out_root = absolute(o.out_dir);
+  env.out_root = out_root;
+  env.notes = notes;
+  if (const char* rows = getenv("LEAKGUARD_SERIES_ROWS"))  // tests: make a short run a long one
+    env.series_rows = std::max<size_t>(16, strtoul(rows, nullptr, 10));
   env.cgroup = cgp;
   env.no_cgroup_reason = no_cgroup;
   env.mounts = &pm;
@@ -155,21 +217,28 @@ int run_command(const RunOptions& o) {
   for (size_t i : mine) {
     if (g_interrupts) break;
     env.index = (int)i;
-    env.out_dir_ready = false;
+    env.out = outs.dir(i);
     RunResult r = run_scenario(all[i], env);
     if (!r.environment_error.empty())
       code = kExitEnvironment;
     else if (r.failed() && code == kExitOk)
       code = kExitCheckFailed;
+    // A report that cannot be written is the machine's problem (a full disk): exit 3, and the
+    // console names only the files that were written.
     std::string werr;
-    if (env.out_dir_ready && !write_reports(r, werr)) {
+    std::vector<std::string> written;
+    const ColumnSource* full =
+        env.store && env.store->reduced() && env.store->disk_error().empty() ? env.store.get() : nullptr;
+    bool wrote = write_reports(r, *env.out, written, werr, full);
+    env.store.reset();
+    if (!wrote) {
       fprintf(stderr, "leakguard: error: %s\n", werr.c_str());
-      if (code == kExitOk) code = kExitCheckFailed;
+      code = kExitEnvironment;
     }
     if (!o.quiet) {
-      fputs(console_summary(r).c_str(), stdout);
+      fputs(console_summary(r, written, werr).c_str(), stdout);
     } else {
-      printf("%s: %s\n", r.scenario.c_str(), r.failed() ? "FAILED" : "PASSED");
+      printf("%s: %s\n", r.scenario.c_str(), r.failed() || !werr.empty() ? "FAILED" : "PASSED");
     }
     fflush(stdout);
     results.push_back(std::move(r));
@@ -179,8 +248,8 @@ int run_command(const RunOptions& o) {
     std::vector<const RunResult*> ptrs;
     for (const auto& r : results) ptrs.push_back(&r);
     if (!write_junit_runs(ptrs, absolute(o.junit), err)) {
-      fprintf(stderr, "leakguard: error: %s\n", err.c_str());
-      if (code == kExitOk) code = kExitCheckFailed;
+      fprintf(stderr, "leakguard: error: --junit: %s\n", err.c_str());
+      code = kExitEnvironment;
     }
   }
 

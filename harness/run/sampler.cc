@@ -9,6 +9,7 @@
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/census/census.h"
+#include "harness/run/sample_store.h"
 #include "harness/workloads/workload.h"
 
 namespace lg {
@@ -46,11 +47,13 @@ std::vector<double> EventBoard::snapshot() const {
   return out;
 }
 
-Sampler::Sampler(Census& c, Series& series, const EventBoard& board, double t0, double interval)
-    : census_(c), s_(series), board_(board), t0_(t0), interval_(interval > 0 ? interval : 0.1) {
-  if (s_.values.size() < s_.metrics.size()) s_.values.resize(s_.metrics.size());
-  if (s_.events.size() < s_.event_kinds.size()) s_.events.resize(s_.event_kinds.size());
-}
+Sampler::Sampler(Census& c, SampleStore& store, const EventBoard& board, double t0, double interval)
+    : census_(c),
+      store_(store),
+      columns_(c.metrics().size()),
+      board_(board),
+      t0_(t0),
+      interval_(interval > 0 ? interval : 0.1) {}
 
 void Sampler::start() {
   thread_ = std::thread([this] { loop(); });
@@ -71,17 +74,16 @@ void Sampler::sample_now() {
   bool ok = census_.sample(v, err);
   std::vector<double> ev = board_.snapshot();
   double t = monotonic_seconds() - t0_;
-  {
+  if (!ok || v.size() != columns_) {
+    // A failed reading is a gap (NaN), never a zero.
     std::lock_guard<std::mutex> l(mu_);
-    if (!ok || v.size() != s_.metrics.size()) {
-      // A failed reading is a gap (NaN), never a zero.
-      if (failures_++ == 0) first_error_ = ok ? "census returned a short reading" : err;
-      v.assign(s_.metrics.size(), kUnavailable);
-    }
-    s_.t.push_back(t);
-    for (size_t i = 0; i < v.size(); i++) s_.values[i].push_back(v[i]);
-    if (const std::vector<TargetMap>* maps = ok ? census_.target_maps() : nullptr) note_maps(*maps, t);
-    for (size_t k = 0; k < ev.size() && k < s_.events.size(); k++) s_.events[k].push_back(ev[k]);
+    if (failures_++ == 0) first_error_ = ok ? "census returned a short reading" : err;
+    v.assign(columns_, kUnavailable);
+  }
+  store_.append(t, v, ev);
+  if (const std::vector<TargetMap>* maps = ok ? census_.target_maps() : nullptr) {
+    std::lock_guard<std::mutex> l(mu_);
+    note_maps(*maps, t);
   }
   if (after_) after_(census_, t, v);
 }
@@ -112,11 +114,11 @@ void Sampler::run_pending(std::unique_lock<std::mutex>& l) {
 void Sampler::note_maps(const std::vector<TargetMap>& maps, double t) {
   for (const auto& m : maps) {
     MapRecord* r = nullptr;
-    for (auto& x : s_.maps)
+    for (auto& x : maps_)
       if (x.id == m.id) r = &x;
     if (!r) {
-      s_.maps.emplace_back();
-      r = &s_.maps.back();
+      maps_.emplace_back();
+      r = &maps_.back();
       r->id = m.id;
       r->name = m.name;
       const char* type = libbpf_bpf_map_type_str((enum bpf_map_type)m.type);
@@ -155,28 +157,15 @@ void Sampler::loop() {
   if (pending_) run_pending(l);  // asked for while we were stopping
 }
 
-double Sampler::latest(int metric) const {
-  std::lock_guard<std::mutex> l(mu_);
-  if (metric < 0 || (size_t)metric >= s_.values.size() || s_.values[metric].empty()) return kUnavailable;
-  return s_.values[metric].back();
-}
+double Sampler::latest(int metric) const { return metric < 0 ? kUnavailable : store_.latest((size_t)metric); }
 
 bool Sampler::stable(const std::vector<int>& cols, double since, double window) const {
+  return store_.stable(cols, since, window);
+}
+
+std::vector<MapRecord> Sampler::maps() const {
   std::lock_guard<std::mutex> l(mu_);
-  if (s_.t.empty() || s_.t.back() - since < window) return false;
-  double from = s_.t.back() - window;
-  size_t first = s_.t.size();
-  while (first > 0 && s_.t[first - 1] >= from) first--;
-  if (first == 0 || s_.t[first - 1] < since) return false;  // need a sample at window start
-  first--;
-  for (int c : cols) {
-    const auto& col = s_.values[c];
-    for (size_t i = first + 1; i < col.size(); i++) {
-      bool a = available(col[i]), b = available(col[first]);
-      if (a != b || (a && col[i] != col[first])) return false;
-    }
-  }
-  return true;
+  return maps_;
 }
 
 std::string Sampler::first_error() const {

@@ -38,10 +38,13 @@ class EventBoard {
   std::vector<std::vector<const Workload*>> live_;
 };
 
+class SampleStore;
+
 class Sampler {
  public:
-  // `series` must have metrics/event_kinds set; rows are appended to it.
-  Sampler(Census& c, Series& series, const EventBoard& board, double t0, double interval);
+  // Readings go to `store` (harness/run/sample_store.h: every one on disk, a bounded copy in
+  // its Series).
+  Sampler(Census& c, SampleStore& store, const EventBoard& board, double t0, double interval);
   ~Sampler() { stop(); }
   void start();
   void stop();
@@ -60,13 +63,16 @@ class Sampler {
   bool stable(const std::vector<int>& cols, double since, double window) const;
   size_t failures() const { return failures_; }
   std::string first_error() const;
+  // The target's BPF maps seen so far (peak entries, when each filled), for Series::maps.
+  std::vector<MapRecord> maps() const;
 
  private:
   void loop();
   void note_maps(const std::vector<TargetMap>& maps, double t);  // under mu_
   void run_pending(std::unique_lock<std::mutex>& l);
   Census& census_;
-  Series& s_;
+  SampleStore& store_;
+  size_t columns_;
   const EventBoard& board_;
   double t0_, interval_;
   mutable std::mutex mu_;
@@ -78,6 +84,7 @@ class Sampler {
   std::function<void(Census&, double, const std::vector<double>&)> after_;
   const std::function<void(Census&)>* pending_ = nullptr;  // with_census's job, under mu_
   bool pending_done_ = false;
+  std::vector<MapRecord> maps_;  // under mu_
 };
 
 }  // namespace lg

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
@@ -22,10 +21,12 @@
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"
 #include "harness/census/census.h"
+#include "harness/census/proctrack.h"
 #include "harness/run/baseline.h"
 #include "harness/run/ghost_watch.h"
 #include "harness/run/phase.h"
 #include "harness/run/preflight.h"
+#include "harness/run/sample_store.h"
 #include "harness/run/sampler.h"
 #include "harness/run/target.h"
 #include "harness/verdict/churn_seen.h"
@@ -98,32 +99,6 @@ std::vector<double> by_name(const std::vector<std::string>& want, const std::vec
 
 }  // namespace
 
-bool prepare_out_dir(const std::string& dir, std::string& err) {
-  std::string name = dir.substr(dir.rfind('/') + 1);
-  if (name.empty() || name == "." || name == "..") {
-    err = "scenario name '" + name + "' cannot be an output directory name";
-    return false;
-  }
-  std::error_code ec;
-  // Only what a previous run wrote is cleared: a name that collides with some other
-  // directory (OUT=/, a scenario named "etc") must never cost its contents.
-  if (std::filesystem::is_directory(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    bool ours = false;
-    for (const char* f : {"series.json", "junit.xml", "report.html", "target.stdout.log"})
-      ours |= std::filesystem::exists(dir + "/" + f, ec);
-    if (!ours) {
-      err = "refusing to clear " + dir + ": it is not empty and holds no leakguard report";
-      return false;
-    }
-  }
-  std::filesystem::remove_all(dir, ec);
-  if (ec) {
-    err = "cannot clear " + dir + ": " + ec.message();
-    return false;
-  }
-  return make_dirs(dir, err);
-}
-
 namespace {
 
 // One scenario run, in the steps run_scenario names: each is a method a reader can find, and
@@ -141,6 +116,7 @@ class ScenarioRun {
   void describe_run();
   bool preflight_ok();
   bool containment();
+  bool follow_processes();
   bool start_attribution();
   bool baseline_census();
   void launch();
@@ -176,6 +152,7 @@ class ScenarioRun {
   std::string census_note_;
   std::vector<std::string> base_names_;
   std::vector<double> base_values_;
+  std::unique_ptr<ProcTracker> tracker_;
   std::unique_ptr<Target> target_;
   bool launched_ = false, ready_ = false;
   std::vector<Check> checks_;
@@ -189,7 +166,8 @@ class ScenarioRun {
 
 RunResult ScenarioRun::run() {
   describe_run();
-  if (!preflight_ok() || !containment() || !start_attribution() || !baseline_census()) return finish();
+  if (!preflight_ok() || !containment() || !follow_processes() || !start_attribution() || !baseline_census())
+    return finish();
   launch();
   record_columns();
   wait_ready();
@@ -208,7 +186,7 @@ void ScenarioRun::describe_run() {
   r_.scenario = sc_.name;
   r_.description = sc_.description;
   r_.scenario_file = sc_.file;
-  r_.out_dir = env_.out_root + "/" + sc_.name;
+  r_.out_dir = env_.out->path();
   r_.timestamp = utc_timestamp();
   utsname u{};
   uname(&u);
@@ -216,15 +194,16 @@ void ScenarioRun::describe_run() {
   r_.kernel = u.release;
   r_.version = LEAKGUARD_VERSION;
   r_.seed = sc_.seed;
+  r_.notes = env_.notes;
   if (has_target_) r_.target_argv = sc_.target->command;
   if (has_target_) r_.target_env = sc_.target->env;
 }
 
-// The output directory, then whether this machine can run the scenario at all.
+// The output directory (only what leakguard wrote there before, its manifest, is removed;
+// the rest stays), then whether this machine can run the scenario at all.
 bool ScenarioRun::preflight_ok() {
   std::string err;
-  env_.out_dir_ready = prepare_out_dir(r_.out_dir, err);
-  if (!env_.out_dir_ready) {
+  if (!env_.out->clear(err)) {
     r_.environment_error = err;
     return false;
   }
@@ -252,8 +231,7 @@ bool ScenarioRun::containment() {
           "applied as RLIMIT_NPROC, which does not bind a target running as root)";
     }
   } else if (has_target_) {
-    r_.containment =
-        "process tree (" + env_.no_cgroup_reason + "): descendants that leave the target's session can escape";
+    r_.containment = "process tree (" + env_.no_cgroup_reason + ")";
     nproc_ = sc_.target->limit_pids;
   } else {
     r_.containment = "none (no target: system metrics only)";
@@ -269,6 +247,27 @@ bool ScenarioRun::containment() {
       return false;
     }
   }
+  return true;
+}
+
+// The target's processes are followed by fork from its first instruction: they count, are
+// killed and are reported wherever they go (another cgroup, another session).
+bool ScenarioRun::follow_processes() {
+  if (!has_target_) return true;
+  tracker_ = std::make_unique<ProcTracker>();
+  std::string mount = env_.cgroup ? env_.cgroup->top.substr(0, env_.cgroup->top.rfind('/')) : "";
+  std::string how, err;
+  Watchdog* wd = env_.watchdog;
+  tracker_->on_escape([wd](const ProcTracker::Escape& e) {
+    // Outside the cgroup, the watchdog's cgroup.kill would miss it after a SIGKILL of ours.
+    if (wd) wd->add_proc(e.pid, proc_start_time(e.pid));
+  });
+  if (!tracker_->start(tcg_, mount, how, err)) {
+    r_.environment_error = "fork tracking: " + err;
+    return false;
+  }
+  r_.containment += "; " + how;
+  scope_.tracker = tracker_.get();
   return true;
 }
 
@@ -346,8 +345,8 @@ bool ScenarioRun::baseline_census() {
 // Launch: the target started in its cgroup (or tagged, in process-tree mode).
 void ScenarioRun::launch() {
   t0_ = monotonic_seconds();
-  r_.stdout_log = r_.out_dir + "/target.stdout.log";
-  r_.stderr_log = r_.out_dir + "/target.stderr.log";
+  r_.stdout_log = env_.out->file("target.stdout.log");
+  r_.stderr_log = env_.out->file("target.stderr.log");
   if (!has_target_) {
     r_.stdout_log.clear();
     r_.stderr_log.clear();
@@ -356,6 +355,17 @@ void ScenarioRun::launch() {
   }
   const TargetSpec& ts = *sc_.target;
   TargetConfig tc;
+  std::string err;
+  tc.tracker = tracker_.get();
+  // Created in the output directory leakguard opened, never through a planted link.
+  tc.stdout_log_fd = env_.out->create_stream("target.stdout.log", err);
+  if (tc.stdout_log_fd >= 0) tc.stderr_log_fd = env_.out->create_stream("target.stderr.log", err);
+  if (tc.stderr_log_fd < 0) {
+    if (tc.stdout_log_fd >= 0) close(tc.stdout_log_fd);
+    r_.environment_error = err;
+    r_.lifecycle.push_back(skipped_step("started", "the logs could not be created"));
+    return;
+  }
   tc.argv = ts.command;
   std::string exe = resolve_command(ts.command[0], self_dir());
   if (!exe.empty()) tc.argv[0] = exe;
@@ -369,8 +379,6 @@ void ScenarioRun::launch() {
     tc.tag = "LEAKGUARD_RUN=" + std::to_string(getpid()) + "-" + std::to_string(env_.index + 1);
     env_.watchdog->add_tag(tc.tag);
   }
-  tc.stdout_log = r_.stdout_log;
-  tc.stderr_log = r_.stderr_log;
   if (ts.ready.kind == ReadySpec::Stdout || ts.ready.kind == ReadySpec::Stderr) {
     tc.ready_pattern = ts.ready.pattern;
     tc.ready_stream = ts.ready.kind == ReadySpec::Stdout ? 1 : 2;
@@ -379,7 +387,6 @@ void ScenarioRun::launch() {
   LifecycleStep st;
   st.name = "started";
   t0_ = monotonic_seconds();
-  std::string err;
   launched_ = target_->launch(tc, err);
   st.ok = launched_;
   st.message = launched_ ? "pid " + std::to_string(target_->pid()) + ": " + tc.argv[0] : err;
@@ -423,14 +430,17 @@ void ScenarioRun::record_columns() {
   for (const auto& ph : sc_.phases)
     for (const auto& w : ph.workloads)
       if (s.event_index(w.kind) < 0) s.event_kinds.push_back(w.kind);
-  s.values.resize(s.metrics.size());
-  s.events.resize(s.event_kinds.size());
+  // Every sample on disk, a bounded copy in memory (a day-long soak keeps leakguard small).
+  env_.store = std::make_unique<SampleStore>(s, env_.series_rows);
+  std::string err;
+  if (!env_.store->open(env_.out->dir(), err))
+    r_.backend_note += std::string(r_.backend_note.empty() ? "" : "; ") + "every sample kept in memory (" + err + ")";
 
   ghosts_ = std::make_unique<GhostWatch>(checks_, s);
   board_ = std::make_unique<EventBoard>(s.event_kinds.size());
   if (census_) {
-    sampler_ =
-        std::make_unique<Sampler>(*census_, s, *board_, t0_, env_.interval > 0 ? env_.interval : sc_.sampling.interval);
+    sampler_ = std::make_unique<Sampler>(*census_, *env_.store, *board_, t0_,
+                                         env_.interval > 0 ? env_.interval : sc_.sampling.interval);
     if (ghosts_->active()) {
       GhostWatch* g = ghosts_.get();
       sampler_->on_sample([g](Census& c, double t, const std::vector<double>& v) { g->after_sample(c, t, v); });
@@ -504,7 +514,11 @@ void ScenarioRun::run_phases() {
     ctx.target_pids = [tp] { return tp->pids(); };
   }
   PhaseHooks hooks;
-  hooks.must_stop = [&] { return interrupted() || (target_ && target_->exited()); };
+  hooks.must_stop = [&]() -> const char* {
+    if (interrupted()) return "the interruption";
+    if (target_ && target_->exited()) return "the target's exit";
+    return nullptr;
+  };
   hooks.progress = [this](ProgressState& st) { progress(st); };
   for (const auto& ph : sc_.phases) {
     if (hooks.must_stop()) break;
@@ -568,10 +582,18 @@ void ScenarioRun::settle() {
   if (env_.progress) env_.progress->clear();
   sampler_->stop();
   sampler_->sample_now();
-  s.settle_end = s.t.back();
-  s.post_settle.resize(s.metrics.size());
-  for (size_t i = 0; i < s.metrics.size(); i++) s.post_settle[i] = s.values[i].back();
-  if (attrib_ && has_target_) attrib_->mark_residue(s.settle_end);
+  SampleStore& store = *env_.store;
+  store.finish();
+  if (interrupted()) {
+    // No settle, no residue census: what is left now is still being torn down.
+    s.unsettled = "interrupted before settle";
+  } else {
+    s.settle_end = store.latest_t();
+    s.post_settle.resize(s.metrics.size());
+    for (size_t i = 0; i < s.metrics.size(); i++) s.post_settle[i] = store.latest(i);
+    if (attrib_ && has_target_) attrib_->mark_residue(s.settle_end);
+  }
+  s.maps = sampler_->maps();
   if (sampler_->failures())
     r_.backend_note += std::string(r_.backend_note.empty() ? "" : "; ") + std::to_string(sampler_->failures()) +
                        " census readings failed (first: " + sampler_->first_error() + ")";
@@ -583,9 +605,23 @@ void ScenarioRun::release() {
   if (run_netns_ >= 0) close(run_netns_);
   run_netns_ = -1;
   if (target_) {
+    target_->finish_output();
     r_.stdout_tail = target_->stdout_tail();
     r_.stderr_tail = target_->stderr_tail();
+    r_.stdout_dropped = target_->stdout_dropped();
+    r_.stderr_dropped = target_->stderr_dropped();
     target_.reset();  // joins its threads; everything of it is dead already
+  }
+  if (tracker_) {
+    tracker_->kill_all();  // nothing it started outlives the run, wherever it went
+    tracker_->stop();
+    for (const auto& e : tracker_->escapes())
+      r_.escapes.push_back("target process " + std::to_string(e.pid) + " (" + e.comm + ") " +
+                           (e.born_outside ? "was started outside its cgroup, in " : "left its cgroup for ") +
+                           (e.cgroup.empty() ? std::string("another cgroup") : e.cgroup));
+    if (uint64_t lost = tracker_->lost())
+      r_.backend_note += std::string(r_.backend_note.empty() ? "" : "; ") + std::to_string(lost) +
+                         " forks of the target were not followed (tracking map full)";
   }
   sampler_.reset();
   census_.reset();
@@ -601,13 +637,23 @@ void ScenarioRun::release() {
       if (p != getpid()) kill(p, SIGKILL);
 }
 
-// Judge what was recorded. A target that never ran leaves nothing worth judging.
+// Judge what was recorded. A target that never ran leaves nothing worth judging. A long run
+// is judged on every sample (read back from disk), not on the reduced copy in memory.
 void ScenarioRun::judge() {
-  if (!r_.series.metrics.empty())
-    if (!has_target_ || (launched_ && ready_)) {
-      r_.verdicts = judge_checks(checks_, r_.series);
-      for (auto& w : churn_warnings(r_.series)) r_.warnings.push_back(std::move(w));
-    }
+  if (r_.series.metrics.empty() || (has_target_ && !(launched_ && ready_))) return;
+  const SampleStore* store = env_.store.get();
+  std::string err;
+  bool full = false;
+  if (store && store->reduced() && store->disk_error().empty()) {
+    full = judge_checks_full(checks_, r_.series, *store, r_.verdicts, err);
+    if (!full) r_.backend_note += std::string(r_.backend_note.empty() ? "" : "; ") + err;
+  }
+  if (!full) r_.verdicts = judge_checks(checks_, r_.series);
+  if (store && store->reduced() && !full)
+    r_.backend_note += std::string(r_.backend_note.empty() ? "" : "; ") + "judged on a reduced series, 1 sample in " +
+                       std::to_string(store->stride()) + " (" +
+                       (store->disk_error().empty() ? err : store->disk_error()) + ")";
+  for (auto& w : churn_warnings(r_.series)) r_.warnings.push_back(std::move(w));
   if (ghosts_)
     for (auto& d : ghosts_->diagnoses(r_.verdicts)) r_.diagnoses.push_back(std::move(d));
 }
@@ -620,7 +666,7 @@ void ScenarioRun::diagnose() {
   for (const auto& v : r_.verdicts) judged.push_back(v.check.metric);
   std::vector<Diagnosis> ds = attrib_->diagnose(judged, r_.series);
   std::string werr;
-  if (env_.out_dir_ready && !write_file(r_.out_dir + "/attribution.json", attribution_json(ds, attrib_->note()), werr))
+  if (env_.out && !env_.out->write("attribution.json", attribution_json(ds, attrib_->note()), werr))
     r_.backend_note += "; " + werr;
   attach_diagnoses(r_, ds);
 }

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <algorithm>
 #include <set>
 
 #include "harness/base/fs.h"
@@ -169,11 +170,10 @@ bool Target::launch(const TargetConfig& cfg, std::string& err) {
     close(po[1]);
     return false;
   }
-  auto open_log = [&](const std::string& p) {
-    return p.empty() ? -1 : open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  };
-  out_.log = open_log(cfg.stdout_log);
-  err_.log = open_log(cfg.stderr_log);
+  out_.log = cfg.stdout_log_fd;
+  err_.log = cfg.stderr_log_fd;
+  cfg_.stdout_log_fd = cfg_.stderr_log_fd = -1;  // ours now
+  int track_fd = cfg.tracker ? cfg.tracker->map_fd() : -1;
 
   // Everything the child needs is prepared here: after fork only async-signal-safe calls.
   std::string procs = cfg.cgroup.empty() ? "" : cfg.cgroup + "/cgroup.procs";
@@ -199,6 +199,8 @@ bool Target::launch(const TargetConfig& cfg, std::string& err) {
       if (fd < 0 || write(fd, "0", 1) != 1) fail("joining the run's cgroup");
       close(fd);
     }
+    // Followed by fork from now on, before it can run a single instruction of its own.
+    ProcTracker::seed_from_child(track_fd);
     // Own process group: a terminal's Ctrl-C reaches leakguard, which stops the target in order.
     setpgid(0, 0);
     sigset_t all;
@@ -242,6 +244,7 @@ bool Target::launch(const TargetConfig& cfg, std::string& err) {
   }
   pid_ = c.id();
   c.detach();  // we reap it ourselves (waiter thread) and keep the raw wait status
+  if (cfg.tracker && track_fd < 0) cfg.tracker->seed(pid_);
   out_.fd = po[0];
   err_.fd = pe[0];
   waiter_ = std::thread([this] { wait_loop(); });
@@ -281,8 +284,7 @@ void Target::read_loop(int which) {
     ssize_t n = read(s.fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    if (s.log >= 0 && write(s.log, buf, n) < 0) {
-    }
+    log_bytes(s, buf, n);
     std::lock_guard<std::mutex> l(mu_);
     s.partial.append(buf, n);
     size_t pos;
@@ -297,6 +299,64 @@ void Target::read_loop(int which) {
       if (s.tail.size() > cfg_.tail_lines) s.tail.pop_front();
     }
   }
+  log_finish(s);
+  if (which == 1) {
+    std::lock_guard<std::mutex> l(mu_);
+    out_eof_ = true;
+    cv_.notify_all();
+  }
+}
+
+namespace {
+std::string size_text(size_t n) {
+  return n % (1 << 20) == 0 ? std::to_string(n >> 20) + " MiB" : format_number((double)n) + " bytes";
+}
+
+void write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return;  // a full disk: the log is cut, the run goes on
+    p += k;
+    n -= k;
+  }
+}
+}  // namespace
+
+void Target::log_bytes(Stream& s, const char* buf, size_t n) {
+  if (s.log < 0) return;
+  size_t head = s.logged < cfg_.log_head ? std::min<uint64_t>(n, cfg_.log_head - s.logged) : 0;
+  if (head) {
+    write_all(s.log, buf, head);
+    s.logged += head;
+  }
+  if (head == n) return;
+  // Past the head: keep only the latest bytes (at most twice the tail, trimmed in one go).
+  s.over += n - head;
+  s.last.append(buf + head, n - head);
+  if (s.last.size() > 2 * cfg_.log_tail + 65536) s.last.erase(0, s.last.size() - cfg_.log_tail);
+}
+
+void Target::log_finish(Stream& s) {
+  if (s.log < 0 || s.over == 0) return;
+  size_t keep = std::min<size_t>(s.last.size(), cfg_.log_tail);
+  uint64_t dropped = s.over - keep;
+  if (dropped) {
+    std::string note = "\n[leakguard: " + format_number((double)dropped) +
+                       " bytes of output dropped here; this log keeps the first " + size_text(cfg_.log_head) +
+                       " and the last " + size_text(cfg_.log_tail) + "]\n";
+    write_all(s.log, note.data(), note.size());
+  }
+  write_all(s.log, s.last.data() + s.last.size() - keep, keep);
+  s.last.clear();
+  s.last.shrink_to_fit();
+  s.dropped = dropped;
+}
+
+void Target::finish_output() {
+  readers_stop_ = true;
+  if (out_.thread.joinable()) out_.thread.join();
+  if (err_.thread.joinable()) err_.thread.join();
 }
 
 std::string Target::tail(int which) const {
@@ -323,10 +383,20 @@ bool Target::wait_exit(double seconds) {
 }
 
 bool Target::wait_ready(const ReadySpec& r, const std::atomic<bool>* cancel, std::string& msg) {
+  // Ready at once: what happens next (an early exit) is the stop step's to report.
+  if (r.kind == ReadySpec::None) return true;
   double start = mono();
-  double limit = r.kind == ReadySpec::Delay ? r.delay : r.kind == ReadySpec::None ? 0 : r.timeout;
+  double limit = r.kind == ReadySpec::Delay ? r.delay : r.timeout;
   while (true) {
     if (exited_) {
+      // Everything it wrote before it exited counts, however fast it exited: read its stdout
+      // to the end before deciding, so a ready-then-exit target is ready on every run.
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait_for(l, std::chrono::seconds(1), [this] { return out_eof_.load(); });
+      }
+      if (r.kind == ReadySpec::Stdout && ready_seen_) return true;
+      if (r.kind == ReadySpec::File && access(r.file.c_str(), F_OK) == 0) return true;
       msg = describe_wait_status(status_) + " before ready";
       return false;
     }
@@ -357,15 +427,25 @@ bool Target::group_empty() const { return pids().empty(); }
 
 std::vector<pid_t> Target::pids() const {
   if (pid_ <= 0) return {};
-  if (!cfg_.cgroup.empty()) return cgroup_pids(cfg_.cgroup, true);
-  return process_tree(pid_, cfg_.tag);
+  std::vector<pid_t> out = !cfg_.cgroup.empty() ? cgroup_pids(cfg_.cgroup, true) : process_tree(pid_, cfg_.tag);
+  if (cfg_.tracker) {
+    for (pid_t p : cfg_.tracker->pids()) out.push_back(p);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+  return out;
 }
 
 void Target::kill_all() {
   if (pid_ <= 0) return;
+  // Processes that left the cgroup first (they may be forking outside it), then the group.
+  // (A killed process leaves the tracked set at its exit, so this ends; no waitpid(-1) here:
+  // it could steal the main pid's status from the waiter thread.)
+  for (int i = 0; cfg_.tracker && i < 200 && cfg_.tracker->kill_all() > 0; i++) usleep(5000);
   if (!cfg_.cgroup.empty()) {
     cgroup_kill(cfg_.cgroup);
     for (int i = 0; i < 20 && !cgroup_wait_empty(cfg_.cgroup, 0.25); i++) cgroup_kill(cfg_.cgroup);
+    if (cfg_.tracker) cfg_.tracker->kill_all();
   } else {
     double end = mono() + 5;
     while (mono() < end) {
@@ -441,9 +521,10 @@ Target::~Target() {
     if (!exited_) kill(pid_, SIGKILL);
     waiter_.join();
   }
-  if (out_.thread.joinable()) out_.thread.join();
-  if (err_.thread.joinable()) err_.thread.join();
+  finish_output();
   for (int fd : {out_.fd, out_.log, err_.fd, err_.log})
+    if (fd >= 0) close(fd);
+  for (int fd : {cfg_.stdout_log_fd, cfg_.stderr_log_fd})  // never launched
     if (fd >= 0) close(fd);
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "harness/base/run_result.h"
+#include "harness/census/proctrack.h"
 #include "harness/scenario/scenario.h"
 
 namespace lg {
@@ -33,10 +34,16 @@ struct TargetConfig {
   // Process-tree containment: "NAME=VALUE" put in the target's environment; descendants inherit
   // it, so even those that double-fork and setsid() are found by it ("" : none).
   std::string tag;
-  std::string stdout_log, stderr_log;  // "" : not written
-  std::string ready_pattern;           // regex watched on output lines ("" : none)
-  int ready_stream = 1;                // the stream it is watched on: 1 stdout, 2 stderr
+  // The logs, opened by the caller in the run's output directory (Target closes them; -1: no
+  // log). Each keeps the first log_head and the last log_tail bytes of its stream and says how
+  // much was dropped between them: a target that floods its output cannot fill the disk.
+  int stdout_log_fd = -1, stderr_log_fd = -1;
+  size_t log_head = 4 << 20, log_tail = 4 << 20;
+  std::string ready_pattern;  // regex watched on output lines ("" : none)
+  int ready_stream = 1;       // the stream it is watched on: 1 stdout, 2 stderr
   size_t tail_lines = 50;
+  // Follows the target's processes by fork (they count, and are killed, wherever they go).
+  ProcTracker* tracker = nullptr;
 };
 
 // "exited with status 3", "killed by SIGSEGV (core dumped)".
@@ -66,11 +73,16 @@ class Target {
   // Kills everything at once and waits for it (error paths, destructor).
   void kill_all();
 
-  // Every live process of the target (the cgroup's, or the process tree's).
+  // Every live process of the target (the cgroup's, or the process tree's, and every process
+  // the tracker follows).
   std::vector<pid_t> pids() const;
   std::string stdout_tail() const { return tail(1); }
   std::string stderr_tail() const { return tail(2); }
   std::string stderr_last(size_t n) const;
+  // Ends the output readers (after stop): the logs are complete afterwards.
+  void finish_output();
+  uint64_t stdout_dropped() const { return out_.dropped; }  // bytes cut out of the log
+  uint64_t stderr_dropped() const { return err_.dropped; }
 
  private:
   struct Stream {
@@ -78,8 +90,14 @@ class Target {
     std::deque<std::string> tail;
     std::string partial;
     std::thread thread;
+    uint64_t logged = 0;   // bytes in the log's head
+    uint64_t over = 0;     // bytes after the head
+    std::string last;      // the latest of those, at least log_tail of them
+    uint64_t dropped = 0;  // written once the stream ended
   };
   void read_loop(int which);
+  void log_bytes(Stream& s, const char* buf, size_t n);
+  void log_finish(Stream& s);
   void wait_loop();
   bool wait_exit(double seconds);
   bool group_empty() const;
@@ -95,6 +113,7 @@ class Target {
   std::atomic<bool> readers_stop_{false};
   std::optional<std::regex> ready_re_;
   std::atomic<bool> ready_seen_{false};
+  std::atomic<bool> out_eof_{false};  // the stdout reader has read everything
   mutable std::mutex mu_;
   std::condition_variable cv_;
 };

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "harness/base/fs.h"
+#include "harness/census/proctrack.h"
 #include "harness/run/cgroup.h"
 #include "harness/run/target.h"
 
@@ -20,7 +21,12 @@ namespace lg {
 void watchdog_cleanup(const std::string& lines) {
   std::vector<std::string> cgroups, dirs, tags;
   std::vector<pid_t> pids;
+  std::vector<std::pair<pid_t, uint64_t>> procs;
   for (const auto& l : split(lines, '\n')) {
+    if (starts_with(l, "proc ")) {
+      auto w = split(l, ' ');
+      if (w.size() == 3) procs.emplace_back(atoi(w[1].c_str()), strtoull(w[2].c_str(), nullptr, 10));
+    }
     if (starts_with(l, "cgroup ")) cgroups.push_back(l.substr(7));
     if (starts_with(l, "dir ")) dirs.push_back(l.substr(4));
     if (starts_with(l, "tag ")) tags.push_back(l.substr(4));
@@ -33,6 +39,9 @@ void watchdog_cleanup(const std::string& lines) {
   }
   for (pid_t p : pids)
     if (p > 0) kill(p, SIGKILL);
+  // Processes that left the run's cgroup: only while their pid still names them.
+  for (const auto& [p, start] : procs)
+    if (p > 1 && proc_start_time(p) == start) kill(p, SIGKILL);
   // Tagged processes can fork while we kill: a few rounds until none is left.
   for (const auto& t : tags)
     for (int round = 0; round < 50; round++) {

@@ -8,6 +8,7 @@
 // a clean run (leakguard already cleaned up) it finds nothing to do.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 
 namespace lg {
@@ -21,6 +22,11 @@ class Watchdog {
   pid_t pid() const { return pid_; }
   void add_cgroup(const std::string& dir) { send("cgroup " + dir); }
   void add_pid(pid_t p) { send("pid " + std::to_string(p)); }
+  // A process killed only while it is still the one that had that pid: its start time (clock
+  // ticks since boot, /proc/PID/stat field 22) must match (a target's process outside its cgroup).
+  void add_proc(pid_t p, uint64_t start) {
+    if (p > 0 && start) send("proc " + std::to_string(p) + " " + std::to_string(start));
+  }
   void remove_pid(pid_t p) { send("unpid " + std::to_string(p)); }
   void add_dir(const std::string& dir) { send("dir " + dir); }
   // Every process whose environment holds "NAME=VALUE" `tag` (process-tree containment).

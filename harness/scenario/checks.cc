@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
@@ -81,7 +82,11 @@ bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
     // find_metric keeps every sys.slab.<cache> it is asked about for the life of the
     // process; a validator fed arbitrary names must not grow with them.
     info = is_slab_metric(*m) ? nullptr : find_metric(*m);
-    if (!info && !is_slab_metric(*m)) {
+    if (is_slab_metric(*m)) {
+      // A cache this kernel does not have would be sampled as nothing and skipped: say so now.
+      std::string bad = slab_cache_problem(m->substr(strlen("sys.slab.")));
+      if (!bad.empty()) r.error(metric, "metric '" + *m + "': " + bad);
+    } else if (!info) {
       std::string s = suggest_metric(*m);
       r.error(metric, "unknown metric '" + *m + "'" + (s.empty() ? "" : "; did you mean '" + s + "'?") +
                           " (leakguard list metrics shows them all)");

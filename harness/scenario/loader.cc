@@ -10,10 +10,12 @@
 #include <map>
 #include <cstring>
 #include <regex>
+#include <unordered_set>
 #include <set>
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/safe_file.h"
 #include "harness/base/units.h"
 #include "harness/scenario/checks.h"
 #include "harness/scenario/scenario.h"
@@ -288,7 +290,11 @@ class ScenarioLoader {
       } else if (key == "backend") {
         if (auto c = r_.choice(v, "sampling.backend", backend_names())) s.backend = *parse_backend(*c);
       } else if (key == "slab_caches") {
-        if (auto a = r_.argv(v, "sampling.slab_caches")) s.slab_caches = *a;
+        if (auto a = r_.argv(v, "sampling.slab_caches")) {
+          s.slab_caches = *a;
+          for (const auto& c : *a)
+            if (std::string bad = slab_cache_problem(c); !bad.empty()) r_.error(v, "sampling.slab_caches: " + bad);
+        }
       } else if (key == "attribution") {
         if (auto c = r_.choice(v, "sampling.attribution", {"auto", "on", "off"}))
           s.attribution = *c == "on"    ? AttributionChoice::On
@@ -488,11 +494,9 @@ void tidy(std::vector<Diagnostic>& diags, size_t first) {
     return a.line != b.line ? a.line < b.line : a.col < b.col;
   });
   std::vector<Diagnostic> out(diags.begin(), diags.begin() + first);
-  for (size_t i = first; i < diags.size(); i++) {
-    bool dup = false;
-    for (size_t j = first; j < out.size() && !dup; j++) dup = out[j].str() == diags[i].str();
-    if (!dup) out.push_back(diags[i]);
-  }
+  std::unordered_set<std::string> seen;
+  for (size_t i = first; i < diags.size(); i++)
+    if (seen.insert(diags[i].str()).second) out.push_back(std::move(diags[i]));
   diags.swap(out);
 }
 
@@ -545,24 +549,36 @@ std::optional<Scenario> load_scenario_string(const std::string& yaml, const std:
 
 std::optional<Scenario> load_scenario_file(const std::string& path, const LoadOptions& opts,
                                            std::vector<Diagnostic>& diags) {
-  struct stat st;
-  std::string why;
-  if (stat(path.c_str(), &st) != 0)
-    why = strerror(errno);
-  else if (S_ISDIR(st.st_mode))
-    why = "is a directory";
-  else if (access(path.c_str(), R_OK) != 0)
-    why = strerror(errno);
-  if (!why.empty()) {
+  // A regular file of bounded size only: a FIFO would block, /dev/zero never ends.
+  std::string text, why;
+  if (!read_regular_file(path, kMaxScenarioBytes, text, why)) {
     Diagnostic d;
     d.file = path;
     d.message = "cannot read the scenario: " + why;
     diags.push_back(d);
     return std::nullopt;
   }
-  auto sc = load_scenario_string(read_file(path), path, opts, diags);
+  auto sc = load_scenario_string(text, path, opts, diags);
   if (sc) sc->file = path;
   return sc;
+}
+
+void print_diagnostics(const std::vector<Diagnostic>& diags, FILE* out) {
+  size_t shown = 0, hidden = 0, hidden_errors = 0;
+  std::string file;
+  for (const auto& d : diags) {
+    if (shown < kMaxDiagnosticsShown) {
+      fprintf(out, "%s\n", d.str().c_str());
+      shown++;
+    } else {
+      hidden++;
+      hidden_errors += d.severity == Diagnostic::Error;
+      if (file.empty()) file = d.file;
+    }
+  }
+  if (hidden)
+    fprintf(out, "%s: ... and %zu more problem%s (%zu error%s) not shown\n", file.c_str(), hidden,
+            hidden == 1 ? "" : "s", hidden_errors, hidden_errors == 1 ? "" : "s");
 }
 
 }  // namespace lg

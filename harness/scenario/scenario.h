@@ -3,6 +3,7 @@
 // A scenario: what to launch, how to churn it, how to sample, what to judge.
 // Loaded from YAML by load_scenario(); every field is documented in docs/scenarios.md.
 #include <csignal>
+#include <cstdio>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -110,12 +111,19 @@ struct LoadOptions {
   bool command_must_exist = false;       // run: error; validate: warning
 };
 
+// A scenario file is a regular file of at most this many bytes.
+constexpr size_t kMaxScenarioBytes = 4 * 1024 * 1024;
+// At most this many diagnostics are printed; the rest are counted.
+constexpr size_t kMaxDiagnosticsShown = 20;
+
 // Loads and validates a scenario. Returns nullopt when any error was found; `diags` holds
 // every problem (errors and warnings), each with the file, line and column it is about.
 std::optional<Scenario> load_scenario_file(const std::string& path, const LoadOptions& opts,
                                            std::vector<Diagnostic>& diags);
 std::optional<Scenario> load_scenario_string(const std::string& yaml, const std::string& name_for_errors,
                                              const LoadOptions& opts, std::vector<Diagnostic>& diags);
+// Prints diagnostics one per line (the first kMaxDiagnosticsShown, then how many more).
+void print_diagnostics(const std::vector<Diagnostic>& diags, FILE* out = stderr);
 
 // Resolves target.command[0]: a word with '/' as is; a bare word in binary_dir, then PATH.
 // Returns "" when not found.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <unordered_map>
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
@@ -100,7 +101,8 @@ bool YamlReader::need_map(const YAML::Node& n, const std::string& what) {
 
 void YamlReader::each_key(const YAML::Node& m, const std::string& where, const std::vector<std::string>& known,
                           const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& f) {
-  std::vector<std::pair<std::string, YAML::Node>> seen;
+  // Linear in the number of keys: a hostile file may hold tens of thousands.
+  std::unordered_map<std::string, YAML::Node> seen;
   for (auto it = m.begin(); it != m.end(); ++it) {
     YAML::Node k = it->first;  // a copy: `it->` yields a temporary proxy
     if (!k.IsScalar()) {
@@ -108,18 +110,13 @@ void YamlReader::each_key(const YAML::Node& m, const std::string& where, const s
       continue;
     }
     const std::string& key = k.Scalar();
-    bool dup = false;
-    for (const auto& s : seen) {
-      if (s.first == key) {
-        Location first = loc(s.second);
-        error(k, "duplicate key '" + key + "' in " + where +
-                     (first.line ? " (first at line " + std::to_string(first.line) + ")" : ""));
-        dup = true;
-        break;
-      }
+    auto [at, fresh] = seen.emplace(key, k);
+    if (!fresh) {
+      Location first = loc(at->second);
+      error(k, "duplicate key '" + key + "' in " + where +
+                   (first.line ? " (first at line " + std::to_string(first.line) + ")" : ""));
+      continue;
     }
-    if (dup) continue;
-    seen.emplace_back(key, k);
     bool ok = false;
     for (const auto& kn : known) ok |= kn == key;
     if (!ok) {

@@ -56,4 +56,46 @@ std::vector<Verdict> judge_checks(const std::vector<Check>& checks, const Series
   return out;
 }
 
+bool judge_checks_full(const std::vector<Check>& checks, const Series& s, const ColumnSource& full,
+                       std::vector<Verdict>& out, std::string& err) {
+  out.clear();
+  size_t n = full.rows();
+  std::vector<double> t(n);
+  if (!full.read(ColumnSource::kTime, 0, n, t.data(), err)) return false;
+  for (const auto& c : checks) {
+    int mi = s.metric_index(c.metric);
+    if (mi < 0) {
+      out.push_back(judge_check(c, s));  // says why it cannot be judged
+      continue;
+    }
+    Series one;
+    one.phases = s.phases;
+    one.launch = s.launch;
+    one.stop = s.stop;
+    one.settle_end = s.settle_end;
+    one.unsettled = s.unsettled;
+    auto at = [](const std::vector<std::string>& v, int i) { return (size_t)i < v.size() ? v[i] : std::string(); };
+    auto num = [](const std::vector<double>& v, int i) { return (size_t)i < v.size() ? v[i] : kUnavailable; };
+    one.metrics = {c.metric};
+    one.units = {at(s.units, mi)};
+    one.unavailable = {at(s.unavailable, mi)};
+    one.pre_launch = {num(s.pre_launch, mi)};
+    one.post_settle = {num(s.post_settle, mi)};
+    one.t = t;
+    one.values.assign(1, std::vector<double>(n));
+    if (!full.read((size_t)mi, 0, n, one.values[0].data(), err)) return false;
+    int ek = c.per_event.empty() ? -1 : s.event_index(c.per_event);
+    if (ek >= 0) {
+      one.event_kinds = {c.per_event};
+      one.events.assign(1, std::vector<double>(n));
+      if (!full.read(s.metrics.size() + ek, 0, n, one.events[0].data(), err)) return false;
+    } else {
+      one.event_kinds = s.event_kinds;  // for the sentence of an unknown kind; no counts needed
+      one.events.assign(s.event_kinds.size(), {});
+    }
+    out.push_back(judge_check(c, one));
+  }
+  return true;
+}
+
 }  // namespace lg

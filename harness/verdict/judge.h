@@ -42,6 +42,11 @@ EndLevel robust_end_level(const std::vector<double>& y, double drop);
 // with the reason in the sentence.
 Verdict judge_check(const Check& c, const Series& s);
 std::vector<Verdict> judge_checks(const std::vector<Check>& checks, const Series& s);
+// The same for a long run whose Series holds a reduced copy: every sample of each judged metric
+// (and of its event kind) is read back from `full`, one check at a time, so memory holds three
+// columns at most. False with err when `full` cannot be read (nothing is judged then).
+bool judge_checks_full(const std::vector<Check>& checks, const Series& s, const ColumnSource& full,
+                       std::vector<Verdict>& out, std::string& err);
 
 // The checks applied when a scenario lists none, given the workload kinds its phases run and
 // whether it has a target (docs/verdicts.md, "Default checks").

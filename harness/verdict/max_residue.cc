@@ -17,6 +17,14 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   double post = (size_t)mi < s.post_settle.size() ? s.post_settle[mi] : kUnavailable;
   v.window_start = 0;
   v.window_end = s.settle_end;
+  // No settle, no residue: what is left then is still being torn down (the run's own
+  // namespaces after an interruption), not a leak. Not judged, whatever `required` says: the
+  // reason (the interruption) is reported as an error of its own.
+  if (!s.unsettled.empty()) {
+    v.outcome = Outcome::Skipped;
+    v.sentence = c.metric + " not judged (" + s.unsettled + ")";
+    return;
+  }
   if (!available(pre) || !available(post)) {
     v.outcome = c.required ? Outcome::Error : Outcome::Skipped;
     v.sentence = c.metric + " unmeasured: no census " + (!available(pre) ? "before launch" : "after settle");

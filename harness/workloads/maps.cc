@@ -148,7 +148,7 @@ void MapsWorkload::run(const WorkloadContext& ctx) {
   auto finish = [&] {
     err_.to(outcome_, events(), "maps");
     double active = (last_ > 0 ? last_ : mono_now()) - pacer.start();
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stop && ctx.stop->load(), "maps");
+    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "maps");
   };
   if (o_.pin) {
     struct statfs sf;

@@ -325,7 +325,7 @@ void NetnsWorkload::run(const WorkloadContext& ctx) {
   auto finish = [&] {
     err_.to(outcome_, created_.load(), "netns");
     double active = (last_create_ > 0 ? last_create_ : mono_now()) - start;
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stop && ctx.stop->load(), "netns");
+    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "netns");
   };
   if (o_.max_live >= 0 && !ctx.live_netns)
     outcome_.warnings.push_back("max_live ignored: live network namespaces are not measured in this run");

@@ -15,15 +15,15 @@ std::string error_after(const std::string& call, int err, uint64_t done, const c
 }
 
 void finish_outcome(WorkloadOutcome& o, uint64_t requested, double requested_rate, uint64_t achieved, double seconds,
-                    bool stopped_early, const char* noun) {
+                    const char* stopped_by, const char* noun) {
   o.requested = requested;
   o.achieved = achieved;
   o.requested_rate = requested_rate > 0 ? requested_rate : 0;
   o.seconds = seconds;
   o.achieved_rate = seconds > 0 ? (double)achieved / seconds : 0;
-  if (o.error.empty() && stopped_early && requested && achieved < requested)
-    o.warnings.push_back("stopped by the phase end after " + format_number((double)achieved) + " of " +
-                         format_number((double)requested) + " " + noun);
+  if (o.error.empty() && stopped_by && requested && achieved < requested)
+    o.warnings.push_back(std::string("stopped by ") + stopped_by + " after " + format_number((double)achieved) +
+                         " of " + format_number((double)requested) + " " + noun);
   // A run too short to judge its rate (fewer than 10 events) gets no rate warning.
   if (o.error.empty() && requested_rate > 0 && achieved >= 10 && o.achieved_rate < 0.9 * requested_rate) {
     o.warnings.push_back("achieved " + format_number(std::round(o.achieved_rate)) + "/s of " +

@@ -49,9 +49,10 @@ class FirstError {
 };
 
 // Fills requested/achieved counts and rates and adds the standard warnings: achieved rate
-// below 90% of the requested one, or the count cut short by the phase end.
+// below 90% of the requested one, or the count cut short by `stopped_by` (nullptr: it was not;
+// "the phase end", "the interruption", ...: WorkloadContext::stopped_by()).
 void finish_outcome(WorkloadOutcome& o, uint64_t requested, double requested_rate, uint64_t achieved, double seconds,
-                    bool stopped_early, const char* noun);
+                    const char* stopped_by, const char* noun);
 
 // Online CPUs, at least 1: the number of workers for CPU-bound kinds.
 unsigned cpu_count();

@@ -207,7 +207,7 @@ void ProcexitWorkload::run(const WorkloadContext& ctx) {
   auto finish = [&] {
     err_.to(outcome_, events(), "processes");
     double active = (last_ > 0 ? last_ : mono_now()) - pacer.start();
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stop && ctx.stop->load(), "processes");
+    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "processes");
   };
   if (o_.in_netns && ctx.run_netns_fd < 0) {
     err_.set(0, "procexit in_netns: the run has no network namespace to enter");

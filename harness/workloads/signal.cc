@@ -52,7 +52,7 @@ class SignalWorkload : public Workload {
     }
     err.to(outcome_, events(), "signals");
     double active = (last > 0 ? last : mono_now()) - pacer.start();
-    finish_outcome(outcome_, count_, rate_, events(), active, ctx.stop && ctx.stop->load(), "signals");
+    finish_outcome(outcome_, count_, rate_, events(), active, ctx.stopped_by(), "signals");
   }
 
  private:

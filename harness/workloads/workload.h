@@ -25,6 +25,13 @@ struct WorkloadContext {
   std::string bpffs_dir;                    // the run's private bpffs directory for pins
   int run_netns_fd = -1;                    // a netns of the run, for `procexit` inside a netns
   const std::atomic<bool>* stop = nullptr;  // set when the phase or the run must end now
+  // Why *stop was set: "the phase end", "the interruption", "the target's exit".
+  const std::atomic<const char*>* stop_reason = nullptr;
+  // nullptr while the workload may go on; else why it was stopped, for its report.
+  const char* stopped_by() const {
+    if (!stop || !stop->load()) return nullptr;
+    return stop_reason ? stop_reason->load() : "the phase end";
+  }
   // Live network namespaces kernel-wide, for pacing on sys.netns (nullptr: unknown).
   std::function<double()> live_netns;
   // Every process of the run (the target and its descendants), for `signal` with `to: group`

@@ -8,6 +8,7 @@
 
 #include "e2e/e2e_util.h"
 #include "harness/base/fs.h"
+#include "harness/base/safe_file.h"
 
 namespace {
 

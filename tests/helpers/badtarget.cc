@@ -12,6 +12,12 @@
 //   hold-netns N  hold N network namespaces by fd, print "ready", exit 0 on SIGTERM
 //   ready-stderr MS  after MS milliseconds log a "Listening on" line to stderr (nothing on stdout)
 //   listen PORT   accept TCP connections on 127.0.0.1:PORT after 300 ms, print nothing
+//   escape PROCS  print "ready", serve; a child setsid()s and double-forks a daemon that writes
+//                 its pid into PROCS (another cgroup's cgroup.procs; "-": stays) and re-executes
+//                 itself as `hold 5` with an empty environment
+//   hold N        rename itself lg-escapee, open N eventfds, sleep forever
+//   ready-exit    print "ready" and exit 0 at once
+//   flood MIB     print "ready", then MIB MiB of numbered lines to stdout, then serve
 // --pids appends the pid of every process it makes to FILE, one per line, so a test can
 // check every one of them is gone. --ready-file creates FILE when ready.
 #include <arpa/inet.h>
@@ -20,11 +26,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -72,12 +81,34 @@ void fork_daemon() {
 
 }  // namespace
 
+// The escape: out of the session (setsid), out of the parent chain (double fork), out of the
+// cgroup (its pid written into another cgroup.procs), out of its name and environment (exec
+// with none, then renamed).
+void escape(const std::string& procs, const std::string& self) {
+  if (fork() != 0) return;
+  setsid();
+  if (fork() != 0) _exit(0);
+  if (procs != "-") {
+    int fd = open(procs.c_str(), O_WRONLY);
+    if (fd < 0 || write(fd, "0", 1) != 1) {
+      fprintf(stderr, "badtarget: cannot write %s: %s\n", procs.c_str(), strerror(errno));
+      _exit(1);
+    }
+    close(fd);
+  }
+  std::string pids = g_pids;
+  const char* args[] = {"badtarget", "hold", "5", "--pids", pids.c_str(), nullptr};
+  const char* no_env[] = {nullptr};
+  execve(self.c_str(), const_cast<char**>(args), const_cast<char**>(no_env));
+  _exit(127);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: badtarget MODE [--pids FILE] [--ready-file FILE]\n");
     return 2;
   }
-  std::string mode = argv[1], ready_file;
+  std::string mode = argv[1], ready_file, word;
   long arg = 0;
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "--pids") && i + 1 < argc)
@@ -85,7 +116,7 @@ int main(int argc, char** argv) {
     else if (!strcmp(argv[i], "--ready-file") && i + 1 < argc)
       ready_file = argv[++i];
     else
-      arg = atol(argv[i]);
+      arg = atol(argv[i]), word = argv[i];
   }
   note_pid();
   if (mode == "ignore-term") {
@@ -163,6 +194,41 @@ int main(int argc, char** argv) {
       int c = accept(s, nullptr, nullptr);
       if (c >= 0) close(c);
     }
+  }
+  if (mode == "escape") {
+    signal(SIGTERM, [](int) { _exit(0); });
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return 1;
+    self[n] = 0;
+    escape(word, self);
+    ready(ready_file);
+    while (true) {
+      while (waitpid(-1, nullptr, 0) > 0) {
+      }
+      pause();
+    }
+  }
+  if (mode == "hold") {
+    prctl(PR_SET_NAME, "lg-escapee");
+    for (long i = 0; i < arg; i++) eventfd(0, 0);
+    sleep_forever();
+  }
+  if (mode == "ready-exit") {
+    ready(ready_file);
+    return 0;
+  }
+  if (mode == "flood") {
+    signal(SIGTERM, [](int) { _exit(0); });
+    ready(ready_file);
+    char line[64];
+    for (long written = 0, i = 0; written < arg << 20; i++) {
+      int k = snprintf(line, sizeof line, "line %ld of the flood\n", i);
+      fwrite(line, 1, k, stdout);
+      written += k;
+    }
+    fflush(stdout);
+    sleep_forever();
   }
   fprintf(stderr, "badtarget: unknown mode %s\n", mode.c_str());
   return 2;

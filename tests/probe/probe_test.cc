@@ -4,7 +4,11 @@
 #include "harness/base/fs.h"
 
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 using namespace lg;
 
@@ -50,4 +54,59 @@ TEST(Probe, RealMachineAnswersConsistently) {
   EXPECT_TRUE(r.ok("iter.task_file")) << r.find("iter.task_file")->detail;
   EXPECT_EQ(r.bpf_backend, r.ok("iter.task") && r.ok("iter.task_file") && r.ok("iter.bpf_map") &&
                                r.ok("iter.bpf_prog") && r.ok("iter.bpf_link"));
+}
+
+namespace {
+
+// `leakguard probe --json` in a child whose bounding set lost `drop` (root's capabilities after
+// exec are the bounding set).
+nlohmann::json probe_without(const std::vector<int>& drop) {
+  char out[] = "/tmp/lg-probe-XXXXXX";
+  int fd = mkstemp(out);
+  pid_t pid = fork();
+  if (pid == 0) {
+    for (int cap : drop) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    dup2(fd, 1);
+    execl((std::string(LEAKGUARD_BIN_DIR) + "/leakguard").c_str(), "leakguard", "probe", "--json", nullptr);
+    _exit(127);
+  }
+  close(fd);
+  waitpid(pid, nullptr, 0);
+  std::string text = read_file(out);
+  unlink(out);
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
+const nlohmann::json* item(const nlohmann::json& j, const std::string& key) {
+  for (const auto& i : j["capabilities"])
+    if (i["key"] == key) return &i;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(Probe, WithoutPrivilegeItDoesNotContradictItself) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop capabilities selectively";
+  // Without CAP_BPF but with CAP_SYS_ADMIN BPF still loads: the capability line must say so.
+  nlohmann::json a = probe_without({39});
+  ASSERT_TRUE(a.is_object());
+  ASSERT_TRUE(item(a, "cap.bpf") && item(a, "iter.task"));
+  EXPECT_EQ((*item(a, "iter.task"))["ok"], true) << a.dump(1);
+  EXPECT_EQ((*item(a, "cap.bpf"))["ok"], true) << a.dump(1);
+  EXPECT_EQ((*item(a, "cap.bpf"))["detail"], "missing, but CAP_SYS_ADMIN grants it");
+  EXPECT_EQ((*item(a, "cap.bpf"))["cost"], "");
+  // Without both, nothing BPF loads, and every line and the summary say why the same way.
+  nlohmann::json b = probe_without({39, 38, 21});
+  ASSERT_TRUE(b.is_object());
+  EXPECT_EQ((*item(b, "cap.bpf"))["ok"], false);
+  EXPECT_EQ((*item(b, "iter.task"))["ok"], false);
+  EXPECT_EQ(b["bpf_backend"], false);
+  std::string summary = b["summary"];
+  EXPECT_NE(summary.find("no CAP_BPF (nor CAP_SYS_ADMIN)"), std::string::npos) << summary;
+  for (const auto& i : b["capabilities"]) {
+    std::string key = i["key"];
+    if (key.rfind("iter.", 0) == 0 || key.rfind("prog.", 0) == 0) {
+      EXPECT_EQ(i["ok"], false) << key;
+    }
+  }
 }

@@ -35,7 +35,8 @@ TEST(Cli, MergeWritesOneValidFileAndNamesBadInputs) {
   ASSERT_TRUE(doc.load_file(out.c_str()));
   EXPECT_EQ(doc.child("testsuites").attribute("failures").as_int(), 1);
   EXPECT_EQ(run("merge '" + out + "' '" + a + "' '" + d.path + "/missing.xml'", o, d.path), 2);
-  EXPECT_EQ(o, "leakguard: error: merge: " + d.path + "/missing.xml: cannot read the file\n");
+  EXPECT_EQ(o,
+            "leakguard: error: merge: " + d.path + "/missing.xml: cannot read the file: No such file or directory\n");
 }
 
 TEST(Cli, JudgeRejudgesARecordedRunAndRewritesItsReports) {

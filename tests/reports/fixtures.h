@@ -13,6 +13,7 @@
 
 #include "harness/base/check.h"
 #include "harness/base/fs.h"
+#include "harness/base/safe_file.h"
 #include "harness/base/run_result.h"
 #include "harness/verdict/check_type.h"
 

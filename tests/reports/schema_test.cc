@@ -7,6 +7,7 @@
 #include <string>
 
 #include "harness/base/fs.h"
+#include "harness/base/safe_file.h"
 #include "reports/fixtures.h"
 
 namespace lg {

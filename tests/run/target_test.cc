@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The target lifecycle in-process: launch into a cgroup, readiness, stop, containment.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "harness/base/fs.h"
+#include "harness/base/units.h"
 #include "harness/run/cgroup.h"
 #include "harness/run/target.h"
 #include "harness/run/watchdog.h"
@@ -78,7 +80,7 @@ TEST(Target, IgnoresTermAndDoubleForksAllGoneAfterGrace) {
   c.argv = {bin("badtarget"), "ignore-term", "--pids", tmp.path + "/pids"};
   c.cgroup = cg.dir;
   c.ready_pattern = "^ready$";
-  c.stdout_log = tmp.path + "/out.log";
+  c.stdout_log_fd = open((tmp.path + "/out.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   lg::Target t;
   std::string err;
   ASSERT_TRUE(t.launch(c, err)) << err;
@@ -214,7 +216,7 @@ TEST(Target, LimitsAndEnvReachTheTarget) {
   c.env["LG_TEST_VAR"] = "hello";
   c.cwd = tmp.path;
   c.limit_nofile = 123;
-  c.stdout_log = tmp.path + "/out.log";
+  c.stdout_log_fd = open((tmp.path + "/out.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   lg::Target t;
   std::string err;
   ASSERT_TRUE(t.launch(c, err)) << err;
@@ -382,4 +384,42 @@ TEST(Target, ReadyWhenItsPortListens) {
   EXPECT_EQ(msg, "not ready after 200ms: nothing listens on TCP port " + std::to_string(r.port) +
                      " in its network namespace");
   EXPECT_TRUE(t.stop(lg::StopSpec{}).ok);
+}
+TEST(Target, ALogKeepsItsHeadAndTailAndSaysWhatWasDropped) {
+  TempDir tmp;
+  lg::TargetConfig c;
+  c.argv = {"/bin/sh", "-c", "for i in $(seq 1 200); do echo \"line $i\"; done"};
+  c.stdout_log_fd = open((tmp.path + "/out.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  c.log_head = 64;
+  c.log_tail = 32;
+  lg::Target t;
+  std::string err;
+  ASSERT_TRUE(t.launch(c, err)) << err;
+  for (int i = 0; i < 500 && !t.exited(); i++) usleep(10000);
+  t.stop(lg::StopSpec{SIGTERM, 1, {}});
+  t.finish_output();
+  std::string log = lg::read_file(tmp.path + "/out.log");
+  std::string all;
+  for (int i = 1; i <= 200; i++) all += "line " + std::to_string(i) + "\n";
+  uint64_t dropped = all.size() - 64 - 32;
+  EXPECT_EQ(t.stdout_dropped(), dropped);
+  EXPECT_EQ(log, all.substr(0, 64) + "\n[leakguard: " + lg::format_number((double)dropped) +
+                     " bytes of output dropped here; this log keeps the first 64 bytes and the last 32 bytes]\n" +
+                     all.substr(all.size() - 32));
+}
+
+TEST(Target, AReadyLinePrintedJustBeforeExitingCounts) {
+  for (int i = 0; i < 20; i++) {
+    lg::TargetConfig c;
+    c.argv = {"/bin/sh", "-c", "echo ready; exit 0"};
+    c.ready_pattern = "^ready$";
+    lg::Target t;
+    std::string err, msg;
+    ASSERT_TRUE(t.launch(c, err)) << err;
+    for (int k = 0; k < 500 && !t.exited(); k++) usleep(1000);  // exited before we look
+    lg::ReadySpec r;
+    r.kind = lg::ReadySpec::Stdout;
+    r.pattern = "^ready$";
+    EXPECT_TRUE(t.wait_ready(r, nullptr, msg)) << "round " << i << ": " << msg;
+  }
 }
