@@ -15,6 +15,7 @@
 #include "harness/base/fs.h"
 #include "harness/probe/probe.h"
 #include "harness/run/scenario_run.h"
+#include "harness/workloads/spawner.h"
 #include "reports/report.h"
 
 namespace lg {
@@ -133,6 +134,17 @@ int run_command(const RunOptions& o) {
     cg.destroy(e);
     return kExitEnvironment;
   }
+  // The spawner forks the workloads' processes; made now, while leakguard is small and has
+  // one thread, so that its forks stay cheap (spawner.h). It is in the harness group.
+  Spawner spawner;
+  if (!spawner.start(err)) {
+    fprintf(stderr, "leakguard: error: %s\n", err.c_str());
+    leave_private_mounts(pm);
+    std::string e;
+    cg.destroy(e);
+    return kExitEnvironment;
+  }
+  wd.add_pid(spawner.pid());  // the process-tree fallback has no cgroup to kill it with
   ProbeReport probe = run_probe();
 
   // 3. The scenarios, one after the other.
@@ -143,6 +155,7 @@ int run_command(const RunOptions& o) {
   env.no_cgroup_reason = no_cgroup;
   env.mounts = &pm;
   env.watchdog = &wd;
+  env.spawner = &spawner;
   env.probe = &probe;
   env.backend = o.backend;
   env.interval = o.interval;
@@ -183,6 +196,9 @@ int run_command(const RunOptions& o) {
   }
 
   // 4. Nothing of the run survives it.
+  pid_t spawner_pid = spawner.pid();
+  spawner.stop();
+  wd.remove_pid(spawner_pid);
   leave_private_mounts(pm);
   if (cgp && !cg.destroy(err)) fprintf(stderr, "leakguard: warning: %s (the watchdog retries)\n", err.c_str());
   wd.finish();

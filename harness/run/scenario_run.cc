@@ -23,6 +23,7 @@
 #include "harness/run/sampler.h"
 #include "harness/run/target.h"
 #include "harness/verdict/judge.h"
+#include "harness/workloads/spawner.h"
 #include "version.h"
 
 namespace lg {
@@ -325,6 +326,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     ctx.netns_dir = env.mounts ? env.mounts->netns_dir : "/run/netns";
     ctx.bpffs_dir = env.mounts ? env.mounts->bpffs_dir : "";
     ctx.run_netns_fd = run_netns;
+    ctx.spawner = env.spawner;
     if (netns_col >= 0 && s.unavailable[netns_col].empty()) {
       Sampler* sp = sampler.get();
       ctx.live_netns = [sp, netns_col] { return sp->latest(netns_col); };
@@ -414,9 +416,10 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     cgroup_remove(tcg, e);
   }
   // Processes our workloads forked live in the harness group; none may outlive the scenario.
+  // The spawner stays for the next scenario (its children are among those killed here).
   if (env.cgroup)
     for (pid_t p : cgroup_pids(env.cgroup->harness, false))
-      if (p != getpid()) kill(p, SIGKILL);
+      if (p != getpid() && !(env.spawner && p == env.spawner->pid())) kill(p, SIGKILL);
 
   // Judge what was recorded. A target that never ran leaves nothing worth judging.
   if (census || !s.metrics.empty())

@@ -423,3 +423,60 @@ phases:
 }
 
 }  // namespace
+
+namespace {
+
+// The spawner (harness/workloads/spawner.h) forks procexit's processes: after a SIGKILL of
+// leakguard neither it nor any of its children may survive, with the run's cgroup and with
+// the process-tree fallback (where the watchdog and PR_SET_PDEATHSIG are all there is).
+void spawner_dies_with_leakguard(const char* env) {
+  TempDir d;
+  std::string sc = d.write("s.yaml", R"(name: spawner-sigkill
+sampling: {interval: 100ms}
+phases:
+  - name: churn
+    duration: 60s
+    workloads:
+      - kind: procexit
+        count: 1000000
+        concurrency: 4
+        lifetime: 30s
+        threads: 1
+      - kind: procexit
+        count: 1000000
+        rate: 200/s
+)");
+  Leakguard lg(d, {sc, "--out", d.path + "/out", "--quiet"}, env);
+  pid_t spawner = 0;
+  std::vector<pid_t> kids;
+  ASSERT_TRUE(eventually(10,
+                         [&] {
+                           for (pid_t p : children_of(lg.pid))
+                             if (lg::trim(lg::read_file("/proc/" + std::to_string(p) + "/comm")) == "lg-spawner")
+                               spawner = p;
+                           if (spawner) kids = children_of(spawner);
+                           return kids.size() >= 4;
+                         }))
+      << "spawner " << spawner << " with " << kids.size() << " children\n"
+      << lg.output();
+  kill(lg.pid, SIGKILL);
+  EXPECT_EQ(lg.wait(), -SIGKILL);
+  EXPECT_TRUE(eventually(5, [&] {
+    if (alive(spawner)) return false;
+    for (pid_t p : kids)
+      if (alive(p)) return false;
+    return true;
+  })) << "the spawner or one of its children survived leakguard's SIGKILL";
+}
+
+TEST(Run, SigkillLeavesNoSpawnerNorItsChildren) {
+  REQUIRE_ROOT();
+  spawner_dies_with_leakguard(nullptr);
+}
+
+TEST(Run, SigkillLeavesNoSpawnerNorItsChildrenWithoutCgroup) {
+  REQUIRE_ROOT();
+  spawner_dies_with_leakguard("LEAKGUARD_NO_CGROUP=1");
+}
+
+}  // namespace
