@@ -19,19 +19,19 @@ class Spawner;
 
 // What a running workload may use from the run.
 struct WorkloadContext {
-  pid_t target_pid = 0;   // main pid of the target, 0 without a target
-  std::string run_dir;    // the run's output directory
-  std::string netns_dir;  // where bind-mounted namespaces go ("/run/netns")
-  std::string bpffs_dir;  // the run's private bpffs directory for pins
-  int run_netns_fd = -1;  // a netns of the run, for `procexit` inside a netns
-  // Forks the processes workloads start (spawner.h); nullptr: a kind makes a private one.
-  Spawner* spawner = nullptr;
+  pid_t target_pid = 0;                     // main pid of the target, 0 without a target
+  std::string run_dir;                      // the run's output directory
+  std::string netns_dir;                    // where bind-mounted namespaces go ("/run/netns")
+  std::string bpffs_dir;                    // the run's private bpffs directory for pins
+  int run_netns_fd = -1;                    // a netns of the run, for `procexit` inside a netns
   const std::atomic<bool>* stop = nullptr;  // set when the phase or the run must end now
   // Live network namespaces kernel-wide, for pacing on sys.netns (nullptr: unknown).
   std::function<double()> live_netns;
   // Every process of the run (the target and its descendants), for `signal` with `to: group`
   // (nullptr: unknown; the workload then signals the target's process group).
   std::function<std::vector<pid_t>()> target_pids;
+  // Forks the processes workloads start (spawner.h); nullptr: a kind makes a private one.
+  Spawner* spawner = nullptr;
 };
 
 // How a workload ended. Filled by run().
