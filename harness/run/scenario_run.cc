@@ -327,6 +327,10 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     ctx.bpffs_dir = env.mounts ? env.mounts->bpffs_dir : "";
     ctx.run_netns_fd = run_netns;
     ctx.spawner = env.spawner;
+    if (env.watchdog) {
+      Watchdog* wd = env.watchdog;
+      ctx.own_cgroup = [wd](const std::string& dir) { wd->add_cgroup(dir); };
+    }
     if (netns_col >= 0 && s.unavailable[netns_col].empty()) {
       Sampler* sp = sampler.get();
       ctx.live_netns = [sp, netns_col] { return sp->latest(netns_col); };

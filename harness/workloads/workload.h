@@ -32,6 +32,9 @@ struct WorkloadContext {
   std::function<std::vector<pid_t>()> target_pids;
   // Forks the processes workloads start (spawner.h); nullptr: a kind makes a private one.
   Spawner* spawner = nullptr;
+  // Told about every cgroup directory a workload is about to create, so that the watchdog
+  // removes it should leakguard die (nullptr: nobody to tell).
+  std::function<void(const std::string&)> own_cgroup;
 };
 
 // How a workload ended. Filled by run().
