@@ -22,6 +22,8 @@ std::string preflight(const Scenario& s, const ProbeReport& p, BackendChoice bac
         return where + " needs network namespaces: " + missing(p, "netns.create");
       if (w.kind == "procexit" && w.params.flag("in_netns") && !p.ok("netns.create"))
         return where + " (in_netns) needs network namespaces: " + missing(p, "netns.create");
+      if (w.kind == "connect" && w.params.flag("in_netns") && !p.ok("netns.create"))
+        return where + " (in_netns) needs network namespaces: " + missing(p, "netns.create");
       if (w.kind == "cgroup" && !p.ok("cgroup.create"))
         return where + " needs cgroup v2 groups: " + missing(p, "cgroup.create");
       if (w.kind == "maps" && w.params.flag("progs") && !p.ok("prog.tp_btf"))

@@ -157,6 +157,27 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     r.containment = "none (no target: system metrics only)";
   }
 
+  // What workload kinds make before the target starts, kept until it has stopped.
+  std::function<void(const std::string&)> own_cgroup;
+  if (env.watchdog) {
+    Watchdog* wd = env.watchdog;
+    own_cgroup = [wd](const std::string& dir) { wd->add_cgroup(dir); };
+  }
+  std::vector<std::unique_ptr<Prepared>> prepared;
+  for (const auto& ph : sc.phases)
+    for (const auto& w : ph.workloads) {
+      const WorkloadKind* k = find_workload_kind(w.kind);
+      if (!k || !k->prepare) continue;
+      WorkloadContext pctx;
+      pctx.own_cgroup = own_cgroup;
+      auto p = k->prepare(w.params, pctx, err);
+      if (!p) {
+        r.environment_error = "phase " + ph.name + ", workload " + w.kind + ": " + err;
+        return finish();
+      }
+      prepared.push_back(std::move(p));
+    }
+
   // The run's netns, for workloads that run things inside one. Made before the baseline so
   // that it is in both the baseline and the residue census.
   int run_netns = -1;
@@ -327,10 +348,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     ctx.bpffs_dir = env.mounts ? env.mounts->bpffs_dir : "";
     ctx.run_netns_fd = run_netns;
     ctx.spawner = env.spawner;
-    if (env.watchdog) {
-      Watchdog* wd = env.watchdog;
-      ctx.own_cgroup = [wd](const std::string& dir) { wd->add_cgroup(dir); };
-    }
+    ctx.own_cgroup = own_cgroup;
     if (netns_col >= 0 && s.unavailable[netns_col].empty()) {
       Sampler* sp = sampler.get();
       ctx.live_netns = [sp, netns_col] { return sp->latest(netns_col); };
@@ -369,6 +387,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   } else {
     r.lifecycle.push_back(skipped_step("stopped cleanly", has_target ? "never started" : "no target"));
   }
+  prepared.clear();  // the target is gone: nothing watches what they held any more
   if (env.progress) env.progress->clear();
   // Orphans of the target (its unreaped children) were reparented to us, the subreaper: reap
   // them now, so what the residue census sees is what the target left in the kernel, not how

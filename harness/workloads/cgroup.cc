@@ -255,6 +255,19 @@ std::string check_cgroup(const Params& p, std::string& field) {
   return "";
 }
 
+// The parent exists from before the target starts (an agent watching it must find it) until
+// the target has stopped.
+struct HeldParent : Prepared {
+  explicit HeldParent(const Params& p, const WorkloadContext& ctx) : parent(p.str("parent", ""), ctx.own_cgroup) {}
+  CgroupParent parent;
+};
+
+std::unique_ptr<Prepared> prepare_cgroup(const Params& p, const WorkloadContext& ctx, std::string& err) {
+  auto h = std::make_unique<HeldParent>(p, ctx);
+  if (!h->parent.acquire(err)) return nullptr;
+  return h;
+}
+
 }  // namespace
 
 extern const WorkloadKind cgroup_workload = {
@@ -273,6 +286,7 @@ extern const WorkloadKind cgroup_workload = {
     },
     make_cgroup,
     check_cgroup,
+    prepare_cgroup,
 };
 
 }  // namespace lg

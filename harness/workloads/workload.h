@@ -64,6 +64,11 @@ class Workload {
   WorkloadOutcome outcome_;
 };
 
+// What a kind keeps from before the target starts until it has stopped (see `prepare`).
+struct Prepared {
+  virtual ~Prepared() = default;
+};
+
 struct WorkloadKind {
   const char* name;               // "netns"
   const char* description;        // one line
@@ -73,6 +78,10 @@ struct WorkloadKind {
   // Optional extra validation after field types are checked; returns "" or an error
   // message about field `field_out` (e.g. "count 20000 exceeds max_net_namespaces 10000").
   std::string (*check)(const Params& p, std::string& field_out) = nullptr;
+  // Optional: made before the target starts and kept until it has stopped, for what a target
+  // must find from its start (the directory `cgroup` makes its groups in, which an agent
+  // watches before any group exists). Returns nullptr and `err` when it cannot be made.
+  std::unique_ptr<Prepared> (*prepare)(const Params& p, const WorkloadContext& ctx, std::string& err) = nullptr;
 };
 
 const std::vector<const WorkloadKind*>& workload_kinds();

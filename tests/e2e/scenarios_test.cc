@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The regression suite: each shipped scenario against its reference target, leaky and fixed.
 // Leaky must fail with exactly the checks that name the leak; fixed must pass every check.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <iterator>
 
 #include <pugixml.hpp>
 #include <set>
@@ -16,6 +21,7 @@ struct Case {
   const char* leaky;                     // target.command override, leaky mode
   const char* fixed;                     // same, fixed mode
   std::set<std::string> leaky_failures;  // testcase names that must fail in leaky mode
+  const char* address_var = nullptr;     // set to 127.0.0.1:<a free port> for the run
 };
 
 const Case kCases[] = {
@@ -36,7 +42,31 @@ const Case kCases[] = {
      "[reaper, --mode, leaky]",
      "[reaper, --mode, fixed]",
      {"proc.zombies max_slope <= 1 per 100 signal", "proc.threads max_slope <= 1 per 100 signal"}},
+    {"cgroup-churn",
+     "[cgagent, --mode, leaky, --root, '${LEAKGUARD_CGROUP_PARENT}']",
+     "[cgagent, --mode, fixed, --root, '${LEAKGUARD_CGROUP_PARENT}']",
+     {"fd.total max_slope <= 1 per 1000 cgroup", "fd.dir max_slope <= 1 per 1000 cgroup", "fd.total max_growth <= 20"}},
+    {"scrape-churn",
+     "[metricsd, --mode, leaky, --listen, '${SCRAPE_ADDRESS}']",
+     "[metricsd, --mode, fixed, --listen, '${SCRAPE_ADDRESS}']",
+     {"fd.total max_slope <= 1 per 1000 connect", "fd.socket max_slope <= 1 per 1000 connect",
+      "fd.total max_growth <= 20"},
+     "SCRAPE_ADDRESS"},
 };
+
+// A TCP port nobody listens on right now, on 127.0.0.1 (other runs share this machine).
+int free_port() {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (s >= 0 && bind(s, (sockaddr*)&a, sizeof a) == 0 && getsockname(s, (sockaddr*)&a, &len) == 0)
+    port = ntohs(a.sin_port);
+  if (s >= 0) close(s);
+  return port;
+}
 
 // Testcase names by outcome, from a JUnit file.
 struct Junit {
@@ -79,9 +109,22 @@ TEST_P(ScenarioSuite, LeakyFailsOnTheLeakFixedPasses) {
   const Case& c = kCases[index];
   e2e::TempDir out;
   std::string junit = out.path + "/all.xml";
-  e2e::Result r = e2e::run({e2e::bin("leakguard"), "run", e2e::source(std::string("scenarios/") + c.scenario + ".yaml"),
-                            "--out", out.path, "--junit", junit, "--quiet", "--set",
-                            std::string("target.command=") + (leaky ? c.leaky : c.fixed)});
+  std::vector<std::string> argv = {e2e::bin("leakguard"),
+                                   "run",
+                                   e2e::source(std::string("scenarios/") + c.scenario + ".yaml"),
+                                   "--out",
+                                   out.path,
+                                   "--junit",
+                                   junit,
+                                   "--quiet",
+                                   "--set",
+                                   std::string("target.command=") + (leaky ? c.leaky : c.fixed)};
+  if (c.address_var) {
+    int port = free_port();
+    ASSERT_GT(port, 0);
+    argv.insert(argv.begin(), {"env", std::string(c.address_var) + "=127.0.0.1:" + std::to_string(port)});
+  }
+  e2e::Result r = e2e::run(argv);
   SCOPED_TRACE(r.output);
   EXPECT_EQ(r.exit_code, leaky ? 1 : 0) << c.scenario << (leaky ? " leaky" : " fixed") << " round " << round;
   std::string per_run = out.path + "/" + c.scenario + "/junit.xml";
@@ -111,11 +154,13 @@ std::string case_name(const ::testing::TestParamInfo<std::tuple<int, bool, int>>
 }
 
 INSTANTIATE_TEST_SUITE_P(Shipped, ScenarioSuite,
-                         ::testing::Combine(::testing::Range(0, 4), ::testing::Bool(), ::testing::Range(0, 2)),
+                         ::testing::Combine(::testing::Range(0, (int)std::size(kCases)), ::testing::Bool(),
+                                            ::testing::Range(0, 2)),
                          case_name);
 
 TEST(ShippedScenarios, AllValidate) {
-  for (const char* s : {"netns-churn", "process-exit-churn", "map-reload", "zombie-churn", "soak"}) {
+  for (const char* s :
+       {"netns-churn", "process-exit-churn", "map-reload", "zombie-churn", "cgroup-churn", "scrape-churn", "soak"}) {
     e2e::Result r = e2e::run({e2e::bin("leakguard"), "validate", e2e::source(std::string("scenarios/") + s + ".yaml")});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find(": ok ("), std::string::npos) << r.output;

@@ -40,6 +40,7 @@ TEST_P(TargetCli, UnknownOptionIsRefused) {
   EXPECT_NE(err.find("unknown option --frobnicate"), std::string::npos) << err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, TargetCli, ::testing::Values("nstuner", "pidprof", "maploader", "reaper"));
+INSTANTIATE_TEST_SUITE_P(Targets, TargetCli,
+                         ::testing::Values("nstuner", "pidprof", "maploader", "reaper", "cgagent", "metricsd"));
 
 }  // namespace
