@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "harness/base/fs.h"
 #include "harness/probe/probe.h"
 #include "harness/run/scenario_run.h"
+#include "harness/workloads/outcome.h"
 #include "harness/workloads/spawner.h"
 #include "reports/report.h"
 
@@ -134,17 +136,18 @@ int run_command(const RunOptions& o) {
     cg.destroy(e);
     return kExitEnvironment;
   }
-  // The spawner forks the workloads' processes; made now, while leakguard is small and has
-  // one thread, so that its forks stay cheap (spawner.h). It is in the harness group.
+  // The spawners fork the workloads' processes; made now, while leakguard is small and has
+  // one thread, so that their forks stay cheap (spawner.h). One per CPU, so that forks run in
+  // parallel. They are in the harness group.
   Spawner spawner;
-  if (!spawner.start(err)) {
+  if (!spawner.start(err, std::min(cpu_count(), 8u))) {
     fprintf(stderr, "leakguard: error: %s\n", err.c_str());
     leave_private_mounts(pm);
     std::string e;
     cg.destroy(e);
     return kExitEnvironment;
   }
-  wd.add_pid(spawner.pid());  // the process-tree fallback has no cgroup to kill it with
+  for (pid_t p : spawner.pids()) wd.add_pid(p);  // the process-tree fallback has no cgroup to kill them with
   ProbeReport probe = run_probe();
 
   // 3. The scenarios, one after the other.
@@ -196,9 +199,9 @@ int run_command(const RunOptions& o) {
   }
 
   // 4. Nothing of the run survives it.
-  pid_t spawner_pid = spawner.pid();
+  std::vector<pid_t> spawner_pids = spawner.pids();
   spawner.stop();
-  wd.remove_pid(spawner_pid);
+  for (pid_t p : spawner_pids) wd.remove_pid(p);
   leave_private_mounts(pm);
   if (cgp && !cg.destroy(err)) fprintf(stderr, "leakguard: warning: %s (the watchdog retries)\n", err.c_str());
   wd.finish();

@@ -439,10 +439,10 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     cgroup_remove(tcg, e);
   }
   // Processes our workloads forked live in the harness group; none may outlive the scenario.
-  // The spawner stays for the next scenario (its children are among those killed here).
+  // The spawners stay for the next scenario (their children are among those killed here).
   if (env.cgroup)
     for (pid_t p : cgroup_pids(env.cgroup->harness, false))
-      if (p != getpid() && !(env.spawner && p == env.spawner->pid())) kill(p, SIGKILL);
+      if (p != getpid() && !(env.spawner && env.spawner->owns(p))) kill(p, SIGKILL);
 
   // Judge what was recorded. A target that never ran leaves nothing worth judging.
   if (census || !s.metrics.empty())

@@ -76,25 +76,30 @@ class SpawnChannel {
   int fd_;
 };
 
+// One or more spawner processes; channels are given to them in turn, so that with one per
+// CPU the forks of several worker threads run in parallel (one spawner forks one at a time).
 class Spawner {
  public:
   Spawner() = default;
   Spawner(const Spawner&) = delete;
   Spawner& operator=(const Spawner&) = delete;
   ~Spawner() { stop(); }
-  // Forks the spawner. Call early, while the process is small.
-  bool start(std::string& err);
-  bool running() const { return ctl_ >= 0; }
-  pid_t pid() const { return pid_; }
-  // Ends the spawner: it kills and reaps what is left, then exits; waits for it.
+  // Forks `processes` spawners. Call early, while the process is small.
+  bool start(std::string& err, unsigned processes = 1);
+  bool running() const { return !ctl_.empty(); }
+  pid_t pid() const { return pids_.empty() ? 0 : pids_[0]; }  // the first spawner
+  const std::vector<pid_t>& pids() const { return pids_; }
+  bool owns(pid_t p) const;  // p is one of the spawner processes
+  // Ends the spawners: each kills and reaps what is left, then exits; waits for them.
   void stop();
   // A channel whose children all do `spec`. nullptr and `err` when that fails.
   std::unique_ptr<SpawnChannel> open(const SpawnSpec& spec, std::string& err);
 
  private:
-  int ctl_ = -1;
-  pid_t pid_ = 0;
-  std::mutex mu_;  // open() from several worker threads
+  std::vector<int> ctl_;
+  std::vector<pid_t> pids_;
+  size_t next_ = 0;  // under mu_
+  std::mutex mu_;    // open() from several worker threads
 };
 
 }  // namespace lg

@@ -254,3 +254,33 @@ TEST(Spawner, ChildStartsInTheCgroupGiven) {
 
 }  // namespace
 }  // namespace lg::test
+
+namespace lg::test {
+namespace {
+
+TEST(Spawner, APoolGivesChannelsToEachSpawnerInTurn) {
+  Spawner sp;
+  std::string err;
+  ASSERT_TRUE(sp.start(err, 2)) << err;
+  ASSERT_EQ(sp.pids().size(), 2u);
+  EXPECT_TRUE(sp.owns(sp.pids()[1]));
+  EXPECT_FALSE(sp.owns(getpid()));
+  SpawnSpec spec;
+  spec.pause = true;
+  spec.report_start = true;
+  auto a = sp.open(spec, err), b = sp.open(spec, err);
+  ASSERT_TRUE(a && b) << err;
+  auto pa = start_pausing(*a, 2), pb = start_pausing(*b, 2);
+  ASSERT_EQ(pa.size() + pb.size(), 4u);
+  // Each spawner has the two children of its channel.
+  EXPECT_EQ(children(std::to_string(sp.pids()[0])).size(), 2u);
+  EXPECT_EQ(children(std::to_string(sp.pids()[1])).size(), 2u);
+  std::vector<pid_t> spids = sp.pids();
+  sp.stop();
+  for (pid_t p : pa) EXPECT_FALSE(alive(p));
+  for (pid_t p : pb) EXPECT_FALSE(alive(p));
+  for (pid_t p : spids) EXPECT_FALSE(alive(p));
+}
+
+}  // namespace
+}  // namespace lg::test
