@@ -44,9 +44,12 @@
 #include "harness/workloads/spawner.h"
 #include "harness/workloads/workload.h"
 #include "reports/report.h"
+#include "tests/helpers/free_port.h"
 
 namespace lg {
 namespace {
+
+using test::free_port;
 
 std::map<std::string, double> g_rate;  // per-second figures for the summary
 std::string g_tmp;                     // private temp dir
@@ -73,18 +76,6 @@ long netns_slab() {
         if (!f[i].empty()) return atol(f[i].c_str());
     }
   return -1;
-}
-
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (bind(s, (sockaddr*)&a, sizeof a) == 0 && getsockname(s, (sockaddr*)&a, &len) == 0) port = ntohs(a.sin_port);
-  close(s);
-  return port;
 }
 
 // Runs one workload on its own thread; stops it after `stop_after` seconds when >= 0.
@@ -329,7 +320,10 @@ void BM_stress_ng_fork(benchmark::State& st) {
       for (size_t i = 0; i + 5 < f.size(); i++)
         if (f[i] == "fork" && isdigit((unsigned char)f[i + 1][0])) rate = atof(f[i + 5].c_str());
     }
-    if (rate <= 0) st.SkipWithError("no stress-ng fork metrics line");
+    if (rate <= 0) {
+      st.SkipWithError("no stress-ng fork metrics line (is stress-ng installed?)");
+      continue;
+    }
     report(st, "stress-ng --fork 1", rate, 5);
   }
 }

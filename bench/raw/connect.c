@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "raw.h"
@@ -51,17 +50,6 @@ int main(int argc, char** argv) {
     }
   }
   double t0 = raw_now();
-  if (loops == 1) {
-    if (loop(n)) return 1;
-  } else {
-    for (long j = 0; j < loops; j++) {
-      pid_t p = fork();
-      if (p == 0) _exit(loop(n / loops + (j < n % loops)));
-      if (p < 0) return raw_fail("raw_connect", "fork", 0);
-    }
-    int st, bad = 0;
-    while (wait(&st) > 0) bad |= !WIFEXITED(st) || WEXITSTATUS(st);
-    if (bad) return 1;
-  }
+  if (raw_in_loops(n, loops, loop, "raw_connect")) return 1;
   return raw_report(n, raw_now() - t0, "connections");
 }

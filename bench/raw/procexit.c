@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* raw_procexit COUNT [LOOPS]: fork + _exit + waitpid, COUNT times, in LOOPS processes at
  * once (default 1) that share the count. */
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "raw.h"
@@ -23,17 +22,6 @@ int main(int argc, char** argv) {
   }
   long n = raw_count(argv[1], "raw_procexit"), loops = argc > 2 ? raw_count(argv[2], "raw_procexit") : 1;
   double t0 = raw_now();
-  if (loops == 1) {
-    if (loop(n)) return 1;
-  } else {
-    for (long j = 0; j < loops; j++) {
-      pid_t p = fork();
-      if (p == 0) _exit(loop(n / loops + (j < n % loops)));
-      if (p < 0) return raw_fail("raw_procexit", "fork", 0);
-    }
-    int st, bad = 0;
-    while (wait(&st) > 0) bad |= !WIFEXITED(st) || WEXITSTATUS(st);
-    if (bad) return 1;
-  }
+  if (raw_in_loops(n, loops, loop, "raw_procexit")) return 1;
   return raw_report(n, raw_now() - t0, "processes");
 }

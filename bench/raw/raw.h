@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline double raw_now(void) {
   struct timespec t;
@@ -35,6 +37,20 @@ static inline int raw_report(long n, double seconds, const char* unit) {
 static inline int raw_fail(const char* prog, const char* call, long done) {
   fprintf(stderr, "%s: %s: %s after %ld\n", prog, call, strerror(errno), done);
   return 1;
+}
+
+/* Runs loop(n) in this process (loops == 1), or in `loops` processes at once that share n.
+ * 0 when every loop returned 0. */
+static inline int raw_in_loops(long n, long loops, int (*loop)(long), const char* prog) {
+  if (loops == 1) return loop(n);
+  for (long j = 0; j < loops; j++) {
+    pid_t p = fork();
+    if (p == 0) _exit(loop(n / loops + (j < n % loops)));
+    if (p < 0) return raw_fail(prog, "fork", 0);
+  }
+  int st, bad = 0;
+  while (wait(&st) > 0) bad |= !WIFEXITED(st) || WEXITSTATUS(st);
+  return bad;
 }
 
 #endif

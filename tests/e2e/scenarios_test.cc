@@ -13,6 +13,7 @@
 #include <set>
 
 #include "e2e/e2e_util.h"
+#include "helpers/free_port.h"
 
 namespace {
 
@@ -53,20 +54,6 @@ const Case kCases[] = {
       "fd.total max_growth <= 20"},
      "SCRAPE_ADDRESS"},
 };
-
-// A TCP port nobody listens on right now, on 127.0.0.1 (other runs share this machine).
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (s >= 0 && bind(s, (sockaddr*)&a, sizeof a) == 0 && getsockname(s, (sockaddr*)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  if (s >= 0) close(s);
-  return port;
-}
 
 // Testcase names by outcome, from a JUnit file.
 struct Junit {
@@ -120,7 +107,7 @@ TEST_P(ScenarioSuite, LeakyFailsOnTheLeakFixedPasses) {
                                    "--set",
                                    std::string("target.command=") + (leaky ? c.leaky : c.fixed)};
   if (c.address_var) {
-    int port = free_port();
+    int port = lg::test::free_port();
     ASSERT_GT(port, 0);
     argv.insert(argv.begin(), {"env", std::string(c.address_var) + "=127.0.0.1:" + std::to_string(port)});
   }

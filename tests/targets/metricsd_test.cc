@@ -5,23 +5,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "tests/helpers/free_port.h"
 #include "tests/targets/target_proc.h"
 
 namespace {
 
 constexpr int kScrapes = 25;
-
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (bind(s, (sockaddr*)&a, sizeof a) == 0 && getsockname(s, (sockaddr*)&a, &len) == 0) port = ntohs(a.sin_port);
-  close(s);
-  return port;
-}
 
 // One request, the whole reply (until the server closes); "" on failure.
 std::string http_get(int port, const std::string& path) {
@@ -47,7 +36,7 @@ class MetricsdTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(MetricsdTest, ScrapesAreAnsweredAndLeakASocketEachOnlyInLeakyMode) {
   std::string mode = GetParam();
-  int port = free_port();
+  int port = lg::test::free_port();
   ASSERT_GT(port, 0);
   tt::TempDir tmp;
   tt::Target t;

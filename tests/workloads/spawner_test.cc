@@ -147,6 +147,14 @@ TEST(Spawner, ExecRunsTheProgramWithItsArgv) {
 
 // Children still alive when their channel closes, when the spawner stops, or when the
 // spawner's parent dies are killed.
+SpawnSpec pausing(uint32_t threads = 0) {
+  SpawnSpec spec;
+  spec.pause = true;
+  spec.report_start = true;
+  spec.threads = threads;
+  return spec;
+}
+
 std::vector<pid_t> start_pausing(SpawnChannel& ch, int n) {
   std::vector<pid_t> pids;
   for (int i = 0; i < n; i++) {
@@ -161,11 +169,8 @@ TEST(Spawner, ClosingAChannelKillsItsChildren) {
   Spawner sp;
   std::string err;
   ASSERT_TRUE(sp.start(err)) << err;
-  SpawnSpec spec;
-  spec.pause = true;
-  spec.report_start = true;
-  auto a = sp.open(spec, err);
-  auto b = sp.open(spec, err);
+  auto a = sp.open(pausing(), err);
+  auto b = sp.open(pausing(), err);
   ASSERT_TRUE(a && b) << err;
   auto pa = start_pausing(*a, 3), pb = start_pausing(*b, 2);
   ASSERT_EQ(pa.size(), 3u);
@@ -193,11 +198,7 @@ TEST(Spawner, SigkillOfItsParentLeavesNothing) {
     Spawner sp;
     std::string err;
     if (!sp.start(err)) _exit(1);
-    SpawnSpec spec;
-    spec.pause = true;
-    spec.report_start = true;
-    spec.threads = 1;
-    auto ch = sp.open(spec, err);
+    auto ch = sp.open(pausing(1), err);
     if (!ch) _exit(1);
     std::vector<pid_t> pids = start_pausing(*ch, 4);
     pids.push_back(sp.pid());
@@ -231,10 +232,7 @@ TEST(Spawner, ChildStartsInTheCgroupGiven) {
   Spawner sp;
   std::string err;
   ASSERT_TRUE(sp.start(err)) << err;
-  SpawnSpec spec;
-  spec.pause = true;
-  spec.report_start = true;
-  auto ch = sp.open(spec, err);
+  auto ch = sp.open(pausing(), err);
   ASSERT_TRUE(ch) << err;
   ASSERT_TRUE(ch->spawn(3, cg));
   ASSERT_TRUE(ch->spawn(3, cg));
@@ -265,10 +263,7 @@ TEST(Spawner, APoolGivesChannelsToEachSpawnerInTurn) {
   ASSERT_EQ(sp.pids().size(), 2u);
   EXPECT_TRUE(sp.owns(sp.pids()[1]));
   EXPECT_FALSE(sp.owns(getpid()));
-  SpawnSpec spec;
-  spec.pause = true;
-  spec.report_start = true;
-  auto a = sp.open(spec, err), b = sp.open(spec, err);
+  auto a = sp.open(pausing(), err), b = sp.open(pausing(), err);
   ASSERT_TRUE(a && b) << err;
   auto pa = start_pausing(*a, 2), pb = start_pausing(*b, 2);
   ASSERT_EQ(pa.size() + pb.size(), 4u);
