@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harness/base/units.h"
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
 #include "harness/verdict/synth.h"
 

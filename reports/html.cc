@@ -7,6 +7,7 @@
 #include "harness/base/fs.h"
 #include "harness/base/units.h"
 #include "reports/plot.h"
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 #include "reports/text.h"
 
@@ -26,7 +27,6 @@ th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;min-width:44px;text-align:center;padding:2px 6px;border-radius:3px;
   font-weight:bold;font-size:12px;color:#fff}
-.badge.PASS{background:#2e7d32}.badge.FAIL{background:#c62828}.badge.ERROR{background:#b45309}.badge.SKIP{background:#757575}
 h1 .badge{font-size:16px;vertical-align:middle}
 tr.FAIL td,tr.ERROR td{background:#fdf0f0}
 .banner{padding:10px 12px;border-radius:4px;margin:12px 0;background:#fff4e5;border:1px solid #f0b86e}
@@ -35,8 +35,17 @@ pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:8px;font-size:12px;overf
   word-break:break-all;max-height:480px;overflow-y:auto}
 .chart{margin:8px 0 4px}.chart svg{max-width:100%;height:auto;border:1px solid #e5e5e5}
 .numbers{font-size:12px;color:#333}
+.diagnosis h4{font-size:14px;margin:12px 0 4px}.diagnosis ol{padding-left:22px;font-size:13px}
+.diagnosis summary{cursor:pointer}.frames{margin:4px 0 8px}.frames tr.own td{font-weight:bold}
 a{color:#1f5fa8}
 )";
+
+// The style sheet with a badge colour per outcome (harness/base/check.h).
+std::string style() {
+  std::string css = kStyle;
+  for (const auto& o : outcomes()) css += std::string(".badge.") + o.word + "{background:" + o.color + "}";
+  return css + "\n";
+}
 
 std::string esc(const std::string& s) { return html_escape(clean_text(s)); }
 
@@ -67,7 +76,7 @@ std::string html_report(const RunResult& r) {
   o.reserve(64 * 1024);
   o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  o += "<title>leakguard: " + esc(r.scenario) + " " + overall + "</title>\n<style>" + kStyle +
+  o += "<title>leakguard: " + esc(r.scenario) + " " + overall + "</title>\n<style>" + style() +
        "</style>\n</head>\n<body>\n";
   o += "<h1>" + esc(r.scenario) + " " + badge(overall) + "</h1>\n";
   if (!r.description.empty()) o += "<p>" + esc(r.description) + "</p>\n";
@@ -90,7 +99,7 @@ std::string html_report(const RunResult& r) {
     for (size_t i = 0; i < r.verdicts.size(); i++) {
       const Verdict& v = r.verdicts[i];
       const char* word = outcome_name(v.outcome);
-      std::string text = v.check.text.empty() ? describe_check(v.check) : v.check.text;
+      std::string text = check_words(v.check);
       std::string name =
           charts[i].empty() ? esc(text) : "<a href=\"#check-" + std::to_string(i) + "\">" + esc(text) + "</a>";
       o += std::string("<tr class=\"") + word + "\"><td>" + badge(word) + "</td><td>" + name + "</td><td>" +
@@ -134,14 +143,20 @@ std::string html_report(const RunResult& r) {
   // One chart per judged metric, with its numbers.
   bool any_chart = false;
   for (const auto& c : charts) any_chart |= !c.empty();
+  any_chart |= !r.diagnoses.empty();
   if (any_chart) o += "<h2>Charts</h2>\n";
   for (size_t i = 0; i < r.verdicts.size(); i++) {
-    if (charts[i].empty()) continue;
     const Verdict& v = r.verdicts[i];
-    std::string text = v.check.text.empty() ? describe_check(v.check) : v.check.text;
+    const Diagnosis* d =
+        v.outcome == Outcome::Fail || v.outcome == Outcome::Error ? r.diagnosis(v.check.metric) : nullptr;
+    if (charts[i].empty() && !d) continue;
+    std::string text = check_words(v.check);
     o += "<section id=\"check-" + std::to_string(i) + "\">\n<h3>" + badge(outcome_name(v.outcome)) + " " + esc(text) +
-         "</h3>\n<div class=\"chart\">" + charts[i] + "</div>\n";
-    o += "<pre class=\"numbers\">" + esc(verdict_numbers(v)) + "</pre>\n</section>\n";
+         "</h3>\n";
+    if (!charts[i].empty()) o += "<div class=\"chart\">" + charts[i] + "</div>\n";
+    o += "<pre class=\"numbers\">" + esc(verdict_numbers(v)) + "</pre>\n";
+    if (d) o += diagnosis_html(*d);
+    o += "</section>\n";
   }
 
   // Every recorded metric, so "why was this not judged" has an answer on the page.

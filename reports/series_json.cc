@@ -4,10 +4,12 @@
 // an older reader would misread.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 #include "harness/base/fs.h"
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 
 namespace lg {
@@ -38,19 +40,9 @@ void put_numbers(std::string& out, const std::vector<double>& v) {
 // Target output may hold invalid UTF-8: replace it rather than fail the whole report.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-const char* type_name(CheckType t) {
-  switch (t) {
-    case CheckType::MaxSlope: return "max_slope";
-    case CheckType::MaxGrowth: return "max_growth";
-    case CheckType::Max: return "max";
-    case CheckType::MaxResidue: return "max_residue";
-  }
-  return "?";
-}
-
 json check_json(const Check& c) {
   return json{{"metric", c.metric},
-              {"type", type_name(c.type)},
+              {"type", check_type(c.type).key},
               {"limit", num(c.limit)},
               {"per_event", c.per_event},
               {"per_event_scale", num(c.per_event_scale)},
@@ -63,14 +55,34 @@ json check_json(const Check& c) {
               {"col", c.col}};
 }
 
-const char* outcome_word(Outcome o) {
-  switch (o) {
-    case Outcome::Pass: return "pass";
-    case Outcome::Fail: return "fail";
-    case Outcome::Error: return "error";
-    case Outcome::Skipped: return "skipped";
+json diagnosis_json(const Diagnosis& d) {
+  json sites = json::array();
+  for (const auto& s : d.sites) {
+    json frames = json::array();
+    for (const auto& f : s.frames)
+      frames.push_back({{"function", f.function},
+                        {"file", f.file},
+                        {"line", f.line},
+                        {"module", f.module},
+                        {"build_id", f.build_id},
+                        {"offset", f.offset},
+                        {"target_code", f.target_code}});
+    json t = json::array(), counts = json::array();
+    for (double x : s.t) t.push_back(num(x));
+    for (double x : s.counts) counts.push_back(num(x));
+    sites.push_back({{"count", s.count},
+                     {"headline", s.headline},
+                     {"example", s.example},
+                     {"frames", frames},
+                     {"details", s.details},
+                     {"t", t},
+                     {"counts", counts}});
   }
-  return "?";
+  json unexplained = json::array();
+  for (const auto& [why, n] : d.unexplained) unexplained.push_back({{"reason", why}, {"count", n}});
+  return json{{"metric", d.metric},         {"title", d.title}, {"noun", d.noun},
+              {"scope", d.scope},           {"total", d.total}, {"sites", sites},
+              {"unexplained", unexplained}, {"notes", d.notes}};
 }
 
 // Reading: a missing or mistyped field is an error naming the field, never a silent default
@@ -210,7 +222,7 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
     const Verdict& v = r.verdicts[i];
     checks.push_back(check_json(v.check));
     verdicts.push_back({{"check", i},
-                        {"outcome", outcome_word(v.outcome)},
+                        {"outcome", outcome_info(v.outcome).key},
                         {"sentence", v.sentence},
                         {"slope", num(v.slope)},
                         {"ci_low", num(v.ci_low)},
@@ -248,6 +260,9 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
                          {"error", w.error},
                          {"warnings", w.warnings}});
   list("workloads", workloads);
+  json diagnoses = json::array();
+  for (const auto& d : r.diagnoses) diagnoses.push_back(diagnosis_json(d));
+  list("diagnoses", diagnoses);
   o += "\"t\": ";
   put_numbers(o, s.t);
   o += ",\n\"metrics\": [";
@@ -360,14 +375,8 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       Check k;
       k.metric = rd.str(c, "metric");
       std::string type = rd.str(c, "type");
-      if (type == "max_slope")
-        k.type = CheckType::MaxSlope;
-      else if (type == "max_growth")
-        k.type = CheckType::MaxGrowth;
-      else if (type == "max")
-        k.type = CheckType::Max;
-      else if (type == "max_residue")
-        k.type = CheckType::MaxResidue;
+      if (const CheckTypeInfo* t = find_check_type(type))
+        k.type = t->type;
       else
         rd.fail("check of '" + k.metric + "' has unknown type '" + type + "'");
       k.limit = rd.number(c, "limit", 0, true);
@@ -393,14 +402,8 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       }
       d.check = checks[(size_t)ci];
       std::string o = rd.str(v, "outcome");
-      if (o == "pass")
-        d.outcome = Outcome::Pass;
-      else if (o == "fail")
-        d.outcome = Outcome::Fail;
-      else if (o == "error")
-        d.outcome = Outcome::Error;
-      else if (o == "skipped")
-        d.outcome = Outcome::Skipped;
+      if (const OutcomeInfo* oi = find_outcome_key(o))
+        d.outcome = oi->outcome;
       else
         rd.fail("verdict with unknown outcome '" + o + "'");
       d.sentence = rd.str(v, "sentence");
@@ -416,6 +419,45 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       d.window_start = rd.number(v, "window_start");
       d.window_end = rd.number(v, "window_end");
       r.verdicts.push_back(std::move(d));
+    }
+  }
+  if (const json* ds = rd.field(j, "diagnoses", false); ds && ds->is_array()) {
+    auto count = [&](const json& o, const char* key) { return (uint64_t)std::max(0.0, rd.number(o, key, 0)); };
+    for (const auto& dj : *ds) {
+      Diagnosis d;
+      d.metric = rd.str(dj, "metric");
+      d.title = rd.str(dj, "title");
+      d.noun = rd.str(dj, "noun");
+      d.scope = rd.str(dj, "scope");
+      d.total = count(dj, "total");
+      d.notes = rd.strs(dj, "notes");
+      if (const json* sites = rd.field(dj, "sites", false); sites && sites->is_array())
+        for (const auto& sj : *sites) {
+          Site site;
+          site.count = count(sj, "count");
+          site.headline = rd.str(sj, "headline");
+          site.example = rd.str(sj, "example");
+          site.details = rd.strs(sj, "details");
+          site.t = rd.numbers(sj, "t", false);
+          site.counts = rd.numbers(sj, "counts", false);
+          if (const json* frames = rd.field(sj, "frames", false); frames && frames->is_array())
+            for (const auto& fj : *frames) {
+              Frame f;
+              f.function = rd.str(fj, "function");
+              f.file = rd.str(fj, "file");
+              f.line = (int)rd.number(fj, "line", 0);
+              f.module = rd.str(fj, "module");
+              f.build_id = rd.str(fj, "build_id");
+              if (const json* off = rd.field(fj, "offset", false); off && off->is_number_unsigned())
+                f.offset = off->get<uint64_t>();
+              f.target_code = rd.flag(fj, "target_code");
+              site.frames.push_back(std::move(f));
+            }
+          d.sites.push_back(std::move(site));
+        }
+      if (const json* un = rd.field(dj, "unexplained", false); un && un->is_array())
+        for (const auto& uj : *un) d.unexplained.emplace_back(rd.str(uj, "reason"), count(uj, "count"));
+      r.diagnoses.push_back(std::move(d));
     }
   }
   // Checks recorded without a verdict (should not happen) still reach `judge`.

@@ -8,8 +8,10 @@
 #include <map>
 
 #include "harness/base/fs.h"
+#include "harness/base/stats.h"
 #include "harness/base/units.h"
 #include "reports/plot.h"
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 #include "reports/text.h"
 
@@ -240,15 +242,6 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
   add(out, "</g>\n");
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  size_t m = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + m, v.end());
-  double hi = v[m];
-  if (v.size() % 2) return hi;
-  return (*std::max_element(v.begin(), v.begin() + m) + hi) / 2;
-}
-
 // Up to n indices spread evenly over [0, size), keeping the first and last.
 std::vector<size_t> spread(size_t size, size_t n) {
   std::vector<size_t> out;
@@ -262,7 +255,7 @@ std::vector<size_t> spread(size_t size, size_t n) {
 }
 
 std::string check_limit_text(const Check& c) {
-  std::string text = c.text.empty() ? describe_check(c) : c.text;
+  std::string text = check_words(c);
   size_t at = text.find("<=");
   return at == std::string::npos ? text : "limit " + text.substr(at + 3);
 }
@@ -406,6 +399,19 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
     if (std::isfinite(post)) time.dots.push_back({at, post, "after settle"});
   }
 
+  // The leading sites of a failing check's diagnosis, their counts over time ("site N" is the
+  // N-th site of the report's "Where they come from" list).
+  if (const Diagnosis* d = r.diagnosis(c.metric); d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error)) {
+    static const char* colors[] = {"#8e44ad", "#16a085", "#d35400", "#2c3e50", "#7f8c8d"};
+    for (size_t k = 0; k < d->sites.size() && k < 5; k++) {
+      const Site& site = d->sites[k];
+      if (site.t.size() < 2 || site.t.size() != site.counts.size()) continue;
+      Line l{{}, {}, colors[k], "3 2", "site " + std::to_string(k + 1)};
+      downsample(site.t, site.counts, kMaxPoints, l.x, l.y);
+      time.lines.push_back(std::move(l));
+    }
+  }
+
   size_t panels = 1;
   if (want_events) {
     panels = 2;
@@ -444,11 +450,8 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
       ".axis{stroke:#888}.frame{fill:none;stroke:#999}.marker{stroke:#555;stroke-dasharray:2 3}"
       ".series{fill:none;stroke:#1f5fa8;stroke-width:1.5}</style>\n");
   add(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
-  const char* color = v.outcome == Outcome::Pass    ? "#2e7d32"
-                      : v.outcome == Outcome::Fail  ? "#c62828"
-                      : v.outcome == Outcome::Error ? "#b45309"
-                                                    : "#666";
-  std::string text = c.text.empty() ? describe_check(c) : c.text;
+  const char* color = outcome_info(v.outcome).color;
+  std::string text = check_words(c);
   add(out, "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\"><tspan fill=\"%s\">%s</tspan> %s</text>\n",
       color, outcome_name(v.outcome), html_escape(clean_line(text)).c_str());
   add(out, "<text x=\"10\" y=\"40\" font-size=\"12\" fill=\"#333\">%s</text>\n",

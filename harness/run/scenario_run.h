@@ -27,8 +27,8 @@ struct RunEnv {
   Watchdog* watchdog = nullptr;
   Spawner* spawner = nullptr;  // forks the workloads' processes (harness/workloads/spawner.h)
   const ProbeReport* probe = nullptr;
-  std::optional<BackendChoice> backend;  // --backend
-  double interval = 0;                   // --interval (0: the scenario's)
+  std::optional<Backend> backend;  // --backend
+  double interval = 0;             // --interval (0: the scenario's)
   Progress* progress = nullptr;
   const std::atomic<int>* interrupts = nullptr;  // Ctrl-C / SIGTERM count
   int index = 0;                                 // position of the scenario in this run

@@ -28,6 +28,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/workloads/cgroup_parent.h"
+#include "harness/workloads/kernel_limits.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/spawner.h"
@@ -233,26 +234,33 @@ void CgroupWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_cgroup(const Params& p) {
   CgroupOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count", 1000));
-  o.rate = p.number("rate", 0);
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency", 16));
-  o.hold = p.number("hold", 0);
-  o.procs = (uint64_t)std::max<int64_t>(0, p.count("procs", 0));
-  o.parent = p.str("parent", "");
+  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
+  o.rate = p.number("rate");
+  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  o.hold = p.number("hold");
+  o.procs = (uint64_t)std::max<int64_t>(0, p.count("procs"));
+  o.parent = p.str("parent");
   return std::make_unique<CgroupWorkload>(o);
 }
 
-std::string check_cgroup(const Params& p, std::string& field) {
-  std::string why = cgroup_parent_problem(p.str("parent", ""));
-  if (!why.empty()) {
-    field = "parent";
-    return why;
-  }
-  if (p.count("procs", 0) > 10000) {
-    field = "procs";
-    return "procs " + std::to_string(p.count("procs", 0)) + " per group is more than 10000";
-  }
-  return "";
+std::vector<FieldProblem> check_cgroup(const Params& p) {
+  std::vector<FieldProblem> out;
+  std::string why = cgroup_parent_problem(p.str("parent"));
+  if (!why.empty()) out.push_back({"parent", why});
+  if (p.count("procs") > 10000)
+    out.push_back({"procs", "procs " + std::to_string(p.count("procs")) + " per group is more than 10000"});
+  // The processes of the groups alive at once take pids: min(count, concurrency) x procs.
+  auto pid_max = kernel_limit("/proc/sys/kernel/pid_max");
+  int64_t pids = alive_at_once(p) * p.count("procs");
+  if (pid_max && p.count("procs") <= 10000 && pids > *pid_max)
+    out.push_back({"procs", "procs " + std::to_string(p.count("procs")) + " in each of " +
+                                std::to_string(alive_at_once(p)) + " groups alive at once is " + std::to_string(pids) +
+                                " processes, above /proc/sys/kernel/pid_max (" + std::to_string(*pid_max) + ")"});
+  return out;
+}
+
+std::vector<KernelNeed> needs_cgroup(const Params&) {
+  return {{"cgroup.create", " needs cgroup v2 groups (a writable cgroup2 mount)"}};
 }
 
 // The parent exists from before the target starts (an agent watching it must find it) until
@@ -286,6 +294,7 @@ extern const WorkloadKind cgroup_workload = {
     },
     make_cgroup,
     check_cgroup,
+    needs_cgroup,
     prepare_cgroup,
 };
 

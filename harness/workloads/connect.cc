@@ -319,33 +319,30 @@ void ConnectWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_connect(const Params& p) {
   ConnectOpts o;
-  o.address = p.str("address", "");
-  decode_escapes(p.str("send", ""), o.send);
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count", 1000));
-  o.rate = p.number("rate", 0);
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency", 4));
-  o.timeout = p.number("timeout", 5);
+  o.address = p.str("address");
+  decode_escapes(p.str("send"), o.send);
+  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
+  o.rate = p.number("rate");
+  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  o.timeout = p.number("timeout");
   o.in_netns = p.flag("in_netns");
   return std::make_unique<ConnectWorkload>(o);
 }
 
-std::string check_connect(const Params& p, std::string& field) {
-  std::string host, port, out;
-  std::string why = split_address(p.str("address", ""), host, port);
-  if (!why.empty()) {
-    field = "address";
-    return why;
-  }
-  why = decode_escapes(p.str("send", ""), out);
-  if (!why.empty()) {
-    field = "send";
-    return "send: " + why;
-  }
-  if (p.number("timeout", 5) <= 0) {
-    field = "timeout";
-    return "timeout must be above 0";
-  }
-  return "";
+std::vector<FieldProblem> check_connect(const Params& p) {
+  std::vector<FieldProblem> out;
+  std::string host, port, decoded;
+  std::string why = split_address(p.str("address"), host, port);
+  if (!why.empty()) out.push_back({"address", why});
+  why = decode_escapes(p.str("send"), decoded);
+  if (!why.empty()) out.push_back({"send", "send: " + why});
+  if (p.has("timeout") && p.number("timeout") <= 0) out.push_back({"timeout", "timeout must be above 0"});
+  return out;
+}
+
+std::vector<KernelNeed> needs_connect(const Params& p) {
+  if (p.flag("in_netns")) return {{"netns.create", " (in_netns) needs network namespaces"}};
+  return {};
 }
 
 }  // namespace
@@ -365,6 +362,7 @@ extern const WorkloadKind connect_workload = {
     },
     make_connect,
     check_connect,
+    needs_connect,
 };
 
 }  // namespace lg

@@ -163,6 +163,12 @@ TEST(CgroupParentField, Validation) {
   EXPECT_NE(cgroup_parent_problem("a/../b"), "");
   EXPECT_NE(cgroup_parent_problem("a//b"), "");
   EXPECT_NE(cgroup_parent_problem("a b"), "");
+  std::string f;
+  EXPECT_NE(check_error("cgroup", P({{"parent", std::string("/sys/fs/cgroup/x")}}), f), "");
+  EXPECT_EQ(f, "parent");
+  EXPECT_EQ(check_error("cgroup", P({{"procs", int64_t{2}}}), f), "");
+  EXPECT_NE(check_error("cgroup", P({{"procs", int64_t{10001}}}), f), "");
+  EXPECT_EQ(f, "procs");
 }
 
 }  // namespace

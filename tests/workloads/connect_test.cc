@@ -219,10 +219,8 @@ TEST(Connect, PacingWithinTolerance) {
 }
 
 TEST(Connect, FieldChecks) {
-  const WorkloadKind* k = find_workload_kind("connect");
-  ASSERT_TRUE(k && k->check);
   auto check = [&](const std::string& addr, const std::string& send, std::string& field) {
-    return k->check(P({{"address", addr}, {"send", send}, {"timeout", 5.0}}), field);
+    return check_error("connect", P({{"address", addr}, {"send", send}}), field);
   };
   std::string f;
   EXPECT_EQ(check("127.0.0.1:9100", "GET / HTTP/1.0\\r\\n\\r\\n", f), "");
@@ -238,6 +236,8 @@ TEST(Connect, FieldChecks) {
   EXPECT_EQ(f, "send");
   EXPECT_NE(check("127.0.0.1:80", "\\x4", f), "");
   EXPECT_NE(check("127.0.0.1:80", "abc\\", f), "");
+  EXPECT_NE(check_error("connect", P({{"address", std::string("127.0.0.1:80")}, {"timeout", 0.0}}), f), "");
+  EXPECT_EQ(f, "timeout");
 }
 
 }  // namespace
