@@ -482,3 +482,56 @@ TEST(Run, SigkillLeavesNoSpawnerNorItsChildrenWithoutCgroup) {
 }
 
 }  // namespace
+
+namespace {
+
+// The groups of a `cgroup` workload, their processes and their parent directory are gone after
+// a SIGKILL of leakguard: with the run's cgroup (the parent is inside it) and without one (the
+// watchdog was told about the directories before they were made).
+void cgroup_churn_dies_with_leakguard(const char* env) {
+  std::string mount = lg::cgroup2_mount();
+  if (mount.empty()) GTEST_SKIP() << "no cgroup v2 here";
+  TempDir d;
+  std::string sc = d.write("s.yaml", R"(name: cgroup-sigkill
+sampling: {interval: 100ms}
+phases:
+  - name: churn
+    duration: 60s
+    workloads:
+      - kind: cgroup
+        count: 1000000
+        rate: 200/s
+        concurrency: 8
+        hold: 30s
+        procs: 1
+)");
+  Leakguard lg(d, {sc, "--out", d.path + "/out", "--quiet"}, env);
+  std::string top = mount + "/leakguard-" + std::to_string(lg.pid), parent = top + "/churn";
+  std::vector<pid_t> procs;
+  ASSERT_TRUE(eventually(10,
+                         [&] {
+                           procs = lg::cgroup_pids(parent, true);
+                           return procs.size() >= 8;
+                         }))
+      << procs.size() << " processes in " << parent << "\n"
+      << lg.output();
+  kill(lg.pid, SIGKILL);
+  EXPECT_EQ(lg.wait(), -SIGKILL);
+  EXPECT_TRUE(eventually(5, [&] {
+    for (pid_t p : procs)
+      if (alive(p)) return false;
+    return access(parent.c_str(), F_OK) != 0 && access(top.c_str(), F_OK) != 0;
+  })) << "a group, its parent or one of their processes survived leakguard's SIGKILL";
+}
+
+TEST(Run, SigkillLeavesNoCgroupOfTheCgroupWorkload) {
+  REQUIRE_ROOT();
+  cgroup_churn_dies_with_leakguard(nullptr);
+}
+
+TEST(Run, SigkillLeavesNoCgroupOfTheCgroupWorkloadWithoutTheRunsCgroup) {
+  REQUIRE_ROOT();
+  cgroup_churn_dies_with_leakguard("LEAKGUARD_NO_CGROUP=1");
+}
+
+}  // namespace
