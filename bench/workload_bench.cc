@@ -440,7 +440,7 @@ int main(int argc, char** argv) {
   }
   // The spawner first, while this process is small, as `leakguard run` makes its own.
   std::string err;
-  if (!g_spawner.start(err)) {
+  if (!g_spawner.start(err, spawners_per_run())) {
     fprintf(stderr, "workload_bench: %s\n", err.c_str());
     return 1;
   }

@@ -5,7 +5,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -16,7 +15,6 @@
 #include "harness/base/fs.h"
 #include "harness/probe/probe.h"
 #include "harness/run/scenario_run.h"
-#include "harness/workloads/outcome.h"
 #include "harness/workloads/spawner.h"
 #include "reports/report.h"
 
@@ -140,7 +138,7 @@ int run_command(const RunOptions& o) {
   // one thread, so that their forks stay cheap (spawner.h). One per CPU, so that forks run in
   // parallel. They are in the harness group.
   Spawner spawner;
-  if (!spawner.start(err, std::min(cpu_count(), 8u))) {
+  if (!spawner.start(err, spawners_per_run())) {
     fprintf(stderr, "leakguard: error: %s\n", err.c_str());
     leave_private_mounts(pm);
     std::string e;

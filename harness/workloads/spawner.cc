@@ -14,10 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <new>
+
+#include "harness/workloads/outcome.h"
 
 extern char** environ;
 
@@ -492,6 +494,8 @@ void reap() {
 }
 
 }  // namespace
+
+unsigned spawners_per_run() { return std::min(cpu_count(), 8u); }
 
 const char* spawn_step_call(int step) {
   switch (step) {

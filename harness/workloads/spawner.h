@@ -76,6 +76,9 @@ class SpawnChannel {
   int fd_;
 };
 
+// How many spawners a run starts: one per CPU (at most 8).
+unsigned spawners_per_run();
+
 // One or more spawner processes; channels are given to them in turn, so that with one per
 // CPU the forks of several worker threads run in parallel (one spawner forks one at a time).
 class Spawner {
