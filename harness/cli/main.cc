@@ -2,11 +2,13 @@
 // leakguard: stress and regression test harness for leak-prone Linux tools.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "harness/base/exit_codes.h"
 #include "harness/base/metrics.h"
 #include "harness/cli/command.h"
+#include "harness/workloads/cgroup_parent.h"
 #include "version.h"
 
 namespace lg {
@@ -110,5 +112,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return usage_error(app, e, argc, argv);
   }
+  // What a scenario may name in ${...} besides the user's environment (docs/scenarios.md);
+  // targets inherit it too.
+  setenv("LEAKGUARD_CGROUP_PARENT", lg::default_cgroup_parent().c_str(), 1);
   return action ? action() : lg::kExitUsage;
 }

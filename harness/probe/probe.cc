@@ -209,17 +209,23 @@ ProbeReport run_probe() {
   std::string cg = find_mount(mounts, "cgroup2");
   add("cgroup2", "cgroup v2 mount", !cg.empty(), cg.empty() ? "not mounted" : cg,
       "targets are contained by process tree (subreaper) instead of a cgroup");
+  const char* no_groups = "cgroup workloads cannot run";
   if (!cg.empty()) {
     std::string dir = cg + "/leakguard-probe-" + std::to_string(getpid());
     if (mkdir(dir.c_str(), 0755) == 0) {
       bool kill_ok = access((dir + "/cgroup.kill").c_str(), F_OK) == 0;
       rmdir(dir.c_str());
+      add("cgroup.create", "create a cgroup v2 group", true, "works under " + cg);
       add("cgroup.kill", "cgroup.kill", kill_ok, kill_ok ? "present" : "missing (kernel < 5.14)",
           "stopping a target kills its cgroup's processes one by one");
     } else {
-      add("cgroup.kill", "cgroup.kill", false, "cannot create a cgroup under " + cg + ": " + strerror(errno),
+      std::string why = "cannot create a cgroup under " + cg + ": " + strerror(errno);
+      add("cgroup.create", "create a cgroup v2 group", false, why, no_groups);
+      add("cgroup.kill", "cgroup.kill", false, why,
           "targets are contained by process tree (subreaper) instead of a cgroup");
     }
+  } else {
+    add("cgroup.create", "create a cgroup v2 group", false, "cgroup v2 is not mounted", no_groups);
   }
   std::string tracefs = find_mount(mounts, "tracefs");
   add("tracefs", "tracefs mounted", !tracefs.empty(), tracefs.empty() ? "not mounted" : tracefs,

@@ -20,6 +20,7 @@
 #include "harness/probe/probe.h"
 #include "harness/run/leftovers.h"
 #include "harness/run/scenario_run.h"
+#include "harness/workloads/spawner.h"
 #include "reports/report.h"
 
 namespace lg {
@@ -192,6 +193,18 @@ int run_command(const RunOptions& o) {
     cg.destroy(e);
     return kExitEnvironment;
   }
+  // The spawners fork the workloads' processes; made now, while leakguard is small and has
+  // one thread, so that their forks stay cheap (spawner.h). One per CPU, so that forks run in
+  // parallel. They are in the harness group.
+  Spawner spawner;
+  if (!spawner.start(err, spawners_per_run())) {
+    fprintf(stderr, "leakguard: error: %s\n", err.c_str());
+    leave_private_mounts(pm);
+    std::string e;
+    cg.destroy(e);
+    return kExitEnvironment;
+  }
+  for (pid_t p : spawner.pids()) wd.add_pid(p);  // the process-tree fallback has no cgroup to kill them with
   ProbeReport probe = run_probe();
 
   // 3. The scenarios, one after the other.
@@ -205,6 +218,7 @@ int run_command(const RunOptions& o) {
   env.no_cgroup_reason = no_cgroup;
   env.mounts = &pm;
   env.watchdog = &wd;
+  env.spawner = &spawner;
   env.probe = &probe;
   env.backend = o.backend;
   env.interval = o.interval;
@@ -254,6 +268,9 @@ int run_command(const RunOptions& o) {
   }
 
   // 4. Nothing of the run survives it.
+  std::vector<pid_t> spawner_pids = spawner.pids();
+  spawner.stop();
+  for (pid_t p : spawner_pids) wd.remove_pid(p);
   leave_private_mounts(pm);
   if (cgp && !cg.destroy(err)) fprintf(stderr, "leakguard: warning: %s (the watchdog retries)\n", err.c_str());
   wd.finish();

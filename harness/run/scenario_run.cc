@@ -31,6 +31,7 @@
 #include "harness/run/target.h"
 #include "harness/verdict/churn_seen.h"
 #include "harness/verdict/judge.h"
+#include "harness/workloads/spawner.h"
 #include "version.h"
 
 namespace lg {
@@ -162,6 +163,8 @@ class ScenarioRun {
   std::unique_ptr<EventBoard> board_;
   std::unique_ptr<Sampler> sampler_;
   int netns_col_ = -1, fds_col_ = -1;
+  std::function<void(const std::string&)> own_cgroup_;  // tells the watchdog (WorkloadContext)
+  std::vector<std::unique_ptr<Prepared>> prepared_;     // kept from containment to the stop
 };
 
 RunResult ScenarioRun::run() {
@@ -237,6 +240,25 @@ bool ScenarioRun::containment() {
     r_.containment = "none (no target: system metrics only)";
   }
   tree_ = has_target_ && tcg_.empty();
+
+  // What workload kinds make before the target starts, kept until it has stopped.
+  if (env_.watchdog) {
+    Watchdog* wd = env_.watchdog;
+    own_cgroup_ = [wd](const std::string& dir) { wd->add_cgroup(dir); };
+  }
+  for (const auto& ph : sc_.phases)
+    for (const auto& w : ph.workloads) {
+      const WorkloadKind* k = find_workload_kind(w.kind);
+      if (!k || !k->prepare) continue;
+      WorkloadContext pctx;
+      pctx.own_cgroup = own_cgroup_;
+      auto p = k->prepare(w.params, pctx, err);
+      if (!p) {
+        r_.environment_error = "phase " + ph.name + ", workload " + w.kind + ": " + err;
+        return false;
+      }
+      prepared_.push_back(std::move(p));
+    }
 
   // The run's netns, for workloads that run things inside one. Made before the baseline so
   // that it is in both the baseline and the residue census.
@@ -504,6 +526,8 @@ void ScenarioRun::run_phases() {
   ctx.netns_dir = env_.mounts ? env_.mounts->netns_dir : "/run/netns";
   ctx.bpffs_dir = env_.mounts ? env_.mounts->bpffs_dir : "";
   ctx.run_netns_fd = run_netns_;
+  ctx.spawner = env_.spawner;
+  ctx.own_cgroup = own_cgroup_;
   if (netns_col_ >= 0 && s.unavailable[netns_col_].empty()) {
     Sampler* sp = sampler_.get();
     int col = netns_col_;
@@ -554,6 +578,7 @@ void ScenarioRun::stop_target() {
   } else {
     r_.lifecycle.push_back(skipped_step("stopped cleanly", has_target_ ? "never started" : "no target"));
   }
+  prepared_.clear();  // the target is gone: nothing watches what they held any more
   if (env_.progress) env_.progress->clear();
   // Orphans of the target (its unreaped children) were reparented to us, the subreaper: reap
   // them now, so what the residue census sees is what the target left in the kernel, not how
@@ -632,9 +657,10 @@ void ScenarioRun::release() {
     cgroup_remove(tcg_, e);
   }
   // Processes our workloads forked live in the harness group; none may outlive the scenario.
+  // The spawners stay for the next scenario (their children are among those killed here).
   if (env_.cgroup)
     for (pid_t p : cgroup_pids(env_.cgroup->harness, false))
-      if (p != getpid()) kill(p, SIGKILL);
+      if (p != getpid() && !(env_.spawner && env_.spawner->owns(p))) kill(p, SIGKILL);
 }
 
 // Judge what was recorded. A target that never ran leaves nothing worth judging. A long run

@@ -20,6 +20,8 @@
 
 namespace lg {
 
+class Spawner;
+
 // What `leakguard run` set up once for all its scenarios.
 struct RunEnv {
   std::string out_root;          // absolute
@@ -27,6 +29,7 @@ struct RunEnv {
   std::string no_cgroup_reason;  // why there is no cgroup
   PrivateMounts* mounts = nullptr;
   Watchdog* watchdog = nullptr;
+  Spawner* spawner = nullptr;  // forks the workloads' processes (harness/workloads/spawner.h)
   const ProbeReport* probe = nullptr;
   std::optional<Backend> backend;                // --backend
   double interval = 0;                           // --interval (0: the scenario's)

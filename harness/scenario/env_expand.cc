@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "harness/workloads/cgroup_parent.h"
+
 namespace lg {
 
 namespace {
@@ -49,6 +51,11 @@ bool expand_env(const std::string& in, std::string& out, std::string& err) {
       return false;
     }
     const char* v = getenv(name.c_str());
+    std::string own;
+    if (!v && name == "LEAKGUARD_CGROUP_PARENT") {  // leakguard's own (docs/scenarios.md)
+      own = default_cgroup_parent();
+      v = own.c_str();
+    }
     if (v && *v) {
       out += v;
     } else if (has_def) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // ${VAR} and ${VAR:-default} in scenario strings, expanded from the environment.
+// LEAKGUARD_CGROUP_PARENT, when the environment has none, is the directory `cgroup`
+// workloads make their groups in (`leakguard` also exports it, so targets inherit it).
 #include <string>
 
 namespace lg {

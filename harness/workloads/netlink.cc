@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "harness/workloads/netlink.h"
 
+#include <net/if.h>
+#include <sys/ioctl.h>
+
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -12,6 +15,22 @@
 #include <cstring>
 
 namespace lg {
+
+int loopback_up() {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return errno;
+  ifreq ifr{};
+  memcpy(ifr.ifr_name, "lo", 3);
+  int e = 0;
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
+    e = errno;
+  } else {
+    ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) e = errno;
+  }
+  close(s);
+  return e;
+}
 
 namespace {
 

@@ -3,9 +3,14 @@
 // The two rtnetlink requests the netns workload needs: create a veth pair whose peer lives in
 // another namespace, and delete a link by name. One socket per worker thread; the socket
 // stays in the namespace it was opened in, whatever namespace the thread moves to later.
+// And bringing `lo` up, which netns and connect (`in_netns`) need.
 #include <string>
 
 namespace lg {
+
+// Brings lo up in the calling thread's current network namespace (SIOCSIFFLAGS). Returns
+// errno or 0.
+int loopback_up();
 
 class Rtnl {
  public:

@@ -78,23 +78,6 @@ bool dir_empty(const std::string& dir) {
   return empty;
 }
 
-// Brings lo up in the calling thread's current namespace. Returns errno or 0.
-int loopback_up() {
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return errno;
-  ifreq ifr{};
-  memcpy(ifr.ifr_name, "lo", 3);
-  int e = 0;
-  if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
-    e = errno;
-  } else {
-    ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) e = errno;
-  }
-  close(s);
-  return e;
-}
-
 class NetnsWorkload : public Workload {
  public:
   explicit NetnsWorkload(const NetnsOpts& o) : o_(o) {}

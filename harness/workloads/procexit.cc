@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: MIT
 // procexit: short-lived processes that exit.
 //
-// Design: `concurrency` worker threads, each with at most one child at a time: fork, wait for
-// that pid (never waitpid(-1): the run has other children, the target first of all). The
-// child only makes async-signal-safe calls (it was forked from a threaded process). A child
-// reports a failed setns/clone/execve through a shared page, so the error keeps its errno.
-#include <fcntl.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
+// Design: `concurrency` worker threads, each with at most one child at a time. The children
+// are forked by the spawner (spawner.h), a small process made before the run grew, because a
+// fork from leakguard itself copies its page tables and runs at a fraction of the kernel's
+// speed. Each worker has its own channel to the spawner: it asks for a child and waits for the
+// report that the child exited and was reaped. A failed setns/clone/execve inside the child
+// comes back with its errno.
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,15 +21,12 @@
 #include "harness/workloads/kernel_limits.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
+#include "harness/workloads/spawner.h"
 #include "harness/workloads/workload.h"
-
-extern char** environ;
 
 namespace lg {
 
 namespace {
-
-constexpr size_t kThreadStack = 64 * 1024;
 
 struct ProcexitOpts {
   uint64_t count = 0;
@@ -48,18 +38,7 @@ struct ProcexitOpts {
   bool in_netns = false;
 };
 
-// What a child writes before dying of a failure (MAP_SHARED, one per worker).
-struct ChildReport {
-  int err;
-  int step;  // 1 setns, 2 clone, 3 execve
-};
-
-int idle_thread(void*) {
-  for (;;) pause();
-  return 0;
-}
-
-// Resolves argv[0] as execvp would, before any fork: the child must not search PATH.
+// Resolves argv[0] as execvp would, before anything starts: the child must not search PATH.
 std::string resolve(const std::string& word) {
   if (word.find('/') != std::string::npos) return access(word.c_str(), X_OK) == 0 ? word : "";
   const char* path = getenv("PATH");
@@ -77,125 +56,58 @@ class ProcexitWorkload : public Workload {
   void run(const WorkloadContext& ctx) override;
 
  private:
-  void worker();
-  [[noreturn]] void child(ChildReport* rep, char* stacks, pid_t parent);
-  bool wait_child(pid_t pid, int& status);
+  void worker(Spawner& sp);
 
   ProcexitOpts o_;
   const WorkloadContext* ctx_ = nullptr;
   Pacer* pacer_ = nullptr;
   FirstError err_;
-  std::string path_;
-  std::vector<char*> argv_;
+  SpawnSpec spec_;
   std::mutex mu_;
   double last_ = 0;  // under mu_: when the last child was reaped
 };
 
-void ProcexitWorkload::child(ChildReport* rep, char* stacks, pid_t parent) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(0);  // the forking thread is already gone
-  if (o_.in_netns && setns(ctx_->run_netns_fd, CLONE_NEWNET) != 0) {
-    rep->err = errno, rep->step = 1;
-    _exit(1);
-  }
-  for (uint64_t i = 0; i < o_.threads; i++) {
-    char* top = stacks + (i + 1) * kThreadStack;
-    int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
-    if (clone(idle_thread, top, flags, nullptr) < 0) {
-      rep->err = errno, rep->step = 2;
-      _exit(1);
-    }
-  }
-  if (o_.lifetime > 0) {
-    timespec ts{(time_t)o_.lifetime, (long)((o_.lifetime - (double)(time_t)o_.lifetime) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-  }
-  if (!argv_.empty()) {
-    execve(path_.c_str(), argv_.data(), environ);
-    rep->err = errno, rep->step = 3;
-    _exit(127);
-  }
-  _exit(0);  // exit_group: takes the extra threads with it
-}
-
-// Waits for `pid`. A child that lives a while (lifetime, exec) is watched through a pidfd so
-// a stop is noticed; it is then killed. Returns false only if waiting itself failed.
-bool ProcexitWorkload::wait_child(pid_t pid, int& status) {
-  if (o_.lifetime > 0 || !argv_.empty()) {
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pfd >= 0) {
-      pollfd p{pfd, POLLIN, 0};
-      for (;;) {
-        if (pacer_->stopped()) {
-          kill(pid, SIGKILL);
-          break;
-        }
-        int n = poll(&p, 1, 20);
-        if (n > 0) break;
-      }
-      close(pfd);
-    }
-  }
-  for (;;) {
-    if (waitpid(pid, &status, 0) == pid) return true;
-    if (errno != EINTR) return false;
-  }
-}
-
-void ProcexitWorkload::worker() {
-  auto* rep = static_cast<ChildReport*>(
-      mmap(nullptr, sizeof(ChildReport), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  if (rep == MAP_FAILED) {
-    err_.set(errno, std::string("mmap: ") + strerror(errno));
+void ProcexitWorkload::worker(Spawner& sp) {
+  std::string e;
+  std::unique_ptr<SpawnChannel> ch = sp.open(spec_, e);
+  if (!ch) {
+    err_.set(errno, e);
     pacer_->abort();
     return;
   }
-  // Stacks for the children's extra threads; each child gets its own copy-on-write copy.
-  char* stacks = nullptr;
-  size_t stacks_len = o_.threads * kThreadStack;
-  if (stacks_len) {
-    void* m = mmap(nullptr, stacks_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) {
-      err_.set(errno, std::string("mmap thread stacks: ") + strerror(errno));
-      pacer_->abort();
-      munmap(rep, sizeof *rep);
-      return;
-    }
-    stacks = static_cast<char*>(m);
-  }
-  pid_t self = getpid();
+  // A child that lives a while (lifetime, exec) is waited for in 20 ms slices so that a stop
+  // is noticed; it is then killed. A fork + _exit child is waited for without a timeout.
+  const bool long_lived = o_.lifetime > 0 || !spec_.path.empty();
   double last = 0;
   for (;;) {
     double due;
     if (!pacer_->take(due) || !sleep_until(due, *pacer_)) break;
-    rep->err = 0, rep->step = 0;
-    pid_t pid = fork();
-    if (pid == 0) child(rep, stacks, self);
-    if (pid < 0) {
-      err_.failed(errno, "fork");
+    if (!ch->spawn(1)) {
+      err_.failed(errno, "spawner");
       pacer_->abort();
       break;
     }
-    int status = 0;
-    if (!wait_child(pid, status)) {
-      err_.failed(errno, "waitpid");
+    SpawnEvent ev;
+    bool killed = false;
+    int r;
+    while ((r = ch->next(ev, long_lived ? 20 : -1)) == 0 || (r > 0 && ev.started)) {
+      if (r == 0 && !killed && pacer_->stopped()) killed = ch->kill(0);
+    }
+    if (r < 0) {
+      err_.failed(errno, "spawner");
       pacer_->abort();
       break;
     }
-    if (rep->step) {
-      static const char* steps[] = {"", "setns(run netns) in the child", "clone(thread) in the child", "execve"};
-      std::string call = steps[rep->step];
-      if (rep->step == 3) call += "(" + path_ + ")";
-      err_.failed(rep->err, call);
+    if (ev.step) {
+      std::string call = spawn_step_call(ev.step);
+      if (ev.step == kSpawnExec) call += "(" + spec_.path + ")";
+      err_.failed(ev.err, call);
       pacer_->abort();
       break;
     }
     events_.fetch_add(1, std::memory_order_relaxed);
     last = mono_now();
   }
-  if (stacks) munmap(stacks, stacks_len);
-  munmap(rep, sizeof *rep);
   std::lock_guard<std::mutex> l(mu_);
   last_ = std::max(last_, last);
 }
@@ -214,20 +126,34 @@ void ProcexitWorkload::run(const WorkloadContext& ctx) {
     finish();
     return;
   }
+  spec_.netns_fd = o_.in_netns ? ctx.run_netns_fd : -1;
+  spec_.threads = (uint32_t)o_.threads;
+  spec_.lifetime = o_.lifetime;
   if (!o_.exec.empty()) {
-    path_ = resolve(o_.exec[0]);
-    if (path_.empty()) {
+    spec_.path = resolve(o_.exec[0]);
+    if (spec_.path.empty()) {
       err_.set(ENOENT, "procexit exec: " + o_.exec[0] + " not found or not executable");
       finish();
       return;
     }
-    for (auto& a : o_.exec) argv_.push_back(a.data());
-    argv_.push_back(nullptr);
+    spec_.argv = o_.exec;
+  }
+  // The run's spawner; outside a run (tests, benchmarks without one) a private one, forked now.
+  Spawner own;
+  Spawner* sp = ctx.spawner;
+  if (!sp) {
+    std::string e;
+    if (!own.start(e)) {
+      err_.set(errno, e);
+      finish();
+      return;
+    }
+    sp = &own;
   }
   uint64_t workers = o_.concurrency;
   if (o_.count) workers = std::min(workers, o_.count);
   std::vector<std::thread> threads;
-  for (uint64_t i = 0; i < workers; i++) threads.emplace_back([this] { worker(); });
+  for (uint64_t i = 0; i < workers; i++) threads.emplace_back([this, sp] { worker(*sp); });
   for (auto& t : threads) t.join();
   finish();
 }

@@ -10,10 +10,12 @@ extern const WorkloadKind netns_workload;
 extern const WorkloadKind procexit_workload;
 extern const WorkloadKind maps_workload;
 extern const WorkloadKind signal_workload;
+extern const WorkloadKind cgroup_workload;
+extern const WorkloadKind connect_workload;
 
 const std::vector<const WorkloadKind*>& workload_kinds() {
-  static const std::vector<const WorkloadKind*> kinds = {&netns_workload, &procexit_workload, &maps_workload,
-                                                         &signal_workload};
+  static const std::vector<const WorkloadKind*> kinds = {&netns_workload,  &procexit_workload, &maps_workload,
+                                                         &signal_workload, &cgroup_workload,   &connect_workload};
   return kinds;
 }
 

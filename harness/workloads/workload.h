@@ -17,6 +17,8 @@
 
 namespace lg {
 
+class Spawner;
+
 // What a running workload may use from the run.
 struct WorkloadContext {
   pid_t target_pid = 0;                     // main pid of the target, 0 without a target
@@ -37,6 +39,11 @@ struct WorkloadContext {
   // Every process of the run (the target and its descendants), for `signal` with `to: group`
   // (nullptr: unknown; the workload then signals the target's process group).
   std::function<std::vector<pid_t>()> target_pids;
+  // Forks the processes workloads start (spawner.h); nullptr: a kind makes a private one.
+  Spawner* spawner = nullptr;
+  // Told about every cgroup directory a workload is about to create, so that the watchdog
+  // removes it should leakguard die (nullptr: nobody to tell).
+  std::function<void(const std::string&)> own_cgroup;
 };
 
 // How a workload ended. Filled by run().
@@ -80,6 +87,11 @@ struct FieldProblem {
   bool warning = false;  // true: worth saying, the scenario still runs
 };
 
+// What a kind keeps from before the target starts until it has stopped (see `prepare`).
+struct Prepared {
+  virtual ~Prepared() = default;
+};
+
 // Everything about a kind is here and in its file; the run and the loader ask the table.
 struct WorkloadKind {
   const char* name;               // "netns"
@@ -93,6 +105,10 @@ struct WorkloadKind {
   // The kernel features it needs with these fields; preflight refuses a scenario (exit 3)
   // when `leakguard probe` finds one missing.
   std::vector<KernelNeed> (*needs)(const Params& p) = nullptr;
+  // Optional: made before the target starts and kept until it has stopped, for what a target
+  // must find from its start (the directory `cgroup` makes its groups in, which an agent
+  // watches before any group exists). Returns nullptr and `err` when it cannot be made.
+  std::unique_ptr<Prepared> (*prepare)(const Params& p, const WorkloadContext& ctx, std::string& err) = nullptr;
 };
 
 const std::vector<const WorkloadKind*>& workload_kinds();

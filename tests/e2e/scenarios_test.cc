@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 // The regression suite: each shipped scenario against its reference target, leaky and fixed.
 // Leaky must fail with exactly the checks that name the leak; fixed must pass every check.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <iterator>
+
 #include <pugixml.hpp>
 #include <regex>
 #include <set>
 
 #include "e2e/e2e_util.h"
+#include "helpers/free_port.h"
 
 namespace {
 
@@ -21,6 +26,7 @@ struct Case {
   int rounds = 2;                        // runs of each mode (a second one shows the verdict is stable)
   // The diagnosis a leaky run must give: {testcase, ECMAScript regex its <failure> text matches}.
   std::pair<const char*, const char*> leaky_says = {nullptr, nullptr};
+  const char* address_var = nullptr;  // set to 127.0.0.1:<a free port> for the run
 };
 
 const Case kCases[] = {
@@ -64,6 +70,18 @@ const Case kCases[] = {
      {"fd.bpf_map max_slope <= 1 per 100 signal", "bpf.maps max_slope <= 1 per 100 signal",
       "target.bpf_maps max_residue <= 0", "target.bpf_pins max_residue <= 0"},
      1},
+    {"cgroup-churn",
+     "[cgagent, --mode, leaky, --root, '${LEAKGUARD_CGROUP_PARENT}']",
+     "[cgagent, --mode, fixed, --root, '${LEAKGUARD_CGROUP_PARENT}']",
+     {"fd.total max_slope <= 1 per 1000 cgroup", "fd.dir max_slope <= 1 per 1000 cgroup", "fd.total max_growth <= 20"}},
+    {"scrape-churn",
+     "[metricsd, --mode, leaky, --listen, '${SCRAPE_ADDRESS}']",
+     "[metricsd, --mode, fixed, --listen, '${SCRAPE_ADDRESS}']",
+     {"fd.total max_slope <= 1 per 1000 connect", "fd.socket max_slope <= 1 per 1000 connect",
+      "fd.total max_growth <= 20"},
+     2,
+     {nullptr, nullptr},
+     "SCRAPE_ADDRESS"},
 };
 constexpr int kNumCases = sizeof kCases / sizeof kCases[0];
 
@@ -129,9 +147,22 @@ TEST_P(ScenarioSuite, LeakyFailsOnTheLeakFixedPasses) {
     GTEST_SKIP() << prog << " was not built: leakguard was configured with -DLEAKGUARD_GO_TARGETS=OFF";
   e2e::TempDir out;
   std::string junit = out.path + "/all.xml";
-  e2e::Result r = e2e::run({e2e::bin("leakguard"), "run", e2e::source(std::string("scenarios/") + c.scenario + ".yaml"),
-                            "--out", out.path, "--junit", junit, "--quiet", "--set",
-                            std::string("target.command=") + (leaky ? c.leaky : c.fixed)});
+  std::vector<std::string> argv = {e2e::bin("leakguard"),
+                                   "run",
+                                   e2e::source(std::string("scenarios/") + c.scenario + ".yaml"),
+                                   "--out",
+                                   out.path,
+                                   "--junit",
+                                   junit,
+                                   "--quiet",
+                                   "--set",
+                                   std::string("target.command=") + (leaky ? c.leaky : c.fixed)};
+  if (c.address_var) {
+    int port = lg::test::free_port();
+    ASSERT_GT(port, 0);
+    argv.insert(argv.begin(), {"env", std::string(c.address_var) + "=127.0.0.1:" + std::to_string(port)});
+  }
+  e2e::Result r = e2e::run(argv);
   SCOPED_TRACE(r.output);
   EXPECT_EQ(r.exit_code, leaky ? 1 : 0) << c.scenario << (leaky ? " leaky" : " fixed") << " round " << round;
   std::string per_run = out.path + "/" + c.scenario + "/junit.xml";
@@ -178,7 +209,8 @@ std::vector<std::tuple<int, bool, int>> all_runs() {
 INSTANTIATE_TEST_SUITE_P(Shipped, ScenarioSuite, ::testing::ValuesIn(all_runs()), case_name);
 
 TEST(ShippedScenarios, AllValidate) {
-  for (const char* s : {"netns-churn", "process-exit-churn", "map-reload", "zombie-churn", "stuck-spawn", "soak"}) {
+  for (const char* s : {"netns-churn", "process-exit-churn", "map-reload", "zombie-churn", "stuck-spawn",
+                        "cgroup-churn", "scrape-churn", "soak"}) {
     e2e::Result r = e2e::run({e2e::bin("leakguard"), "validate", e2e::source(std::string("scenarios/") + s + ".yaml")});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find(": ok ("), std::string::npos) << r.output;

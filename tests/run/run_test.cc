@@ -406,3 +406,115 @@ INSTANTIATE_TEST_SUITE_P(Containment, StuckTasks, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "process_tree" : "cgroup"; });
 
 }  // namespace
+
+namespace {
+
+// The spawner (harness/workloads/spawner.h) forks procexit's processes: after a SIGKILL of
+// leakguard neither it nor any of its children may survive, with the run's cgroup and with
+// the process-tree fallback (where the watchdog and PR_SET_PDEATHSIG are all there is).
+void spawner_dies_with_leakguard(const char* env) {
+  TempDir d;
+  std::string sc = d.write("s.yaml", R"(name: spawner-sigkill
+sampling: {interval: 100ms}
+phases:
+  - name: churn
+    duration: 60s
+    workloads:
+      - kind: procexit
+        count: 1000000
+        concurrency: 4
+        lifetime: 30s
+        threads: 1
+      - kind: procexit
+        count: 1000000
+        rate: 200/s
+)");
+  Leakguard lg(d, {sc, "--out", d.path + "/out", "--quiet"}, env);
+  std::vector<pid_t> spawners, kids;
+  ASSERT_TRUE(eventually(10,
+                         [&] {
+                           spawners.clear(), kids.clear();
+                           for (pid_t p : children_of(lg.pid))
+                             if (lg::trim(lg::read_file("/proc/" + std::to_string(p) + "/comm")) == "lg-spawner")
+                               spawners.push_back(p);
+                           for (pid_t s : spawners)
+                             for (pid_t k : children_of(s)) kids.push_back(k);
+                           return !spawners.empty() && kids.size() >= 4;
+                         }))
+      << spawners.size() << " spawners with " << kids.size() << " children\n"
+      << lg.output();
+  kill(lg.pid, SIGKILL);
+  EXPECT_EQ(lg.wait(), -SIGKILL);
+  EXPECT_TRUE(eventually(5, [&] {
+    for (pid_t p : spawners)
+      if (alive(p)) return false;
+    for (pid_t p : kids)
+      if (alive(p)) return false;
+    return true;
+  })) << "a spawner or one of its children survived leakguard's SIGKILL";
+}
+
+TEST(Run, SigkillLeavesNoSpawnerNorItsChildren) {
+  REQUIRE_ROOT();
+  spawner_dies_with_leakguard(nullptr);
+}
+
+TEST(Run, SigkillLeavesNoSpawnerNorItsChildrenWithoutCgroup) {
+  REQUIRE_ROOT();
+  spawner_dies_with_leakguard("LEAKGUARD_NO_CGROUP=1");
+}
+
+}  // namespace
+
+namespace {
+
+// The groups of a `cgroup` workload, their processes and their parent directory are gone after
+// a SIGKILL of leakguard: with the run's cgroup (the parent is inside it) and without one (the
+// watchdog was told about the directories before they were made).
+void cgroup_churn_dies_with_leakguard(const char* env) {
+  std::string mount = lg::cgroup2_mount();
+  if (mount.empty()) GTEST_SKIP() << "no cgroup v2 here";
+  TempDir d;
+  std::string sc = d.write("s.yaml", R"(name: cgroup-sigkill
+sampling: {interval: 100ms}
+phases:
+  - name: churn
+    duration: 60s
+    workloads:
+      - kind: cgroup
+        count: 1000000
+        rate: 200/s
+        concurrency: 8
+        hold: 30s
+        procs: 1
+)");
+  Leakguard lg(d, {sc, "--out", d.path + "/out", "--quiet"}, env);
+  std::string top = mount + "/leakguard-" + std::to_string(lg.pid), parent = top + "/churn";
+  std::vector<pid_t> procs;
+  ASSERT_TRUE(eventually(10,
+                         [&] {
+                           procs = lg::cgroup_pids(parent, true);
+                           return procs.size() >= 8;
+                         }))
+      << procs.size() << " processes in " << parent << "\n"
+      << lg.output();
+  kill(lg.pid, SIGKILL);
+  EXPECT_EQ(lg.wait(), -SIGKILL);
+  EXPECT_TRUE(eventually(5, [&] {
+    for (pid_t p : procs)
+      if (alive(p)) return false;
+    return access(parent.c_str(), F_OK) != 0 && access(top.c_str(), F_OK) != 0;
+  })) << "a group, its parent or one of their processes survived leakguard's SIGKILL";
+}
+
+TEST(Run, SigkillLeavesNoCgroupOfTheCgroupWorkload) {
+  REQUIRE_ROOT();
+  cgroup_churn_dies_with_leakguard(nullptr);
+}
+
+TEST(Run, SigkillLeavesNoCgroupOfTheCgroupWorkloadWithoutTheRunsCgroup) {
+  REQUIRE_ROOT();
+  cgroup_churn_dies_with_leakguard("LEAKGUARD_NO_CGROUP=1");
+}
+
+}  // namespace

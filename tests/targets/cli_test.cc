@@ -48,7 +48,7 @@ TEST_P(TargetCli, UnknownOptionIsRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, TargetCli,
-                         ::testing::Values("nstuner", "pidprof", "maploader", "reaper", "dstuck", "gotuner",
-                                           "goagent"));
+                         ::testing::Values("nstuner", "pidprof", "maploader", "reaper", "dstuck", "cgagent", "metricsd",
+                                           "gotuner", "goagent"));
 
 }  // namespace

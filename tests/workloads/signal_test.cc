@@ -138,7 +138,7 @@ TEST(Signal, CheckRejectsKill) {
 }
 
 TEST(Registry, EveryKindIsComplete) {
-  ASSERT_EQ(workload_kinds().size(), 4u);
+  ASSERT_EQ(workload_kinds().size(), 6u);
   for (const auto* k : workload_kinds()) {
     EXPECT_NE(k->make, nullptr) << k->name;
     EXPECT_EQ(find_workload_kind(k->name), k);

@@ -102,17 +102,25 @@ inline int count_fds(const std::string& prefix = "") {
   return n - (prefix.empty() ? 1 : 0);  // the directory fd itself
 }
 
-// Children of every thread of this process (zombies included).
-inline std::vector<pid_t> children() {
+// Children of every thread of process `pid` (zombies included); "self" for this process.
+inline std::vector<pid_t> children(const std::string& pid = "self") {
   std::vector<pid_t> out;
-  DIR* d = opendir("/proc/self/task");
+  DIR* d = opendir(("/proc/" + pid + "/task").c_str());
   if (!d) return out;
   while (dirent* e = readdir(d)) {
     if (e->d_name[0] == '.') continue;
-    for (const auto& w : split(trim(read_file(std::string("/proc/self/task/") + e->d_name + "/children")), ' '))
+    for (const auto& w : split(trim(read_file("/proc/" + pid + "/task/" + e->d_name + "/children")), ' '))
       if (!w.empty()) out.push_back(atoi(w.c_str()));
   }
   closedir(d);
+  return out;
+}
+
+// Children of this process's children: the processes a spawner (spawner.h) forked for us.
+inline std::vector<pid_t> grandchildren() {
+  std::vector<pid_t> out;
+  for (pid_t c : children())
+    for (pid_t g : children(std::to_string(c))) out.push_back(g);
   return out;
 }
 
