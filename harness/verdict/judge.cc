@@ -99,8 +99,7 @@ std::string signed_number(double v) {
 }
 
 std::string interval(double lo, double hi, double confidence = kConfidence) {
-  std::string a = format_number(lo), b = format_number(hi);
-  return format_number(confidence * 100) + "% CI " + a + (lo < 0 || hi < 0 ? " to " : "-") + b;
+  return confidence_interval(lo, hi, confidence);
 }
 
 // Is the metric measured at all? Fills the verdict and returns false when not.
@@ -125,15 +124,17 @@ Verdict error(Verdict v, const std::string& why) {
   return v;
 }
 
-void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
+}  // namespace
+
+SlopeFit fit_slope(const Check& c, const Series& s, int mi) {
+  SlopeFit f;
   bool per_event = !c.per_event.empty();
   int ek = per_event ? s.event_index(c.per_event) : -1;
-  if (per_event && (ek < 0 || (size_t)ek >= s.events.size())) {
-    v = error(v, "no '" + c.per_event + "' events recorded (workload kinds: " + joined(s.event_kinds) + ")");
-    return;
-  }
+  if (mi < 0 || (size_t)mi >= s.values.size()) return f.error = "not recorded in this run", f;
+  if (per_event && (ek < 0 || (size_t)ek >= s.events.size()))
+    return f.error = "no '" + c.per_event + "' events recorded (workload kinds: " + joined(s.event_kinds) + ")", f;
   Window w = c.phases.empty() ? workload_phases(s) : named_phases(c, s);
-  if (!w.error.empty()) return void(v = error(v, w.error));
+  if (!w.error.empty()) return f.error = w.error, f;
   if (per_event && c.phases.empty()) {
     // By default, only the workload phases where this kind's events advance: another
     // workload's phase would add its own growth at a standstill of this x.
@@ -150,11 +151,11 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
     if (!own.spans.empty()) w = own;
   }
   if (w.spans.empty()) {
-    if (per_event) return void(v = error(v, "no phase runs workloads, so no window for a per-event slope"));
+    if (per_event) return f.error = "no phase runs workloads, so no window for a per-event slope", f;
     w.spans.push_back({0, run_end(s)});  // per time, nothing runs: the whole run
   }
-  v.window_start = w.start();
-  v.window_end = w.end();
+  f.window_start = w.start();
+  f.window_end = w.end();
 
   std::vector<double> x, y;
   const auto& vals = s.values[mi];
@@ -165,30 +166,29 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
     x.push_back(xi);
     y.push_back(vals[i]);
   }
-  v.samples = x.size();
+  f.samples = x.size();
   if (x.empty())
-    return void(
-        v = error(v, "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s"));
+    return f.error = "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s", f;
   double x0 = *std::min_element(x.begin(), x.end()), x1 = *std::max_element(x.begin(), x.end());
   double span = x1 - x0;
-  if (per_event) v.events = span;
+  f.span = span;
   if (span <= 0) {
-    if (per_event) return void(v = error(v, "no '" + c.per_event + "' events in the window"));
-    return void(v = error(v, "the window holds a single instant"));
+    if (per_event) return f.error = "no '" + c.per_event + "' events in the window", f;
+    return f.error = "the window holds a single instant", f;
   }
   for (auto& xi : x) xi -= x0;
 
   // Start and end levels of the window, for the record (in time order, before reduction).
   size_t k = tail_count(y.size());
-  v.baseline = median(std::vector<double>(y.begin(), y.begin() + k));
-  v.end_level = median(std::vector<double>(y.end() - k, y.end()));
-  v.peak = *std::max_element(y.begin(), y.end());
+  f.baseline = median(std::vector<double>(y.begin(), y.begin() + k));
+  f.end_level = median(std::vector<double>(y.end() - k, y.end()));
+  f.peak = *std::max_element(y.begin(), y.end());
 
   // Reduce once (see theil_sen.cc) so the window and its halves share the same points.
   reduce_points(x, y, kMaxSlopePoints);
-  SlopeEstimate all = theil_sen(x, y, kConfidence);
-  if (all.n < 3)
-    return void(v = error(v, "only " + std::to_string(all.n) + " distinct points in the window, too few for a slope"));
+  f.all = theil_sen(x, y, kConfidence);
+  if (f.all.n < 3)
+    return f.error = "only " + std::to_string(f.all.n) + " distinct points in the window, too few for a slope", f;
 
   // Persistence: a leak keeps growing, a bounded cache or a start-up step levels off.
   // The two halves of the window (by x) are fitted on their own.
@@ -199,8 +199,49 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
     else
       lx.push_back(x[i]), ly.push_back(y[i]);
   }
-  SlopeEstimate early = theil_sen(ex, ey, kConfidence), late = theil_sen(lx, ly, kLevelConfidence);
+  f.early = theil_sen(ex, ey, kConfidence);
+  f.late = theil_sen(lx, ly, kLevelConfidence);
+  return f;
+}
 
+// Levelled off: the later half grows significantly slower than a quarter of the earlier
+// half's rate, or significantly slower than `floor`. A leak keeps growing (its late interval
+// reaches past a quarter of the early rate, even if it slowed down); a cache that hit its
+// cap, or a start-up step, does not.
+bool SlopeFit::persists(double floor) const {
+  bool halves = early.n >= 3 && late.n >= 3;
+  return !halves || late.high >= std::max(floor, early.slope / 4);
+}
+
+double min_growth_of(const Check& c) { return c.min_growth >= 0 ? c.min_growth : kDefaultMinGrowth; }
+
+std::string slope_unit(const Check& c) {
+  if (!c.per_event.empty()) return " per " + c.per_event;
+  return c.per_time_unit == "min" ? "/min" : "/s";
+}
+
+double slope_scale(const Check& c) { return c.per_event.empty() && c.per_time_unit == "min" ? 60 : 1; }
+
+std::string confidence_interval(double lo, double hi, double confidence) {
+  std::string a = format_number(lo), b = format_number(hi);
+  return format_number(confidence * 100) + "% CI " + a + (lo < 0 || hi < 0 ? " to " : "-") + b;
+}
+
+namespace {
+
+void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
+  bool per_event = !c.per_event.empty();
+  SlopeFit f = fit_slope(c, s, mi);
+  v.window_start = f.window_start;
+  v.window_end = f.window_end;
+  v.samples = f.samples;
+  if (per_event && f.samples > 0) v.events = f.span;
+  if (!f.error.empty()) return void(v = error(v, f.error));
+  v.baseline = f.baseline;
+  v.end_level = f.end_level;
+  v.peak = f.peak;
+  const SlopeEstimate& all = f.all;
+  double span = f.span;
   v.slope = all.slope;
   v.ci_low = all.low;
   v.ci_high = all.high;
@@ -208,19 +249,14 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
   // ends that a difference of end levels would pick up.
   v.growth = all.slope * span;
 
-  double min_growth = c.min_growth >= 0 ? c.min_growth : kDefaultMinGrowth;
+  double min_growth = min_growth_of(c);
   bool significant = all.low > c.limit;
-  // Levelled off: the later half grows significantly slower than a quarter of the earlier
-  // half's rate, or significantly slower than the limit. A leak keeps growing (its late
-  // interval reaches past a quarter of the early rate, even if it slowed down); a cache that
-  // hit its cap, or a start-up step, does not.
-  bool halves = early.n >= 3 && late.n >= 3;
-  bool persists = !halves || late.high >= std::max(c.limit, early.slope / 4);
+  bool persists = f.persists(c.limit);
   bool big = v.growth >= min_growth;
 
   // The slope in the check's own unit.
-  double scale = per_event ? 1 : (c.per_time_unit == "min" ? 60 : 1);
-  std::string unit = per_event ? " per " + c.per_event : (c.per_time_unit == "min" ? "/min" : "/s");
+  double scale = slope_scale(c);
+  std::string unit = slope_unit(c);
   auto rate = [&](double r) { return format_number(r * scale) + unit; };
   std::string est = rate(all.slope) + " (" + interval(all.low * scale, all.high * scale) + "), limit " +
                     format_number(c.limit * scale);
@@ -240,8 +276,8 @@ void judge_slope(const Check& c, const Series& s, int mi, Verdict& v) {
     v.sentence = c.metric + how + est;
   } else if (!persists) {
     v.outcome = Outcome::Pass;
-    v.sentence = c.metric + " levelled off: " + rate(early.slope) + " in the earlier half of the window, " +
-                 rate(late.slope) + " (" + interval(late.low * scale, late.high * scale, kLevelConfidence) +
+    v.sentence = c.metric + " levelled off: " + rate(f.early.slope) + " in the earlier half of the window, " +
+                 rate(f.late.slope) + " (" + interval(f.late.low * scale, f.late.high * scale, kLevelConfidence) +
                  ") in the later half; " + est;
   } else {
     v.outcome = Outcome::Pass;

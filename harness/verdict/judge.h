@@ -24,6 +24,32 @@ SlopeEstimate theil_sen(const std::vector<double>& x, const std::vector<double>&
 constexpr size_t kMaxSlopePoints = 400;
 void reduce_points(std::vector<double>& x, std::vector<double>& y, size_t max_points);
 
+// What a max_slope check measures before it decides (docs/verdicts.md, max_slope steps 1-5):
+// its window, the fit over the window and over each half of it. `leakguard judge` and
+// `leakguard compare` both decide from this.
+struct SlopeFit {
+  std::string error;                        // "" when measured; else why not (the verdict's sentence)
+  SlopeEstimate all, early, late;           // the window (95%), its earlier half (95%), its later half (80%)
+  double span = 0;                          // events of the check's kind, or seconds, in the window
+  double window_start = 0, window_end = 0;  // seconds since launch
+  size_t samples = 0;
+  double baseline = 0, end_level = 0, peak = 0;  // medians of the first and last samples, highest
+  // Still growing at the end of the window (not levelled off): the later half's upper bound is
+  // at least the larger of `floor` and a quarter of the earlier half's slope.
+  bool persists(double floor) const;
+};
+// The metric must be measured (judge_check says SKIP/ERROR otherwise); mi is its index in s.
+SlopeFit fit_slope(const Check& c, const Series& s, int mi);
+
+// The check's min_growth, or the default (5 units) when it sets none.
+double min_growth_of(const Check& c);
+// A slope check's unit as the sentences write it (" per netns", "/s", "/min") and the factor
+// from per second to it (60 for "/min", else 1).
+std::string slope_unit(const Check& c);
+double slope_scale(const Check& c);
+// "95% CI 0.98-0.99", "95% CI -0.1 to 0.3".
+std::string confidence_interval(double lo, double hi, double confidence);
+
 // Judges one check. Never throws; a check that cannot be judged is Error or Skipped
 // with the reason in the sentence.
 Verdict judge_check(const Check& c, const Series& s);

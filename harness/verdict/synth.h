@@ -38,6 +38,10 @@ struct Params {
   double warmup = 2, cooldown = 6, settle = 3;  // seconds
   double noise = 2;                             // standard deviation of the integer noise on fd.total
   double leak_per_event = 0;                    // >0: exact leak rate for the leak behaviours (deterministic)
+  // 0: every random draw comes from `seed`. Else the shape (levels, caps, periods, leak rate,
+  // phase) comes from `seed` and the per-sample draws (noise, spikes, jitter, which events
+  // leak) from noise_seed: two runs of the same version.
+  uint64_t noise_seed = 0;
 };
 
 // The behaviour drives fd.total (target) and sys.netns (kernel objects, with pre-launch and
