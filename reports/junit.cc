@@ -20,89 +20,32 @@ namespace {
 
 constexpr size_t kMaxSystemOut = 64 * 1024;
 
-struct Counts {
-  int tests = 0, failures = 0, errors = 0, skipped = 0;
-};
-
-pugi::xml_node testcase(pugi::xml_node suite, Counts& n, const std::string& classname, const std::string& name,
-                        double seconds) {
-  n.tests++;
-  auto tc = suite.append_child("testcase");
-  tc.append_attribute("name") = clean_line(name).c_str();
-  tc.append_attribute("classname") = classname.c_str();
-  tc.append_attribute("time") = junit_seconds(seconds).c_str();
-  return tc;
-}
-
-// <failure>/<error>/<skipped> with a one-line message and an optional body.
-void outcome(pugi::xml_node tc, Counts& n, const char* element, const char* type, const std::string& message,
-             const std::string& body = "") {
-  std::string el = element;
-  if (el == "failure")
-    n.failures++;
-  else if (el == "error")
-    n.errors++;
-  else
-    n.skipped++;
-  auto e = tc.append_child(element);
-  if (type) e.append_attribute("type") = type;
-  e.append_attribute("message") = clean_line(message).c_str();
-  if (!body.empty()) e.text().set(clean_text(body).c_str());
-}
-
-// Target output (or anything else) capped so one testcase never carries a whole log.
-void stream(pugi::xml_node tc, const char* element, const std::string& text, const std::string& full_log) {
-  if (text.empty()) return;
-  bool cut = false;
-  std::string body = tail_bytes(clean_text(text), kMaxSystemOut, cut);
-  if (cut)
-    body = "[... earlier output cut at " + std::to_string(kMaxSystemOut / 1024) +
-           " KiB; full log: " + (full_log.empty() ? std::string("not kept") : full_log) + "]\n" + body;
-  tc.append_child(element).text().set(body.c_str());
-}
-
-void property(pugi::xml_node props, const std::string& name, const std::string& value) {
-  auto p = props.append_child("property");
-  p.append_attribute("name") = clean_line(name).c_str();
-  p.append_attribute("value") = clean_line(value).c_str();
-}
-
 void append_suite(pugi::xml_node root, const RunResult& r) {
   const std::string cls = clean_line(r.scenario.empty() ? "leakguard" : r.scenario);
-  auto suite = root.append_child("testsuite");
-  // Attribute order matches what most readers print; the counts are filled in at the end.
-  suite.append_attribute("name") = cls.c_str();
-  auto a_tests = suite.append_attribute("tests");
-  auto a_failures = suite.append_attribute("failures");
-  auto a_errors = suite.append_attribute("errors");
-  auto a_skipped = suite.append_attribute("skipped");
-  suite.append_attribute("time") = junit_seconds(r.duration).c_str();
-  if (!r.timestamp.empty()) suite.append_attribute("timestamp") = r.timestamp.c_str();
-  if (!r.hostname.empty()) suite.append_attribute("hostname") = clean_line(r.hostname).c_str();
+  auto suite = junit_suite(root, cls, r.duration, r.timestamp, r.hostname);
 
   auto props = suite.append_child("properties");
-  property(props, "leakguard.version", r.version);
-  property(props, "kernel", r.kernel);
-  property(props, "backend", r.backend + (r.backend_note.empty() ? "" : " (" + r.backend_note + ")"));
-  property(props, "target.argv", r.target_argv.empty() ? "(none: system only)" : shell_join(r.target_argv));
-  property(props, "seed", std::to_string(r.seed));
-  if (!r.containment.empty()) property(props, "containment", r.containment);
-  if (!r.scenario_file.empty()) property(props, "scenario.file", r.scenario_file);
-  if (!r.out_dir.empty()) property(props, "report.html", r.out_dir + "/report.html");
+  junit_property(props, "leakguard.version", r.version);
+  junit_property(props, "kernel", r.kernel);
+  junit_property(props, "backend", r.backend + (r.backend_note.empty() ? "" : " (" + r.backend_note + ")"));
+  junit_property(props, "target.argv", r.target_argv.empty() ? "(none: system only)" : shell_join(r.target_argv));
+  junit_property(props, "seed", std::to_string(r.seed));
+  if (!r.containment.empty()) junit_property(props, "containment", r.containment);
+  if (!r.scenario_file.empty()) junit_property(props, "scenario.file", r.scenario_file);
+  if (!r.out_dir.empty()) junit_property(props, "report.html", r.out_dir + "/report.html");
   for (const auto& w : r.workloads)
-    property(props, "workload." + w.phase + "/" + w.kind + ".achieved_rate",
-             format_fixed(w.achieved_rate, 1) + "/s (asked " +
-                 (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s)" : std::string("no rate)")));
+    junit_property(props, "workload." + w.phase + "/" + w.kind + ".achieved_rate",
+                   format_fixed(w.achieved_rate, 1) + "/s (asked " +
+                       (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s)" : std::string("no rate)")));
 
-  Counts n;
   if (!r.environment_error.empty()) {
-    auto tc = testcase(suite, n, cls, "environment: the run could start", 0);
-    outcome(tc, n, "error", "environment", r.environment_error, r.environment_error);
+    auto tc = junit_testcase(suite, cls, "environment: the run could start", 0);
+    junit_outcome(tc, "error", "environment", r.environment_error, r.environment_error);
   }
   if (r.interrupted) {
-    auto tc = testcase(suite, n, cls, "run: finished without interruption", 0);
-    outcome(
-        tc, n, "error", "interrupted",
+    auto tc = junit_testcase(suite, cls, "run: finished without interruption", 0);
+    junit_outcome(
+        tc, "error", "interrupted",
         "the run was interrupted after " + format_fixed(r.duration, 1) + "s; verdicts cover only what was recorded");
   }
 
@@ -116,23 +59,23 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
       steps.push_back({s, true, true, "no target: system-only scenario", "", 0});
   for (size_t i = 0; i < steps.size(); i++) {
     const auto& s = steps[i];
-    auto tc = testcase(suite, n, cls, "target " + s.name, s.seconds);
+    auto tc = junit_testcase(suite, cls, "target " + s.name, s.seconds);
     if (s.skipped)
-      outcome(tc, n, "skipped", nullptr, s.message.empty() ? "skipped" : s.message);
+      junit_outcome(tc, "skipped", nullptr, s.message.empty() ? "skipped" : s.message);
     else if (!s.ok)
-      outcome(tc, n, "error", "lifecycle", s.message.empty() ? "target " + s.name + " failed" : s.message, s.detail);
+      junit_outcome(tc, "error", "lifecycle", s.message.empty() ? "target " + s.name + " failed" : s.message, s.detail);
     // The target's output goes with the last step, or with the step that went wrong.
     bool last = i + 1 == steps.size();
     if (!s.skipped && (last || !s.ok)) {
       std::string out = (!s.ok ? std::string() : s.detail.empty() ? "" : s.detail + "\n") + logs;
       if (!r.stdout_tail.empty()) out += "--- last lines of the target's stdout ---\n" + r.stdout_tail;
-      stream(tc, "system-out", out, r.stdout_log);
-      if (!r.stderr_tail.empty()) stream(tc, "system-err", r.stderr_tail, r.stderr_log);
+      junit_stream(tc, "system-out", out, r.stdout_log);
+      if (!r.stderr_tail.empty()) junit_stream(tc, "system-err", r.stderr_tail, r.stderr_log);
     }
   }
 
   for (const auto& w : r.workloads) {
-    auto tc = testcase(suite, n, cls, w.phase + "/" + w.kind + " achieved what was asked", w.seconds);
+    auto tc = junit_testcase(suite, cls, w.phase + "/" + w.kind + " achieved what was asked", w.seconds);
     std::ostringstream o;
     o << "requested: " << w.requested << " at "
       << (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s" : std::string("no set rate")) << "\n"
@@ -140,9 +83,9 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
       << format_fixed(w.seconds, 1) << "s\n";
     for (const auto& warn : w.warnings) o << "warning: " << warn << "\n";
     if (!w.error.empty())
-      outcome(tc, n, "error", "workload", w.error, o.str());
+      junit_outcome(tc, "error", "workload", w.error, o.str());
     else
-      stream(tc, "system-out", o.str(), "");
+      junit_stream(tc, "system-out", o.str(), "");
   }
 
   std::vector<std::string> plots = plot_paths(r);
@@ -151,29 +94,69 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     const Check& c = v.check;
     // Judging takes no time worth reporting; the window's length would add up to more than the
     // run in readers that sum testcase times.
-    auto tc = testcase(suite, n, cls, c.text.empty() ? describe_check(c) : c.text, 0);
+    auto tc = junit_testcase(suite, cls, c.text.empty() ? describe_check(c) : c.text, 0);
     std::string numbers = verdict_numbers(v);
     switch (v.outcome) {
       case Outcome::Pass: break;
-      case Outcome::Fail: outcome(tc, n, "failure", "leak", v.sentence, numbers); break;
-      case Outcome::Error: outcome(tc, n, "error", "check", v.sentence, numbers); break;
-      case Outcome::Skipped: outcome(tc, n, "skipped", nullptr, v.sentence); break;
+      case Outcome::Fail: junit_outcome(tc, "failure", "leak", v.sentence, numbers); break;
+      case Outcome::Error: junit_outcome(tc, "error", "check", v.sentence, numbers); break;
+      case Outcome::Skipped: junit_outcome(tc, "skipped", nullptr, v.sentence); break;
     }
     if (v.outcome == Outcome::Skipped) continue;
     std::string out = v.sentence + "\n" + numbers;
     // Jenkins (junit-attachments) and GitLab show a file named alone on such a line.
     if (v.outcome != Outcome::Pass && !plots[i].empty()) out += "[[ATTACHMENT|" + plots[i] + "]]\n";
     if (v.outcome != Outcome::Pass && !r.out_dir.empty()) out += "report: " + r.out_dir + "/report.html\n";
-    stream(tc, "system-out", out, "");
+    junit_stream(tc, "system-out", out, "");
   }
-
-  a_tests = n.tests;
-  a_failures = n.failures;
-  a_errors = n.errors;
-  a_skipped = n.skipped;
 }
 
 }  // namespace
+
+pugi::xml_node junit_suite(pugi::xml_node root, const std::string& name, double seconds, const std::string& timestamp,
+                           const std::string& hostname) {
+  auto suite = root.append_child("testsuite");
+  // Attribute order matches what most readers print; save_junit fills in the counts.
+  suite.append_attribute("name") = clean_line(name).c_str();
+  for (const char* count : {"tests", "failures", "errors", "skipped"}) suite.append_attribute(count) = 0;
+  suite.append_attribute("time") = junit_seconds(seconds).c_str();
+  if (!timestamp.empty()) suite.append_attribute("timestamp") = clean_line(timestamp).c_str();
+  if (!hostname.empty()) suite.append_attribute("hostname") = clean_line(hostname).c_str();
+  return suite;
+}
+
+pugi::xml_node junit_testcase(pugi::xml_node suite, const std::string& classname, const std::string& name,
+                              double seconds) {
+  auto tc = suite.append_child("testcase");
+  tc.append_attribute("name") = clean_line(name).c_str();
+  tc.append_attribute("classname") = clean_line(classname).c_str();
+  tc.append_attribute("time") = junit_seconds(seconds).c_str();
+  return tc;
+}
+
+void junit_outcome(pugi::xml_node tc, const char* element, const char* type, const std::string& message,
+                   const std::string& body) {
+  auto e = tc.append_child(element);
+  if (type) e.append_attribute("type") = type;
+  e.append_attribute("message") = clean_line(message).c_str();
+  if (!body.empty()) e.text().set(clean_text(body).c_str());
+}
+
+void junit_stream(pugi::xml_node tc, const char* element, const std::string& text, const std::string& full_log) {
+  if (text.empty()) return;
+  bool cut = false;
+  std::string body = tail_bytes(clean_text(text), kMaxSystemOut, cut);
+  if (cut)
+    body = "[... earlier output cut at " + std::to_string(kMaxSystemOut / 1024) +
+           " KiB; full log: " + (full_log.empty() ? std::string("not kept") : full_log) + "]\n" + body;
+  tc.append_child(element).text().set(body.c_str());
+}
+
+void junit_property(pugi::xml_node props, const std::string& name, const std::string& value) {
+  auto p = props.append_child("property");
+  p.append_attribute("name") = clean_line(name).c_str();
+  p.append_attribute("value") = clean_line(value).c_str();
+}
 
 bool write_junit_runs(const std::vector<const RunResult*>& runs, const std::string& path, std::string& err) {
   pugi::xml_document doc;
