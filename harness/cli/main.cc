@@ -16,13 +16,14 @@ void add_merge_command(CLI::App& app, Action& action);
 void add_judge_command(CLI::App& app, Action& action);
 void add_census_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
+void add_compare_command(CLI::App& app, Action& action);
 }  // namespace lg
 
 namespace {
 
 const lg::AddCommand kCommands[] = {
     lg::add_probe_command, lg::add_validate_command, lg::add_list_command, lg::add_merge_command,
-    lg::add_judge_command, lg::add_census_command,   lg::add_run_command,
+    lg::add_judge_command, lg::add_census_command,   lg::add_run_command,  lg::add_compare_command,
 };
 
 // One line: "leakguard: error: ... (see 'leakguard --help')", plus a hint when a word is close

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+// Comparing recorded runs check by check. Why the rule is what it is:
+// - A leak is a slope, and each run already has one with a 95% interval (Theil-Sen, Sen's
+//   interval widened for correlated noise: theil_sen.cc). Two runs have different time axes
+//   and event counts, so slopes are compared, never samples.
+// - "Worse" asks whether the candidate's slope is above the baseline's. The difference of the
+//   slopes gets its own interval by MOVER (Zou & Donner 2008: each bound of a difference from
+//   the facing bounds of the two intervals, which may be asymmetric, as Sen's are). It is the
+//   proper test at 95%; asking the two intervals to separate is a test at about 99.5% for equal
+//   widths, which misses differences up to ~40% larger. The accuracy table measures both.
+// - As in a single run's verdict, a significant difference is not enough: the extra growth
+//   must reach the check's min_growth, and the candidate must still be growing at the end of
+//   its window (a bigger cache that levels off is not a leak).
+// - Checks without a slope (max_growth, max, max_residue) have no interval to compare: only a
+//   change of their verdict counts.
+#include "harness/verdict/compare.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+
+#include "harness/base/units.h"
+#include "harness/verdict/judge.h"
+
+namespace lg {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool judged(const Verdict& v) { return v.outcome == Outcome::Pass || v.outcome == Outcome::Fail; }
+
+std::string signed_number(double v) { return (v >= 0 ? "+" : "") + format_number(v); }
+
+// "980 (970-990)" in the unit of the limit, with the 95% interval.
+std::string slope_text(const SlopeEstimate& e, double scale) {
+  double lo = e.low * scale, hi = e.high * scale;
+  return format_number(e.slope * scale) + " (" + format_number(lo) + (lo < 0 || hi < 0 ? " to " : "-") +
+         format_number(hi) + ")";
+}
+
+std::string span_text(const Check& c, double span) {
+  return c.per_event.empty() ? format_duration(span) : format_number(span) + " " + c.per_event;
+}
+
+void compare_levels(CheckComparison& r) {
+  const Verdict &b = r.runs[0], &c = r.runs[1];
+  double fb = level_figure(b), fc = level_figure(c);
+  r.excess = fc - fb;
+  bool bfail = b.outcome == Outcome::Fail, cfail = c.outcome == Outcome::Fail;
+  auto fig = [&](double f) { return r.check.type == CheckType::Max ? format_number(f) : signed_number(f); };
+  std::string nums = fig(fc) + " against " + fig(fb) + " in the baseline, limit " + format_number(r.check.limit);
+  std::string what = r.check.metric + " " +
+                     (r.check.type == CheckType::Max         ? "peak"
+                      : r.check.type == CheckType::MaxGrowth ? "growth"
+                                                             : "residue");
+  if (cfail && !bfail) {
+    r.change = Change::Worse;
+    r.sentence = what + " fails now: " + nums;
+  } else if (bfail && !cfail) {
+    r.change = Change::Better;
+    r.sentence = what + " passes now: " + nums;
+  } else {
+    r.change = Change::Same;
+    r.sentence = what + (cfail ? " fails in both runs: " : " passes in both runs: ") + nums;
+  }
+}
+
+void compare_slopes(CheckComparison& r, const Check& bc, const Series& bs, const Check& cc, const Series& cs,
+                    CompareRule rule) {
+  SlopeFit bf = fit_slope(bc, bs, bs.metric_index(bc.metric));
+  SlopeFit cf = fit_slope(cc, cs, cs.metric_index(cc.metric));
+  if (!bf.error.empty() || !cf.error.empty()) {  // judged above, so only a defect gets here
+    r.change = Change::Incomparable;
+    r.sentence = cc.metric + ": not comparable: " + (bf.error.empty() ? cf.error : bf.error);
+    return;
+  }
+  const SlopeEstimate &b = bf.all, &c = cf.all;
+  double d = c.slope - b.slope;
+  double lo, hi;
+  if (rule == CompareRule::Difference) {
+    // MOVER: each bound from the facing half-widths of the two intervals.
+    lo = d - std::hypot(c.slope - c.low, b.high - b.slope);
+    hi = d + std::hypot(c.high - c.slope, b.slope - b.low);
+  } else {
+    lo = c.low - b.high;
+    hi = c.high - b.low;
+  }
+  r.diff = d;
+  r.diff_low = lo;
+  r.diff_high = hi;
+
+  double scale = limit_scale(cc);
+  std::string unit = limit_unit(cc);
+  double min_growth = min_growth_of(cc);
+  std::string figures = slope_text(c, scale) + " against " + slope_text(b, scale) + unit;
+  if (!(lo > 0) && !(hi < 0)) {
+    r.excess = d * cf.span;
+    r.change = Change::Same;
+    r.sentence = cc.metric + " no significant difference: " + figures + "; difference " + signed_number(d * scale) +
+                 " (" + confidence_interval(lo * scale, hi * scale, 0.95) + ")";
+    return;
+  }
+  // The run that grew more, and the other one.
+  bool up = lo > 0;
+  const SlopeFit& more = up ? cf : bf;
+  const Check& mc = up ? cc : bc;
+  double other = up ? b.slope : c.slope;
+  r.excess = d * more.span;
+  std::string extra =
+      format_number(std::fabs(r.excess)) + (up ? " more" : " less") + " over " + span_text(mc, more.span);
+  if (std::fabs(r.excess) < min_growth) {
+    r.change = Change::Same;
+    r.sentence = cc.metric + (up ? " grows faster" : " grows slower") + ", but only " + extra + " (min_growth " +
+                 format_number(min_growth) + "): " + figures;
+  } else if (!more.persists(other)) {
+    r.change = Change::Same;
+    r.sentence = cc.metric + (up ? " grew faster" : " grew slower") + ", then levelled off (" +
+                 format_number(more.late.slope * scale) + " in the later half of " +
+                 (up ? "the candidate's" : "the baseline's") + " window): " + figures;
+  } else {
+    r.change = up ? Change::Worse : Change::Better;
+    r.sentence = cc.metric + (up ? " grows faster: " : " grows slower: ") + figures + "; " + extra;
+  }
+}
+
+}  // namespace
+
+const char* change_name(Change c) {
+  switch (c) {
+    case Change::Same: return "same";
+    case Change::Worse: return "worse";
+    case Change::Better: return "better";
+    case Change::Incomparable: return "n/a";
+  }
+  return "?";
+}
+
+int Comparison::count(Change c) const {
+  int n = 0;
+  for (const auto& k : checks) n += k.change == c;
+  return n;
+}
+
+std::string check_key(const Check& c) {
+  std::string k = c.metric + '\n' + std::to_string((int)c.type) + '\n';
+  if (c.type == CheckType::MaxSlope) k += c.per_event.empty() ? std::string("\ttime") : c.per_event;
+  for (const auto& p : c.phases) k += '\n' + p;
+  return k;
+}
+
+std::string limit_unit(const Check& c) {
+  if (c.per_event.empty()) return c.per_time_unit == "min" ? "/min" : "/s";
+  char buf[32];
+  snprintf(buf, sizeof buf, "%g", c.per_event_scale);
+  return c.per_event_scale == 1 ? " per " + c.per_event : std::string(" per ") + buf + " " + c.per_event;
+}
+
+double limit_scale(const Check& c) {
+  if (c.per_event.empty()) return c.per_time_unit == "min" ? 60 : 1;
+  return c.per_event_scale > 0 ? c.per_event_scale : 1;
+}
+
+double level_figure(const Verdict& v) {
+  switch (v.check.type) {
+    case CheckType::MaxGrowth:
+    case CheckType::MaxResidue: return v.growth;
+    case CheckType::Max: return v.peak;
+    case CheckType::MaxSlope: break;
+  }
+  return kNaN;
+}
+
+CheckComparison compare_check(const Check& bc, const Series& bs, const Check& cc, const Series& cs, CompareRule rule) {
+  CheckComparison r;
+  r.check = cc;
+  if (r.check.text.empty()) r.check.text = describe_check(cc);
+  r.runs = {judge_check(bc, bs), judge_check(cc, cs)};
+  r.recorded = {true, true};
+  r.diff = r.diff_low = r.diff_high = r.excess = kNaN;
+  for (size_t i = 0; i < 2; i++)
+    if (!judged(r.runs[i])) {
+      r.change = Change::Incomparable;
+      r.sentence = std::string("not comparable: ") + (i == 0 ? "the baseline" : "the candidate") +
+                   " could not judge it (" + r.runs[i].sentence + ")";
+      return r;
+    }
+  if (cc.type == CheckType::MaxSlope)
+    compare_slopes(r, bc, bs, cc, cs, rule);
+  else
+    compare_levels(r);
+  return r;
+}
+
+Comparison compare_runs(const std::vector<const Series*>& runs, const std::vector<std::vector<Check>>& checks,
+                        CompareRule rule) {
+  Comparison out;
+  size_t n = std::min(runs.size(), checks.size());
+  if (n < 2) return out;
+  // Where the j-th check with a given key stands in each run (a scenario may judge one metric
+  // twice the same way with two limits: they pair in order).
+  auto find = [&](size_t run, const std::string& key, int nth) -> const Check* {
+    for (const auto& c : checks[run])
+      if (check_key(c) == key && nth-- == 0) return &c;
+    return nullptr;
+  };
+  size_t bi = n - 2, ci = n - 1;
+  std::map<std::string, int> seen;
+  for (const auto& cc : checks[ci]) {
+    std::string key = check_key(cc);
+    int nth = seen[key]++;
+    const Check* bc = find(bi, key, nth);
+    if (!bc) {
+      out.only_cand.push_back(cc.text.empty() ? describe_check(cc) : cc.text);
+      continue;
+    }
+    CheckComparison k = compare_check(*bc, *runs[bi], cc, *runs[ci], rule);
+    std::vector<Verdict> all;
+    std::vector<bool> recorded;
+    for (size_t i = 0; i < n; i++) {
+      if (i == bi || i == ci) {
+        all.push_back(k.runs[i == bi ? 0 : 1]);
+        recorded.push_back(true);
+        continue;
+      }
+      const Check* c = find(i, key, nth);
+      if (c) {
+        all.push_back(judge_check(*c, *runs[i]));
+      } else {
+        Verdict v;
+        v.check = cc;
+        v.outcome = Outcome::Skipped;
+        v.sentence = "not recorded in this run";
+        v.slope = v.ci_low = v.ci_high = v.growth = v.baseline = v.end_level = v.peak = v.events = kNaN;
+        all.push_back(v);
+      }
+      recorded.push_back(c != nullptr);
+    }
+    k.runs = std::move(all);
+    k.recorded = std::move(recorded);
+    out.checks.push_back(std::move(k));
+  }
+  seen.clear();
+  for (const auto& bc : checks[bi]) {
+    std::string key = check_key(bc);
+    if (!find(ci, key, seen[key]++)) out.only_base.push_back(bc.text.empty() ? describe_check(bc) : bc.text);
+  }
+  return out;
+}
+
+}  // namespace lg
