@@ -17,6 +17,8 @@ void add_judge_command(CLI::App& app, Action& action);
 void add_census_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
+// `run --bisect` on the command line (cmd_run.cc): its usage errors exit 125, not 2.
+bool run_bisect_requested(int argc, char** argv);
 }  // namespace lg
 
 namespace {
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usage_error(app, e, argc, argv);
+    int code = usage_error(app, e, argc, argv);
+    return lg::run_bisect_requested(argc, argv) ? lg::kExitBisectSkip : code;
   }
   return action ? action() : lg::kExitUsage;
 }

@@ -59,7 +59,29 @@ std::vector<size_t> shard_indexes(size_t count, int index, int of) {
   return out;
 }
 
-int run_command(const RunOptions& o) {
+bool leak_found(const RunResult& r) {
+  if (r.interrupted || !r.environment_error.empty()) return false;
+  for (const auto& s : r.lifecycle)
+    if ((s.name == "started" || s.name == "became ready") && !s.ok && !s.skipped) return false;
+  for (const auto& v : r.verdicts)
+    if (v.outcome == Outcome::Fail) return true;
+  return false;
+}
+
+int bisect_exit_code(int code, bool leak, bool interrupted) {
+  if (interrupted) return kExitBisectSkip;
+  if (leak) return kExitCheckFailed;
+  return code == kExitOk ? kExitOk : kExitBisectSkip;
+}
+
+namespace {
+
+// What `run --bisect` needs beyond the exit code.
+struct Found {
+  bool leak = false;
+};
+
+int run_scenarios(const RunOptions& o, Found& found) {
   // 1. Every scenario is valid, or nothing starts.
   LoadOptions lo;
   lo.overrides = o.sets;
@@ -155,6 +177,7 @@ int run_command(const RunOptions& o) {
     env.index = (int)i;
     env.out_dir_ready = false;
     RunResult r = run_scenario(all[i], env);
+    found.leak |= leak_found(r);
     if (!r.environment_error.empty())
       code = kExitEnvironment;
     else if (r.failed() && code == kExitOk)
@@ -187,6 +210,14 @@ int run_command(const RunOptions& o) {
   if (cgp && !cg.destroy(err)) fprintf(stderr, "leakguard: warning: %s (the watchdog retries)\n", err.c_str());
   wd.finish();
   return code;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+  Found found;
+  int code = run_scenarios(o, found);
+  return o.bisect ? bisect_exit_code(code, found.leak, g_interrupts > 0) : code;
 }
 
 }  // namespace lg
