@@ -110,14 +110,20 @@ std::string html_report(const RunResult& r) {
   // One chart per judged metric, with its numbers.
   bool any_chart = false;
   for (const auto& c : charts) any_chart |= !c.empty();
+  any_chart |= !r.diagnoses.empty();
   if (any_chart) o += "<h2>Charts</h2>\n";
   for (size_t i = 0; i < r.verdicts.size(); i++) {
-    if (charts[i].empty()) continue;
     const Verdict& v = r.verdicts[i];
+    const Diagnosis* d =
+        v.outcome == Outcome::Fail || v.outcome == Outcome::Error ? r.diagnosis(v.check.metric) : nullptr;
+    if (charts[i].empty() && !d) continue;
     std::string text = v.check.text.empty() ? describe_check(v.check) : v.check.text;
     o += "<section id=\"check-" + std::to_string(i) + "\">\n<h3>" + badge(outcome_name(v.outcome)) + " " + esc(text) +
-         "</h3>\n<div class=\"chart\">" + charts[i] + "</div>\n";
-    o += "<pre class=\"numbers\">" + esc(verdict_numbers(v)) + "</pre>\n</section>\n";
+         "</h3>\n";
+    if (!charts[i].empty()) o += "<div class=\"chart\">" + charts[i] + "</div>\n";
+    o += "<pre class=\"numbers\">" + esc(verdict_numbers(v)) + "</pre>\n";
+    if (d) o += diagnosis_html(*d);
+    o += "</section>\n";
   }
 
   // Every recorded metric, so "why was this not judged" has an answer on the page.

@@ -29,6 +29,8 @@ pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:8px;font-size:12px;overf
   word-break:break-all;max-height:480px;overflow-y:auto}
 .chart{margin:8px 0 4px}.chart svg{max-width:100%;height:auto;border:1px solid #e5e5e5}
 .numbers{font-size:12px;color:#333}
+.diagnosis h4{font-size:14px;margin:12px 0 4px}.diagnosis ol{padding-left:22px;font-size:13px}
+.diagnosis summary{cursor:pointer}.frames{margin:4px 0 8px}.frames tr.own td{font-weight:bold}
 a{color:#1f5fa8}
 )";
 

@@ -96,6 +96,8 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     // run in readers that sum testcase times.
     auto tc = junit_testcase(suite, cls, c.text.empty() ? describe_check(c) : c.text, 0);
     std::string numbers = verdict_numbers(v);
+    if (const Diagnosis* d = r.diagnosis(c.metric); d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error))
+      numbers += "\n" + diagnosis_text(*d, {.indent = "", .max_sites = 10, .max_frames = 16, .modules = true});
     switch (v.outcome) {
       case Outcome::Pass: break;
       case Outcome::Fail: junit_outcome(tc, "failure", "leak", v.sentence, numbers); break;

@@ -34,6 +34,19 @@ std::string console_summary(const RunResult& r);
 // interval, limit, growth, baseline, end level, peak, events, samples, window).
 std::string verdict_numbers(const Verdict& v);
 
+// A Diagnosis (where the objects of a failing check's metric come from) as text, for the
+// console and the JUnit <failure> body: the top sites LeakSanitizer style, each with its
+// example object and its frames from the target's own code outwards.
+struct DiagnosisStyle {
+  std::string indent;     // put before every line
+  size_t max_sites = 5;   // the rest are summed in one line
+  size_t max_frames = 8;  // per site
+  bool modules = false;   // name each frame's module ("in libc.so.6")
+};
+std::string diagnosis_text(const Diagnosis& d, const DiagnosisStyle& style);
+// The same as an HTML section: every site, its stack in a <details> table.
+std::string diagnosis_html(const Diagnosis& d);
+
 // write_junit without copying the runs.
 bool write_junit_runs(const std::vector<const RunResult*>& runs, const std::string& path, std::string& err);
 

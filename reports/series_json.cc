@@ -4,6 +4,7 @@
 // an older reader would misread.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -71,6 +72,36 @@ const char* outcome_word(Outcome o) {
     case Outcome::Skipped: return "skipped";
   }
   return "?";
+}
+
+json diagnosis_json(const Diagnosis& d) {
+  json sites = json::array();
+  for (const auto& s : d.sites) {
+    json frames = json::array();
+    for (const auto& f : s.frames)
+      frames.push_back({{"function", f.function},
+                        {"file", f.file},
+                        {"line", f.line},
+                        {"module", f.module},
+                        {"build_id", f.build_id},
+                        {"offset", f.offset},
+                        {"target_code", f.target_code}});
+    json t = json::array(), counts = json::array();
+    for (double x : s.t) t.push_back(num(x));
+    for (double x : s.counts) counts.push_back(num(x));
+    sites.push_back({{"count", s.count},
+                     {"headline", s.headline},
+                     {"example", s.example},
+                     {"frames", frames},
+                     {"details", s.details},
+                     {"t", t},
+                     {"counts", counts}});
+  }
+  json unexplained = json::array();
+  for (const auto& [why, n] : d.unexplained) unexplained.push_back({{"reason", why}, {"count", n}});
+  return json{{"metric", d.metric},         {"title", d.title}, {"noun", d.noun},
+              {"scope", d.scope},           {"total", d.total}, {"sites", sites},
+              {"unexplained", unexplained}, {"notes", d.notes}};
 }
 
 // Reading: a missing or mistyped field is an error naming the field, never a silent default
@@ -248,6 +279,9 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
                          {"error", w.error},
                          {"warnings", w.warnings}});
   list("workloads", workloads);
+  json diagnoses = json::array();
+  for (const auto& d : r.diagnoses) diagnoses.push_back(diagnosis_json(d));
+  list("diagnoses", diagnoses);
   o += "\"t\": ";
   put_numbers(o, s.t);
   o += ",\n\"metrics\": [";
@@ -416,6 +450,45 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       d.window_start = rd.number(v, "window_start");
       d.window_end = rd.number(v, "window_end");
       r.verdicts.push_back(std::move(d));
+    }
+  }
+  if (const json* ds = rd.field(j, "diagnoses", false); ds && ds->is_array()) {
+    auto count = [&](const json& o, const char* key) { return (uint64_t)std::max(0.0, rd.number(o, key, 0)); };
+    for (const auto& dj : *ds) {
+      Diagnosis d;
+      d.metric = rd.str(dj, "metric");
+      d.title = rd.str(dj, "title");
+      d.noun = rd.str(dj, "noun");
+      d.scope = rd.str(dj, "scope");
+      d.total = count(dj, "total");
+      d.notes = rd.strs(dj, "notes");
+      if (const json* sites = rd.field(dj, "sites", false); sites && sites->is_array())
+        for (const auto& sj : *sites) {
+          Site site;
+          site.count = count(sj, "count");
+          site.headline = rd.str(sj, "headline");
+          site.example = rd.str(sj, "example");
+          site.details = rd.strs(sj, "details");
+          site.t = rd.numbers(sj, "t", false);
+          site.counts = rd.numbers(sj, "counts", false);
+          if (const json* frames = rd.field(sj, "frames", false); frames && frames->is_array())
+            for (const auto& fj : *frames) {
+              Frame f;
+              f.function = rd.str(fj, "function");
+              f.file = rd.str(fj, "file");
+              f.line = (int)rd.number(fj, "line", 0);
+              f.module = rd.str(fj, "module");
+              f.build_id = rd.str(fj, "build_id");
+              if (const json* off = rd.field(fj, "offset", false); off && off->is_number_unsigned())
+                f.offset = off->get<uint64_t>();
+              f.target_code = rd.flag(fj, "target_code");
+              site.frames.push_back(std::move(f));
+            }
+          d.sites.push_back(std::move(site));
+        }
+      if (const json* un = rd.field(dj, "unexplained", false); un && un->is_array())
+        for (const auto& uj : *un) d.unexplained.emplace_back(rd.str(uj, "reason"), count(uj, "count"));
+      r.diagnoses.push_back(std::move(d));
     }
   }
   // Checks recorded without a verdict (should not happen) still reach `judge`.

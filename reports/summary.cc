@@ -65,6 +65,9 @@ std::string console_summary(const RunResult& r) {
   for (const auto& v : r.verdicts) {
     counts[(int)v.outcome]++;
     line(out, outcome_name(v.outcome), v.check.text.empty() ? describe_check(v.check) : v.check.text, v.sentence);
+    const Diagnosis* d = r.diagnosis(v.check.metric);
+    if (d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error))
+      out += diagnosis_text(*d, {.indent = "       ", .max_sites = 5, .max_frames = 8, .modules = false});
   }
   if (r.interrupted) line(out, "ERROR", "run", "interrupted: the verdicts cover only what was recorded");
   char buf[160];

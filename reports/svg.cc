@@ -469,6 +469,19 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
     if (std::isfinite(post)) time.dots.push_back({at, post, "after settle"});
   }
 
+  // The leading sites of a failing check's diagnosis, their counts over time ("site N" is the
+  // N-th site of the report's "Where they come from" list).
+  if (const Diagnosis* d = r.diagnosis(c.metric); d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error)) {
+    static const char* colors[] = {"#8e44ad", "#16a085", "#d35400", "#2c3e50", "#7f8c8d"};
+    for (size_t k = 0; k < d->sites.size() && k < 5; k++) {
+      const Site& site = d->sites[k];
+      if (site.t.size() < 2 || site.t.size() != site.counts.size()) continue;
+      Line l{{}, {}, colors[k], "3 2", "site " + std::to_string(k + 1)};
+      downsample(site.t, site.counts, kMaxPoints, l.x, l.y);
+      time.lines.push_back(std::move(l));
+    }
+  }
+
   size_t panels = 1;
   if (want_events) {
     panels = 2;

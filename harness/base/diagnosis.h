@@ -14,12 +14,12 @@ namespace lg {
 // One frame of a stack: user code (module + file offset, symbolised when debug info allows)
 // or kernel code (module "[kernel]").
 struct Frame {
-  std::string function;  // "visit_netns"; "" when unknown
-  std::string file;      // "nstuner.cc" (as the debug info names it); "" when unknown
-  int line = 0;          // 0 when unknown
-  std::string module;    // "/usr/bin/nstuner", "[kernel]"
-  std::string build_id;  // hex; "" when unknown
-  uint64_t offset = 0;   // file offset in module (user) or address (kernel)
+  std::string function;      // "visit_netns"; "" when unknown
+  std::string file;          // "nstuner.cc" (as the debug info names it); "" when unknown
+  int line = 0;              // 0 when unknown
+  std::string module;        // "/usr/bin/nstuner", "[kernel]"
+  std::string build_id;      // hex; "" when unknown
+  uint64_t offset = 0;       // file offset in module (user) or address (kernel)
   bool target_code = false;  // the target's own code (not libc, libstdc++, the Go runtime...)
 };
 
@@ -28,21 +28,21 @@ std::string frame_text(const Frame& f);
 
 // A group of objects with one origin.
 struct Site {
-  uint64_t count = 0;         // objects of the metric from here (alive at the end, stuck, ...)
-  std::string headline;       // "created at visit_netns (nstuner.cc:145)"
-  std::string example;        // the syscall and one object: openat "/proc/4711/ns/net"
-  std::vector<Frame> frames;  // innermost first; the headline frame among them
+  uint64_t count = 0;                // objects of the metric from here (alive at the end, stuck, ...)
+  std::string headline;              // "created at visit_netns (nstuner.cc:145)"
+  std::string example;               // the syscall and one object: openat "/proc/4711/ns/net"
+  std::vector<Frame> frames;         // innermost first; the headline frame among them
   std::vector<std::string> details;  // further lines: "pid 4711 (dstuck), parent 4700 (dstuck)"
   // The site's count over the run (seconds since launch), for the chart; may be empty.
   std::vector<double> t, counts;
 };
 
 struct Diagnosis {
-  std::string metric;  // "fd.netns", "bpf.maps", "proc.dstate"
-  std::string title;   // "Where they come from", "Where they wait"
-  std::string noun;    // what is counted: "fds", "maps", "tasks"
-  std::string scope;   // "alive at the end", "in D state at the end"
-  uint64_t total = 0;  // objects considered (the N of "1,953 of N fds ...")
+  std::string metric;       // "fd.netns", "bpf.maps", "proc.dstate"
+  std::string title;        // "Where they come from", "Where they wait"
+  std::string noun;         // what is counted: "fds", "maps", "tasks"
+  std::string scope;        // "alive at the end", "in D state at the end"
+  uint64_t total = 0;       // objects considered (the N of "1,953 of N fds ...")
   std::vector<Site> sites;  // largest count first
   // Objects no site explains, by reason: {"existed before tracking began", 12}.
   std::vector<std::pair<std::string, uint64_t>> unexplained;

@@ -56,7 +56,8 @@ struct RunResult {
   std::string stdout_tail, stderr_tail;  // last lines of each, raw (reports sanitise)
 
   bool failed() const;
-  const Diagnosis* diagnosis(const std::string& metric) const;  // nullptr when none  // any verdict failed/errored, a lifecycle step or workload failed, interrupted
+  const Diagnosis* diagnosis(const std::string& metric)
+      const;  // nullptr when none  // any verdict failed/errored, a lifecycle step or workload failed, interrupted
 };
 
 }  // namespace lg
