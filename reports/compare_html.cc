@@ -139,9 +139,11 @@ std::string compare_chart_svg(const CompareReport& c, size_t index) {
     figures.categories.push_back(n == 2 ? compare_run_name(c, i) : compare_run_name(c, i) + ": " + c.labels[i]);
     const Verdict& v = k.runs[i];
     if (v.outcome != Outcome::Pass && v.outcome != Outcome::Fail) continue;
+    if (slope && (i >= k.rates.size() || !std::isfinite(k.rates[i].slope))) continue;
     const char* color = i == ci ? kCandColor : i == bi ? kBaseColor : kEarlierColor;
-    if (slope)
-      figures.bars.push_back({(double)i, v.slope * scale, v.ci_low * scale, v.ci_high * scale, color});
+    if (slope && i < k.rates.size())
+      figures.bars.push_back(
+          {(double)i, k.rates[i].slope * scale, k.rates[i].low * scale, k.rates[i].high * scale, color});
     else
       figures.bars.push_back({(double)i, level_figure(v), level_figure(v), level_figure(v), color});
   }
@@ -164,7 +166,8 @@ std::string compare_html(const CompareReport& c) {
        (n == 2 ? "baseline against candidate " : "trend of " + std::to_string(n) + " runs ") + html_badge(word) +
        "</h1>\n";
   o += "<p class=\"muted\">Compared " + html_text(utc_timestamp()) +
-       " UTC. Slopes are in the unit of each check's limit, with 95% intervals. " +
+       " UTC. Slopes are in the unit of each check's limit, with 95% intervals (the change: 99%); * marks a "
+       "run whose growth levelled off, compared on the later half of its window. " +
        (n > 2 ? "The change and the answer compare the last run with the one before it. " : "") +
        "The rule: docs/release.md.</p>\n";
 

@@ -42,7 +42,8 @@ bool write_compare_junit(const CompareReport& c, const std::string& path, std::s
     for (size_t i = 0; i < x.runs.size(); i++)
       body += compare_run_name(c, i) + ": " + compare_figure(x, i) + "  (" + c.labels[i] + ")\n";
     body += "change: " + compare_change(x) + "\n";
-    if (x.check.type == CheckType::MaxSlope) body += "slopes in" + limit_unit(x.check) + ", 95% intervals\n";
+    if (x.check.type == CheckType::MaxSlope)
+      body += "unit of the slopes:" + limit_unit(x.check) + "; 95% intervals, the change's 99%\n";
     switch (x.change) {
       case Change::Worse: junit_outcome(tc, "failure", "regression", x.sentence, body); break;
       case Change::Incomparable: junit_outcome(tc, "skipped", nullptr, x.sentence); break;

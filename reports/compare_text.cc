@@ -56,8 +56,10 @@ std::string compare_figure(const CheckComparison& k, size_t run) {
     return std::string("n/a (") +
            (run < k.recorded.size() && !k.recorded[run] ? "not recorded" : outcome_name(v.outcome)) + ")";
   if (k.check.type == CheckType::MaxSlope) {
+    if (run >= k.rates.size() || !std::isfinite(k.rates[run].slope)) return "n/a";
+    const GrowthRate& g = k.rates[run];
     double s = limit_scale(k.check);
-    return with_interval(v.slope * s, v.ci_low * s, v.ci_high * s);
+    return with_interval(g.slope * s, g.low * s, g.high * s) + (g.levelled ? "*" : "");
   }
   double f = level_figure(v);
   return (k.check.type == CheckType::Max ? format_number(f) : signed_number(f)) + " " + outcome_name(v.outcome);
@@ -87,10 +89,14 @@ std::string compare_console(const CompareReport& c) {
     out += "  " + pad(compare_run_name(c, i) + ":", 11) + clean_line(c.labels[i]) + "  (" + clean_line(what) +
            (r.timestamp.empty() ? "" : ", " + clean_line(r.timestamp)) + ")\n";
   }
-  out += "slopes in the unit of each check's limit, with 95% intervals";
+  out += "slopes in the unit of each check's limit with 95% intervals, the change with its 99% interval\n";
+  bool levelled = false;
+  for (const auto& k : cmp.checks)
+    for (const auto& g : k.rates) levelled |= g.levelled;
+  if (levelled) out += "* the run levelled off: the slope of the later half of its window\n";
   if (n > 2)
-    out += "; the change and the answer compare run " + std::to_string(n) + " with run " + std::to_string(n - 1);
-  out += "\n\n";
+    out += "the change and the answer compare run " + std::to_string(n) + " with run " + std::to_string(n - 1) + "\n";
+  out += "\n";
 
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> head = {"check"};

@@ -18,20 +18,33 @@ const char* change_name(Change c);  // "same", "worse", "better", "n/a"
 // How two slopes are told apart. Compare uses Difference; the accuracy table measures both
 // (docs/verdicts.md says why Difference).
 enum class CompareRule {
-  Difference,  // the difference of the slopes has its own 95% interval (MOVER), above 0
+  Difference,  // the difference of the slopes has its own 99% interval (MOVER), wholly above 0
   Separated,   // the candidate's 95% interval lies wholly above the baseline's
 };
 
+// What a run is compared on for a slope check: its growth rate, per event or per second as the
+// check, with a 95% interval. The slope of the check's window, or of the later half of it when
+// the run's growth levelled off there (as the run's own verdict judges it): what the run keeps
+// doing. For a metric that counts objects the interval is widened by the randomness of the
+// count (Poisson: a leak that hits at random differs from run to run of one version).
+struct GrowthRate {
+  double slope = 0, low = 0, high = 0;  // NaN when the run could not measure it
+  double span = 0;                      // events or seconds in the check's window
+  bool levelled = false;                // the figure is the later half's
+};
+GrowthRate growth_rate(const Check& c, const Series& s);
+
 struct CheckComparison {
-  Check check;                 // as the candidate recorded it: its text names the row
-  std::vector<Verdict> runs;   // every run judged with its own copy of the check, in run order
-  std::vector<bool> recorded;  // whether that run recorded the check (else its verdict is SKIP)
+  Check check;                    // as the candidate recorded it: its text names the row
+  std::vector<Verdict> runs;      // every run judged with its own copy of the check, in run order
+  std::vector<bool> recorded;     // whether that run recorded the check (else its verdict is SKIP)
+  std::vector<GrowthRate> rates;  // slope checks: what each run is compared on (NaN when it has none)
   // The candidate against the baseline.
   Change change = Change::Incomparable;
-  // Slope checks: candidate minus baseline slope and its 95% interval, per event or per second
+  // Slope checks: candidate minus baseline slope and its 99% interval, per event or per second
   // as the check (NaN for the other types and when incomparable).
   double diff = 0, diff_low = 0, diff_high = 0;
-  // Slope checks: the extra growth, diff x the window of the run that grew more (events or
+  // Slope checks: the extra growth, diff x the window of the run that grew faster (events or
   // seconds). Other types: the candidate's figure minus the baseline's.
   double excess = 0;
   std::string sentence;  // one line: the answer and why

@@ -201,6 +201,8 @@ SlopeFit fit_slope(const Check& c, const Series& s, int mi) {
   }
   f.early = theil_sen(ex, ey, kConfidence);
   f.late = theil_sen(lx, ly, kLevelConfidence);
+  f.late_x = std::move(lx);
+  f.late_y = std::move(ly);
   return f;
 }
 

@@ -30,6 +30,7 @@ void reduce_points(std::vector<double>& x, std::vector<double>& y, size_t max_po
 struct SlopeFit {
   std::string error;                        // "" when measured; else why not (the verdict's sentence)
   SlopeEstimate all, early, late;           // the window (95%), its earlier half (95%), its later half (80%)
+  std::vector<double> late_x, late_y;       // the later half's points, to fit it at another confidence
   double span = 0;                          // events of the check's kind, or seconds, in the window
   double window_start = 0, window_end = 0;  // seconds since launch
   size_t samples = 0;
