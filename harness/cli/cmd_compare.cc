@@ -131,9 +131,10 @@ void add_compare_command(CLI::App& app, Action& action) {
   sub->add_option("--out", args->out, "write DIR/compare.html (both runs' series overlaid) and DIR/plots/");
   sub->add_flag("--force", args->force, "compare runs of different scenarios (checks are matched by metric and type)");
   sub->footer(
-      "Worse: the candidate's slope is significantly above the baseline's (the 95% interval of the\n"
-      "difference is above 0), the extra growth reaches the check's min_growth and it has not levelled\n"
-      "off; for max_growth, max and max_residue: it fails now and passed before (docs/release.md).\n"
+      "Worse: the candidate's growth rate is significantly above the baseline's (the 99% interval of\n"
+      "the difference is above 0; a run that levelled off counts by its later half) and the extra\n"
+      "growth reaches the check's min_growth; for max_growth, max and max_residue: it fails now and\n"
+      "passed before (docs/release.md).\n"
       "Exit 0: no check is worse. 1: a check is worse. 2: unreadable run, runs of different scenarios\n"
       "(without --force), or nothing to compare. 3: an output could not be written.");
   sub->callback([&action, args] { action = [args] { return compare(*args); }; });
