@@ -20,7 +20,7 @@
 
 namespace {
 
-using lg::CensusBackend;
+using lg::Backend;
 
 // The fd mix of a target holding n fds: half regular files, a quarter sockets, the rest pipes
 // (fdzoo's own stdin/stdout/stderr pipes included).
@@ -45,7 +45,7 @@ pid_t zoo(int n) {
   return z->pid;
 }
 
-std::unique_ptr<lg::Census> make(CensusBackend b, pid_t pid, bool system, std::string& err) {
+std::unique_ptr<lg::Census> make(Backend b, pid_t pid, bool system, std::string& err) {
   lg::CensusScope s;
   s.kind = lg::CensusScope::Pid;
   s.pid = pid;
@@ -55,7 +55,7 @@ std::unique_ptr<lg::Census> make(CensusBackend b, pid_t pid, bool system, std::s
   return lg::make_census(b, s, o, err, note);
 }
 
-void census(benchmark::State& state, CensusBackend b, int fds, bool system) {
+void census(benchmark::State& state, Backend b, int fds, bool system) {
   std::string err;
   auto c = make(b, zoo(fds), system, err);
   if (!c) {
@@ -100,7 +100,7 @@ double now() {
 }
 
 // Samples at 10 Hz for `seconds` and returns the CPU used as a share of one core.
-double cpu_share_10hz(CensusBackend b, int fds, double seconds, std::string& err) {
+double cpu_share_10hz(Backend b, int fds, double seconds, std::string& err) {
   auto c = make(b, zoo(fds), true, err);
   if (!c) return -1;
   std::vector<double> v;
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     }
   if (geteuid() != 0) fprintf(stderr, "census_bench: not root: the BPF census will be skipped\n");
   for (int fds : {10, 1000, 10000})
-    for (auto [b, name] : {std::pair{CensusBackend::Bpf, "bpf"}, std::pair{CensusBackend::Procfs, "procfs"}}) {
+    for (auto [b, name] : {std::pair{Backend::Bpf, "bpf"}, std::pair{Backend::Procfs, "procfs"}}) {
       for (bool system : {true, false}) {
         std::string n = std::string(system ? "census" : "census_target_only") + "/" + name + "/" + std::to_string(fds);
         benchmark::RegisterBenchmark(n.c_str(), census, b, fds, system)
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
 
   if (cpu_secs > 0) {
     printf("\nCPU cost of sampling a 1,000-fd target at 10 Hz for %.0f s (share of one core):\n", cpu_secs);
-    for (auto [b, name] : {std::pair{CensusBackend::Bpf, "bpf"}, std::pair{CensusBackend::Procfs, "procfs"}}) {
+    for (auto [b, name] : {std::pair{Backend::Bpf, "bpf"}, std::pair{Backend::Procfs, "procfs"}}) {
       std::string err;
       double share = cpu_share_10hz(b, 1000, cpu_secs, err);
       if (share < 0)

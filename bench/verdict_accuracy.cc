@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness/base/units.h"
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/compare.h"
 #include "harness/verdict/judge.h"
 #include "harness/verdict/synth.h"
@@ -228,7 +229,7 @@ void compare_table(int n, const synth::Params& base, const std::vector<Check>& d
          "(a) defaults", "(b) slope", "(b') separated", "(c) system", "errors");
   printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(54, '-').c_str(), std::string(13, '-').c_str(),
          std::string(6, '-').c_str(), std::string(15, '-').c_str(), std::string(15, '-').c_str(),
-         std::string(16, '-').c_str(), std::string(15, '-').c_str(), "-----");
+         std::string(16, '-').c_str(), std::string(15, '-').c_str(), "--------");
   auto run = [&](const std::string& name, const Pairing& pr, Change expect) {
     PairRow r{name, expect};
     for (int seed = 1; seed <= n; seed++) {

@@ -3,6 +3,7 @@
 //   build/bin/verdict_bench
 #include <benchmark/benchmark.h>
 
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
 #include "harness/verdict/synth.h"
 

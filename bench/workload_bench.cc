@@ -59,7 +59,7 @@ WorkloadOutcome engine(const char* kind, std::map<std::string, ParamValue> value
                        double stop_after = -1, const std::function<void()>& poll = {}) {
   Params p;
   p.values = std::move(values);
-  auto w = find_workload_kind(kind)->make(p);
+  auto w = make_workload(*find_workload_kind(kind), p);
   std::atomic<bool> stop{false}, done{false};
   ctx.stop = &stop;
   double t0 = mono_now();

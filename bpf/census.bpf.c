@@ -94,6 +94,15 @@ static __always_inline bool in_target(struct task_struct *t) {
   return false;
 }
 
+// An anonymous-inode fd of a known kind; the ids of BPF objects for the records of task_file.
+static __always_inline __u32 anon_kind(struct file *file, __u32 kind, __u32 *id) {
+  void *priv = file->private_data;
+  if (kind == CENSUS_FD_BPF_MAP) *id = BPF_CORE_READ((struct bpf_map *)priv, id);
+  if (kind == CENSUS_FD_BPF_PROG) *id = BPF_CORE_READ((struct bpf_prog *)priv, aux, id);
+  if (kind == CENSUS_FD_BPF_LINK) *id = BPF_CORE_READ((struct bpf_link *)priv, id);
+  return kind;
+}
+
 // Hot path: plain loads through the BTF-typed file pointer (the verifier turns them into
 // fault-safe loads, far cheaper than bpf_probe_read_kernel calls); helpers only for the rare
 // anonymous-inode and nsfs fds whose data sits behind void pointers.
@@ -103,25 +112,11 @@ static __always_inline __u32 classify(struct file *file, __u32 *id) {
   if (magic == ANON_INODE_FS_MAGIC) {
     __u64 w[2] = {};
     bpf_probe_read_kernel_str(w, sizeof w, file->f_path.dentry->d_name.name);
-    void *priv = file->private_data;
-    if (NAME_IS(w, "bpf-map")) {
-      *id = BPF_CORE_READ((struct bpf_map *)priv, id);
-      return CENSUS_FD_BPF_MAP;
-    }
-    if (NAME_IS(w, "bpf-prog")) {
-      *id = BPF_CORE_READ((struct bpf_prog *)priv, aux, id);
-      return CENSUS_FD_BPF_PROG;
-    }
-    if (NAME_IS(w, "bpf_link")) {
-      *id = BPF_CORE_READ((struct bpf_link *)priv, id);
-      return CENSUS_FD_BPF_LINK;
-    }
-    if (NAME_IS(w, "[perf_event]")) return CENSUS_FD_PERF_EVENT;
-    if (NAME_IS(w, "[eventfd]")) return CENSUS_FD_EVENTFD;
-    if (NAME_IS(w, "[eventpoll]")) return CENSUS_FD_EPOLL;
-    if (NAME_IS(w, "[timerfd]")) return CENSUS_FD_TIMERFD;
-    if (NAME_IS(w, "[signalfd]")) return CENSUS_FD_SIGNALFD;
-    if (NAME_IS(w, "[pidfd]")) return CENSUS_FD_PIDFD;  // pidfds before pidfs
+    // The anonymous-inode names of fd_kinds.h, compared as two constant words each.
+#define ANON_KIND(X, ID, name, anon, doc) \
+  if (sizeof(anon) > 1 && NAME_IS(w, anon)) return anon_kind(file, CENSUS_FD_##ID, id);
+    LG_FD_KINDS(ANON_KIND, _)
+#undef ANON_KIND
     return CENSUS_FD_ANON_OTHER;
   }
   if (magic == PIDFS_MAGIC) return CENSUS_FD_PIDFD;

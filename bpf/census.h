@@ -8,27 +8,12 @@
 #include <linux/types.h>
 #endif
 
-/* fd kinds, in the order of the fd.* metrics of the catalogue after fd.total. */
+#include "fd_kinds.h"
+
+/* fd kinds, in the order of the fd.* metrics of the catalogue after fd.total (fd_kinds.h). */
+#define CENSUS_FD_KIND_ENUM(X, ID, name, anon, doc) CENSUS_FD_##ID,
 enum census_fd_kind {
-  CENSUS_FD_FILE,
-  CENSUS_FD_DIR,
-  CENSUS_FD_SOCKET,
-  CENSUS_FD_PIPE,
-  CENSUS_FD_CHR,
-  CENSUS_FD_NETNS,
-  CENSUS_FD_NSFS_OTHER,
-  CENSUS_FD_BPF_MAP,
-  CENSUS_FD_BPF_PROG,
-  CENSUS_FD_BPF_LINK,
-  CENSUS_FD_PERF_EVENT,
-  CENSUS_FD_EVENTFD,
-  CENSUS_FD_EPOLL,
-  CENSUS_FD_TIMERFD,
-  CENSUS_FD_SIGNALFD,
-  CENSUS_FD_PIDFD,
-  CENSUS_FD_ANON_OTHER,
-  CENSUS_FD_OTHER,
-  CENSUS_FD_KINDS,
+  LG_FD_KINDS(CENSUS_FD_KIND_ENUM, _) CENSUS_FD_KINDS,
 };
 
 /* How the BPF side decides which tasks are the target (census_bpf.cc sets it before load). */

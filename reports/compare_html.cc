@@ -24,16 +24,6 @@ constexpr const char* kBaseColor = "#1f5fa8";
 constexpr const char* kCandColor = "#d84315";
 constexpr const char* kEarlierColor = "#8a8a8a";
 
-const char* change_color(Change c) {
-  switch (c) {
-    case Change::Worse: return "#c62828";
-    case Change::Better: return "#2e7d32";
-    case Change::Same: return "#546e7a";
-    case Change::Incomparable: return "#757575";
-  }
-  return "#666";
-}
-
 bool has_samples(const Series& s, int m) {
   return m >= 0 && (size_t)m < s.values.size() &&
          std::any_of(s.values[m].begin(), s.values[m].end(), [](double v) { return std::isfinite(v); });
@@ -151,7 +141,7 @@ std::string compare_chart_svg(const CompareReport& c, size_t index) {
     figures.lines.push_back({{-0.5, n - 0.5}, {ch.limit * scale, ch.limit * scale}, "#c62828", "8 4", "limit"});
   if (!figures.bars.empty()) panels.push_back(figures);
   if (panels.empty()) return "";
-  return chart::svg(change_name(k.change), change_color(k.change), ch.text, k.sentence, panels);
+  return chart::svg(change_name(k.change), change_info(k.change).color, ch.text, k.sentence, panels);
 }
 
 std::string compare_html(const CompareReport& c) {

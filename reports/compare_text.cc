@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "harness/base/units.h"
+#include "harness/verdict/window.h"
 #include "reports/compare_report.h"
 #include "reports/text.h"
 
@@ -15,8 +16,6 @@ std::string with_interval(double v, double lo, double hi) {
   bool neg = lo < 0 || hi < 0;
   return format_number(v) + " (" + format_number(lo) + (neg ? " to " : "-") + format_number(hi) + ")";
 }
-
-std::string signed_number(double v) { return (v >= 0 ? "+" : "") + format_number(v); }
 
 // Pads to `width` columns, counting UTF-8 characters (not bytes).
 std::string pad(const std::string& s, size_t width) {

@@ -8,6 +8,7 @@
 #include "harness/base/units.h"
 #include "reports/html_page.h"
 #include "reports/plot.h"
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 #include "reports/text.h"
 
@@ -66,7 +67,7 @@ std::string html_report(const RunResult& r) {
     for (size_t i = 0; i < r.verdicts.size(); i++) {
       const Verdict& v = r.verdicts[i];
       const char* word = outcome_name(v.outcome);
-      std::string text = v.check.text.empty() ? describe_check(v.check) : v.check.text;
+      std::string text = check_words(v.check);
       std::string name =
           charts[i].empty() ? esc(text) : "<a href=\"#check-" + std::to_string(i) + "\">" + esc(text) + "</a>";
       o += std::string("<tr class=\"") + word + "\"><td>" + badge(word) + "</td><td>" + name + "</td><td>" +
@@ -117,7 +118,7 @@ std::string html_report(const RunResult& r) {
     const Diagnosis* d =
         v.outcome == Outcome::Fail || v.outcome == Outcome::Error ? r.diagnosis(v.check.metric) : nullptr;
     if (charts[i].empty() && !d) continue;
-    std::string text = v.check.text.empty() ? describe_check(v.check) : v.check.text;
+    std::string text = check_words(v.check);
     o += "<section id=\"check-" + std::to_string(i) + "\">\n<h3>" + badge(outcome_name(v.outcome)) + " " + esc(text) +
          "</h3>\n";
     if (!charts[i].empty()) o += "<div class=\"chart\">" + charts[i] + "</div>\n";

@@ -2,6 +2,8 @@
 // The frame of every leakguard HTML page: head, the one style sheet, badges, safe text.
 #include <cctype>
 
+#include "harness/base/check.h"
+#include "harness/verdict/compare.h"
 #include "reports/html_page.h"
 #include "reports/text.h"
 
@@ -19,8 +21,6 @@ th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;min-width:44px;text-align:center;padding:2px 6px;border-radius:3px;
   font-weight:bold;font-size:12px;color:#fff}
-.badge.PASS{background:#2e7d32}.badge.FAIL{background:#c62828}.badge.ERROR{background:#b45309}.badge.SKIP{background:#757575}
-.badge.worse{background:#c62828}.badge.better{background:#2e7d32}.badge.same{background:#546e7a}.badge.na{background:#757575}
 h1 .badge{font-size:16px;vertical-align:middle}
 tr.FAIL td,tr.ERROR td,tr.worse td{background:#fdf0f0}
 .banner{padding:10px 12px;border-radius:4px;margin:12px 0;background:#fff4e5;border:1px solid #f0b86e}
@@ -45,9 +45,14 @@ std::string badge_class(const std::string& word) {
 }  // namespace
 
 std::string html_page_head(const std::string& title) {
+  // A badge colour per check outcome (harness/base/check.h) and per comparison answer
+  // (harness/verdict/compare.h).
+  std::string css = kStyle;
+  for (const auto& o : outcomes()) css += ".badge." + badge_class(o.word) + "{background:" + o.color + "}";
+  for (const auto& c : changes()) css += ".badge." + badge_class(c.word) + "{background:" + c.color + "}";
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-         html_text(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+         html_text(title) + "</title>\n<style>" + css + "\n</style>\n</head>\n<body>\n";
 }
 
 std::string html_badge(const std::string& word) {

@@ -11,6 +11,7 @@
 #include "harness/base/units.h"
 #include "reports/junit_xml.h"
 #include "reports/plot.h"
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 #include "reports/text.h"
 
@@ -94,7 +95,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     const Check& c = v.check;
     // Judging takes no time worth reporting; the window's length would add up to more than the
     // run in readers that sum testcase times.
-    auto tc = junit_testcase(suite, cls, c.text.empty() ? describe_check(c) : c.text, 0);
+    auto tc = junit_testcase(suite, cls, check_words(c), 0);
     std::string numbers = verdict_numbers(v);
     if (const Diagnosis* d = r.diagnosis(c.metric); d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error))
       numbers += "\n" + diagnosis_text(*d, {.indent = "", .max_sites = 10, .max_frames = 16, .modules = true});

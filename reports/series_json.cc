@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "harness/base/fs.h"
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 
 namespace lg {
@@ -39,19 +40,9 @@ void put_numbers(std::string& out, const std::vector<double>& v) {
 // Target output may hold invalid UTF-8: replace it rather than fail the whole report.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-const char* type_name(CheckType t) {
-  switch (t) {
-    case CheckType::MaxSlope: return "max_slope";
-    case CheckType::MaxGrowth: return "max_growth";
-    case CheckType::Max: return "max";
-    case CheckType::MaxResidue: return "max_residue";
-  }
-  return "?";
-}
-
 json check_json(const Check& c) {
   return json{{"metric", c.metric},
-              {"type", type_name(c.type)},
+              {"type", check_type(c.type).key},
               {"limit", num(c.limit)},
               {"per_event", c.per_event},
               {"per_event_scale", num(c.per_event_scale)},
@@ -62,16 +53,6 @@ json check_json(const Check& c) {
               {"text", c.text},
               {"line", c.line},
               {"col", c.col}};
-}
-
-const char* outcome_word(Outcome o) {
-  switch (o) {
-    case Outcome::Pass: return "pass";
-    case Outcome::Fail: return "fail";
-    case Outcome::Error: return "error";
-    case Outcome::Skipped: return "skipped";
-  }
-  return "?";
 }
 
 json diagnosis_json(const Diagnosis& d) {
@@ -241,7 +222,7 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
     const Verdict& v = r.verdicts[i];
     checks.push_back(check_json(v.check));
     verdicts.push_back({{"check", i},
-                        {"outcome", outcome_word(v.outcome)},
+                        {"outcome", outcome_info(v.outcome).key},
                         {"sentence", v.sentence},
                         {"slope", num(v.slope)},
                         {"ci_low", num(v.ci_low)},
@@ -394,14 +375,8 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       Check k;
       k.metric = rd.str(c, "metric");
       std::string type = rd.str(c, "type");
-      if (type == "max_slope")
-        k.type = CheckType::MaxSlope;
-      else if (type == "max_growth")
-        k.type = CheckType::MaxGrowth;
-      else if (type == "max")
-        k.type = CheckType::Max;
-      else if (type == "max_residue")
-        k.type = CheckType::MaxResidue;
+      if (const CheckTypeInfo* t = find_check_type(type))
+        k.type = t->type;
       else
         rd.fail("check of '" + k.metric + "' has unknown type '" + type + "'");
       k.limit = rd.number(c, "limit", 0, true);
@@ -427,14 +402,8 @@ bool read_series_json(const std::string& path, RunResult& out, std::string& err)
       }
       d.check = checks[(size_t)ci];
       std::string o = rd.str(v, "outcome");
-      if (o == "pass")
-        d.outcome = Outcome::Pass;
-      else if (o == "fail")
-        d.outcome = Outcome::Fail;
-      else if (o == "error")
-        d.outcome = Outcome::Error;
-      else if (o == "skipped")
-        d.outcome = Outcome::Skipped;
+      if (const OutcomeInfo* oi = find_outcome_key(o))
+        d.outcome = oi->outcome;
       else
         rd.fail("verdict with unknown outcome '" + o + "'");
       d.sentence = rd.str(v, "sentence");

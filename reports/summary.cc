@@ -6,6 +6,7 @@
 
 #include "harness/base/units.h"
 
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 #include "reports/text.h"
 
@@ -28,7 +29,7 @@ std::string verdict_numbers(const Verdict& v) {
   const Check& c = v.check;
   std::ostringstream o;
   std::string per = c.per_event.empty() ? "/s" : " per " + c.per_event;
-  o << "check: " << (c.text.empty() ? describe_check(c) : c.text) << "\n";
+  o << "check: " << check_words(c) << "\n";
   if (c.type == CheckType::MaxSlope && std::isfinite(v.slope)) {
     o << "slope: " << num(v.slope) << per;
     if (std::isfinite(v.ci_low) && std::isfinite(v.ci_high))
@@ -64,7 +65,7 @@ std::string console_summary(const RunResult& r) {
   int counts[4] = {0, 0, 0, 0};
   for (const auto& v : r.verdicts) {
     counts[(int)v.outcome]++;
-    line(out, outcome_name(v.outcome), v.check.text.empty() ? describe_check(v.check) : v.check.text, v.sentence);
+    line(out, outcome_name(v.outcome), check_words(v.check), v.sentence);
     const Diagnosis* d = r.diagnosis(v.check.metric);
     if (d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error))
       out += diagnosis_text(*d, {.indent = "       ", .max_sites = 5, .max_frames = 8, .modules = false});

@@ -8,9 +8,11 @@
 #include <map>
 
 #include "harness/base/fs.h"
+#include "harness/base/stats.h"
 #include "harness/base/units.h"
 #include "reports/chart.h"
 #include "reports/plot.h"
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 #include "reports/text.h"
 
@@ -264,15 +266,6 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
   add(out, "</g>\n");
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  size_t m = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + m, v.end());
-  double hi = v[m];
-  if (v.size() % 2) return hi;
-  return (*std::max_element(v.begin(), v.begin() + m) + hi) / 2;
-}
-
 // Up to n indices spread evenly over [0, size), keeping the first and last.
 std::vector<size_t> spread(size_t size, size_t n) {
   std::vector<size_t> out;
@@ -286,7 +279,7 @@ std::vector<size_t> spread(size_t size, size_t n) {
 }
 
 std::string check_limit_text(const Check& c) {
-  std::string text = c.text.empty() ? describe_check(c) : c.text;
+  std::string text = check_words(c);
   size_t at = text.find("<=");
   return at == std::string::npos ? text : "limit " + text.substr(at + 3);
 }
@@ -509,13 +502,9 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
     }
   }
 
-  const char* color = v.outcome == Outcome::Pass    ? "#2e7d32"
-                      : v.outcome == Outcome::Fail  ? "#c62828"
-                      : v.outcome == Outcome::Error ? "#b45309"
-                                                    : "#666";
   std::vector<Panel> all{time};
   if (panels == 2) all.push_back(events);
-  return chart::svg(outcome_name(v.outcome), color, c.text.empty() ? describe_check(c) : c.text, v.sentence, all);
+  return chart::svg(outcome_name(v.outcome), outcome_info(v.outcome).color, check_words(c), v.sentence, all);
 }
 
 bool write_plots(const RunResult& r, std::vector<std::string>& paths, std::string& err) {

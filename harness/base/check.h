@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// A check as written in a scenario, and the verdict the analysis gives it.
+// A check as written in a scenario, and the verdict the analysis gives it. What each check
+// type means (its key, limit, words and judging) is one table: harness/verdict/check_type.h.
 #include <string>
 #include <vector>
 
@@ -24,12 +25,19 @@ struct Check {
   int line = 0, col = 0;            // where the scenario wrote it (0: default check)
 };
 
-// The check in words: "fd.netns max_slope <= 1 per 1000 netns", "fd.total max_slope <= 0.5/s",
-// "fd.total max_growth <= 20", "proc.zombies max <= 0", "sys.bpf_maps max_residue <= 0".
-std::string describe_check(const Check& c);
-
 enum class Outcome { Pass, Fail, Error, Skipped };
-const char* outcome_name(Outcome o);  // "PASS", "FAIL", "ERROR", "SKIP"
+
+// Everything said about an outcome, in one table (check.cc).
+struct OutcomeInfo {
+  Outcome outcome;
+  const char* word;   // "PASS", "FAIL", "ERROR", "SKIP": the console, HTML badges, charts
+  const char* key;    // "pass", "fail", "error", "skipped": series.json
+  const char* color;  // "#2e7d32": HTML badges and chart titles
+};
+const std::vector<OutcomeInfo>& outcomes();  // in enum order
+const OutcomeInfo& outcome_info(Outcome o);
+const char* outcome_name(Outcome o);                          // "PASS", "FAIL", "ERROR", "SKIP"
+const OutcomeInfo* find_outcome_key(const std::string& key);  // "pass" -> Pass; nullptr when unknown
 
 struct Verdict {
   Check check;

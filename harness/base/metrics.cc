@@ -5,81 +5,77 @@
 #include <memory>
 
 namespace lg {
-namespace {
-
-const char* kNoNetnsList =
-    "procfs has no list of live network namespaces (namespaces held by fds or mounts only "
-    "are invisible to /proc/*/ns/net); it needs the BPF backend";
-
-std::vector<MetricInfo> build_catalogue() {
-  auto T = Scope::Target;
-  auto S = Scope::System;
-  auto B = kBackendBoth;
-  return {
-      {"fd.total", "fds", T, B, "open file descriptors of the target's processes", ""},
-      {"fd.file", "fds", T, B, "regular files", ""},
-      {"fd.dir", "fds", T, B, "directories", ""},
-      {"fd.socket", "fds", T, B, "sockets of any family", ""},
-      {"fd.pipe", "fds", T, B, "pipes and FIFOs", ""},
-      {"fd.chr", "fds", T, B, "character devices", ""},
-      {"fd.netns", "fds", T, B, "network namespace fds (nsfs, CLONE_NEWNET)", ""},
-      {"fd.nsfs_other", "fds", T, B, "namespace fds of other kinds (mnt, pid, uts, ...)", ""},
-      {"fd.bpf_map", "fds", T, B, "BPF map fds", ""},
-      {"fd.bpf_prog", "fds", T, B, "BPF program fds", ""},
-      {"fd.bpf_link", "fds", T, B, "BPF link fds", ""},
-      {"fd.perf_event", "fds", T, B, "perf_event fds", ""},
-      {"fd.eventfd", "fds", T, B, "eventfds", ""},
-      {"fd.epoll", "fds", T, B, "epoll instances", ""},
-      {"fd.timerfd", "fds", T, B, "timerfds", ""},
-      {"fd.signalfd", "fds", T, B, "signalfds", ""},
-      {"fd.pidfd", "fds", T, B, "pidfds", ""},
-      {"fd.anon_other", "fds", T, B, "other anonymous-inode fds (io_uring, userfaultfd, ...)", ""},
-      {"fd.other", "fds", T, B, "fds of any other kind (block devices, sockets of odd fs, ...)", ""},
-      {"proc.processes", "processes", T, B, "live processes (thread-group leaders) of the target", ""},
-      {"proc.threads", "threads", T, B, "threads of the target's processes", ""},
-      {"proc.zombies", "processes", T, B, "exited children of the target not yet reaped", ""},
-      {"proc.rss_bytes", "bytes", T, B, "resident set size of the target's processes", ""},
-      {"bpf.maps", "maps", T, B, "distinct BPF maps the target holds by fd", ""},
-      {"bpf.map_entries", "entries", T, kBackendBpf,
-       "elements in those maps (hash kinds exact, LPM tries n_entries, arrays max_entries)",
-       "procfs shows no element count for BPF maps (fdinfo has max_entries only)"},
-      {"bpf.map_bytes", "bytes", T, B, "memory charged to those maps (memlock)", ""},
-      {"bpf.progs", "progs", T, B, "distinct BPF programs the target holds by fd", ""},
-      {"bpf.links", "links", T, B, "distinct BPF links the target holds by fd", ""},
-      {"sys.netns", "namespaces", S, kBackendBpf, "live network namespaces, kernel-wide", kNoNetnsList},
-      {"sys.bpf_maps", "maps", S, B, "BPF maps alive kernel-wide (leakguard's own excluded)", ""},
-      {"sys.bpf_progs", "progs", S, B, "BPF programs alive kernel-wide (leakguard's own excluded)", ""},
-      {"sys.bpf_links", "links", S, B, "BPF links alive kernel-wide (leakguard's own excluded)", ""},
-      {"sys.tasks", "tasks", S, B, "tasks (threads) alive kernel-wide", ""},
-      {"sys.zombies", "processes", S, B, "zombie processes kernel-wide", ""},
-  };
-}
-
-}  // namespace
 
 const std::vector<MetricInfo>& metric_catalogue() {
-  static const std::vector<MetricInfo> c = build_catalogue();
+  static const std::vector<MetricInfo> c = {
+#define LG_METRIC_INFO(group, name, unit, scope, backends, doc, gap) \
+  {#group "." #name, unit, Scope::scope, backends, doc, gap},
+      LG_METRICS(LG_METRIC_INFO)
+#undef LG_METRIC_INFO
+  };
   return c;
 }
 
-bool is_slab_metric(std::string_view name) { return name.size() > 9 && name.substr(0, 9) == "sys.slab."; }
+const MetricInfo& metric_info(MetricId id) { return metric_catalogue()[static_cast<size_t>(id)]; }
 
-std::string slab_metric_name(std::string_view cache) { return "sys.slab." + std::string(cache); }
+#define LG_FD_KIND_COUNT(...) +1
+static_assert(static_cast<int>(MetricId::fd_other) - static_cast<int>(MetricId::fd_file) + 1 ==
+                  0 LG_FD_KINDS(LG_FD_KIND_COUNT, _),
+              "the fd.<kind> metrics follow each other in the order of bpf/fd_kinds.h");
+#undef LG_FD_KIND_COUNT
 
-const MetricInfo* find_metric(std::string_view name) {
-  for (const auto& m : metric_catalogue())
-    if (m.name == name) return &m;
-  if (is_slab_metric(name)) {
-    // One entry per cache name asked for, kept for the life of the program.
-    static std::vector<std::unique_ptr<MetricInfo>> slabs;
-    for (const auto& m : slabs)
-      if (m->name == name) return m.get();
-    slabs.push_back(std::make_unique<MetricInfo>(
-        MetricInfo{std::string(name), "objects", Scope::System, kBackendBoth,
-                   "active objects in this slab cache (iter/kmem_cache, /proc/slabinfo)", ""}));
-    return slabs.back().get();
+MetricId fd_kind_metric(int census_fd_kind) {
+  return static_cast<MetricId>(static_cast<int>(MetricId::fd_file) + census_fd_kind);
+}
+
+const std::vector<MetricFamily>& metric_families() {
+  static const std::vector<MetricFamily> f = {
+#define LG_FAMILY_INFO(id, prefix, placeholder, unit, scope, backends, doc) \
+  {MetricFamilyId::id, prefix, placeholder, unit, Scope::scope, backends, doc},
+      LG_METRIC_FAMILIES(LG_FAMILY_INFO)
+#undef LG_FAMILY_INFO
+  };
+  return f;
+}
+
+const MetricFamily& metric_family(MetricFamilyId id) { return metric_families()[static_cast<size_t>(id)]; }
+
+const MetricFamily* find_metric_family(std::string_view name) {
+  for (const auto& f : metric_families()) {
+    std::string_view prefix = f.prefix;
+    if (name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix) return &f;
   }
   return nullptr;
+}
+
+bool is_slab_metric(std::string_view name) {
+  return find_metric_family(name) == &metric_family(MetricFamilyId::sys_slab);
+}
+
+std::string slab_metric_name(std::string_view cache) { return metric_family(MetricFamilyId::sys_slab).member(cache); }
+
+bool find_metric_id(std::string_view name, MetricId& id) {
+  const auto& c = metric_catalogue();
+  for (size_t i = 0; i < c.size(); i++)
+    if (c[i].name == name) {
+      id = static_cast<MetricId>(i);
+      return true;
+    }
+  return false;
+}
+
+const MetricInfo* find_metric(std::string_view name) {
+  MetricId id;
+  if (find_metric_id(name, id)) return &metric_info(id);
+  const MetricFamily* f = find_metric_family(name);
+  if (!f) return nullptr;
+  // One entry per member asked for, kept for the life of the program.
+  static std::vector<std::unique_ptr<MetricInfo>> members;
+  for (const auto& m : members)
+    if (m->name == name) return m.get();
+  members.push_back(
+      std::make_unique<MetricInfo>(MetricInfo{std::string(name), f->unit, f->scope, f->backends, f->description, ""}));
+  return members.back().get();
 }
 
 const std::vector<std::string>& default_slab_caches() {

@@ -2,36 +2,118 @@
 #pragma once
 // The metric catalogue: every name a scenario, a report or `leakguard census` may use.
 // Names are a public contract (docs/metrics.md is checked against this table by a test).
+//
+// Add a metric: one line in LG_METRICS below (its id is group_name, its name "group.name"),
+// its row in docs/metrics.md, and its measurement in each backend that claims it
+// (harness/census/census_bpf.cc, census_procfs.cc: `set(values, MetricId::group_name, v)`);
+// tests/census checks every backend measures every metric it claims. A family of metrics
+// named by the system (sys.slab.<cache>) is one line in LG_METRIC_FAMILIES instead.
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "bpf/fd_kinds.h"
+#include "harness/base/backend.h"
 
 namespace lg {
 
 enum class Scope { Target, System };
 
-enum BackendMask : unsigned {
-  kBackendBpf = 1u << 0,
-  kBackendProcfs = 1u << 1,
-  kBackendBoth = kBackendBpf | kBackendProcfs,
+// Backends that can measure a metric, as a mask of backend_bit(Backend).
+constexpr unsigned kBpf = backend_bit(Backend::Bpf);
+constexpr unsigned kProcfs = backend_bit(Backend::Procfs);
+constexpr unsigned kBothBackends = kBpf | kProcfs;
+
+// X(group, name, unit, scope, backends, description, procfs_gap), in catalogue order: target
+// metrics first, then system ones. procfs_gap says why procfs cannot measure a metric it lacks.
+// clang-format off
+#define LG_FD_METRIC(X, ID, name, anon, doc) X(fd, name, "fds", Target, kBothBackends, doc, "")
+#define LG_METRICS(X) \
+  X(fd, total, "fds", Target, kBothBackends, "open file descriptors of the target's processes", "") \
+  LG_FD_KINDS(LG_FD_METRIC, X) \
+  X(proc, processes, "processes", Target, kBothBackends, "live processes (thread-group leaders) of the target", "") \
+  X(proc, threads, "threads", Target, kBothBackends, "threads of the target's processes", "") \
+  X(proc, zombies, "processes", Target, kBothBackends, "exited children of the target not yet reaped", "") \
+  X(proc, rss_bytes, "bytes", Target, kBothBackends, "resident set size of the target's processes", "") \
+  X(bpf, maps, "maps", Target, kBothBackends, "distinct BPF maps the target holds by fd", "") \
+  X(bpf, map_entries, "entries", Target, kBpf, \
+    "elements in those maps (hash kinds exact, LPM tries n_entries, arrays max_entries)", \
+    "procfs shows no element count for BPF maps (fdinfo has max_entries only)") \
+  X(bpf, map_bytes, "bytes", Target, kBothBackends, "memory charged to those maps (memlock)", "") \
+  X(bpf, progs, "progs", Target, kBothBackends, "distinct BPF programs the target holds by fd", "") \
+  X(bpf, links, "links", Target, kBothBackends, "distinct BPF links the target holds by fd", "") \
+  X(sys, netns, "namespaces", System, kBpf, "live network namespaces, kernel-wide", \
+    "procfs has no list of live network namespaces (namespaces held by fds or mounts only are invisible " \
+    "to /proc/*/ns/net); it needs the BPF backend") \
+  X(sys, bpf_maps, "maps", System, kBothBackends, "BPF maps alive kernel-wide (leakguard's own excluded)", "") \
+  X(sys, bpf_progs, "progs", System, kBothBackends, "BPF programs alive kernel-wide (leakguard's own excluded)", "") \
+  X(sys, bpf_links, "links", System, kBothBackends, "BPF links alive kernel-wide (leakguard's own excluded)", "") \
+  X(sys, tasks, "tasks", System, kBothBackends, "tasks (threads) alive kernel-wide", "") \
+  X(sys, zombies, "processes", System, kBothBackends, "zombie processes kernel-wide", "")
+
+// X(id, prefix, placeholder, unit, scope, backends, description): metrics named by the system,
+// "<prefix><member>" for any member ("sys.slab.filp").
+#define LG_METRIC_FAMILIES(X) \
+  X(sys_slab, "sys.slab.", "<cache>", "objects", System, kBothBackends, "active objects in the slab cache <cache>")
+// clang-format on
+
+// Typed metric ids: MetricId::fd_total is "fd.total". A census's columns start with the whole
+// catalogue in this order, so a catalogue metric's column is its id.
+enum class MetricId : uint16_t {
+#define LG_METRIC_ID(group, name, ...) group##_##name,
+  LG_METRICS(LG_METRIC_ID)
+#undef LG_METRIC_ID
+};
+#define LG_METRIC_COUNT(...) +1
+constexpr size_t kMetricCount = 0 LG_METRICS(LG_METRIC_COUNT);
+#undef LG_METRIC_COUNT
+
+enum class MetricFamilyId : uint8_t {
+#define LG_FAMILY_ID(id, ...) id,
+  LG_METRIC_FAMILIES(LG_FAMILY_ID)
+#undef LG_FAMILY_ID
 };
 
 struct MetricInfo {
   std::string name;  // "fd.netns"
   const char* unit;  // "fds", "bytes", "maps", ...
   Scope scope;
-  unsigned backends;        // BackendMask: which census backends can measure it
+  unsigned backends;        // which census backends can measure it (kBpf, kProcfs)
   const char* description;  // one line
   const char* procfs_gap;   // why procfs cannot measure it (when it cannot), else ""
 };
 
-// The static catalogue, in a stable order: target metrics first, then system ones.
-// `sys.slab.<cache>` metrics are dynamic and not in this list; see slab_metric().
-const std::vector<MetricInfo>& metric_catalogue();
+struct MetricFamily {
+  MetricFamilyId id;
+  const char* prefix;       // "sys.slab."
+  const char* placeholder;  // "<cache>": how docs and listings write a member
+  const char* unit;
+  Scope scope;
+  unsigned backends;
+  const char* description;
+  std::string pattern() const { return std::string(prefix) + placeholder; }  // "sys.slab.<cache>"
+  std::string member(std::string_view m) const { return prefix + std::string(m); }
+};
 
-// Looks a name up. Understands "sys.slab.<cache>" for any cache name.
+// The static catalogue, metric_catalogue()[i] has MetricId i.
+const std::vector<MetricInfo>& metric_catalogue();
+const MetricInfo& metric_info(MetricId id);
+inline const std::string& metric_name(MetricId id) { return metric_info(id).name; }
+// The fd.<kind> metric of an fd kind of bpf/fd_kinds.h (enum census_fd_kind).
+MetricId fd_kind_metric(int census_fd_kind);
+
+const std::vector<MetricFamily>& metric_families();
+const MetricFamily& metric_family(MetricFamilyId id);
+// The family `name` belongs to ("sys.slab.filp" -> sys_slab), or nullptr.
+const MetricFamily* find_metric_family(std::string_view name);
+
+// Looks a name up: a catalogue metric, or a member of a family (any "sys.slab.<cache>").
 // Returns nullptr for unknown names.
 const MetricInfo* find_metric(std::string_view name);
+// Only catalogue metrics; false for family members and unknown names.
+bool find_metric_id(std::string_view name, MetricId& id);
 bool is_slab_metric(std::string_view name);
 std::string slab_metric_name(std::string_view cache);  // "sys.slab.filp"
 

@@ -4,7 +4,10 @@
 // The scenario loader checks values against a FieldSpec list; code reads them back typed.
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -25,7 +28,8 @@ enum class FieldType {
 struct FieldSpec {
   const char* name;
   FieldType type;
-  const char* def;                        // default as it would be written in YAML; nullptr: required; "": absent
+  const char*
+      def;  // default as it would be written in YAML (the only place it is written); nullptr: required; "": absent
   const char* doc;                        // one line for docs/workloads.md and `leakguard list workloads`
   std::vector<std::string> choices = {};  // Enum
   int64_t min = 1;                        // Count: smallest allowed
@@ -43,5 +47,12 @@ struct Params {
   std::string str(const std::string& k, const std::string& def = "") const;  // String, Enum
   std::vector<std::string> list(const std::string& k) const;                 // Argv
 };
+
+// The value of a field written as `text`, as a default is written in a FieldSpec; nullopt when
+// it does not parse. (Scenario values go through the loader, which says what is wrong.)
+std::optional<ParamValue> parse_param(const FieldSpec& f, std::string_view text);
+// Gives every field of `fields` that has a default and is neither in p nor in `skip` its
+// default value.
+void fill_defaults(const std::vector<FieldSpec>& fields, Params& p, const std::set<std::string>& skip = {});
 
 }  // namespace lg

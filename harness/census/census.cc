@@ -41,14 +41,14 @@ bool check_census_scope(const CensusScope& s, std::string& err) {
   return true;
 }
 
-std::unique_ptr<Census> make_census(CensusBackend b, const CensusScope& scope, const CensusOptions& opts,
-                                    std::string& err, std::string& note) {
+std::unique_ptr<Census> make_census(Backend b, const CensusScope& scope, const CensusOptions& opts, std::string& err,
+                                    std::string& note) {
   note.clear();
   if (!check_census_scope(scope, err)) return nullptr;
-  if (b == CensusBackend::Procfs) return make_procfs_census(scope, opts, err);
+  if (b == Backend::Procfs) return make_procfs_census(scope, opts, err);
   std::string why;
   auto c = make_bpf_census(scope, opts, why);
-  if (c || b == CensusBackend::Bpf) {
+  if (c || b == Backend::Bpf) {
     if (!c) err = why;
     return c;
   }

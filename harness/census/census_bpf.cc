@@ -60,7 +60,7 @@ bool has(const std::vector<uint32_t>& v, uint32_t x) { return std::find(v.begin(
 class BpfCensus : public Census {
  public:
   BpfCensus(const CensusScope& scope, const CensusOptions& opts) : scope_(scope), opts_(opts) {
-    build_columns(kBackendBpf, scope, opts, names_, unavailable_, slabs_);
+    build_columns(Backend::Bpf, scope, opts, names_, unavailable_, slabs_);
     mode_ = target_mode(scope);
     page_ = sysconf(_SC_PAGESIZE);
   }
@@ -69,17 +69,13 @@ class BpfCensus : public Census {
       if (l) bpf_link__destroy(l);
     if (skel_) census_bpf__destroy(skel_);
   }
-  const char* backend() const override { return "bpf"; }
+  Backend kind() const override { return Backend::Bpf; }
   bool init(std::string& err);
   bool sample(std::vector<double>& values, std::string& err) override;
 
  private:
   bool load(bool with_slab, std::string& err);
   bool read_iter(bpf_link* l, const char* what, std::string& err);
-  void set(std::vector<double>& values, std::string_view name, double v) {
-    int c = column(names_, name);
-    if (c >= 0 && unavailable_[c].empty()) values[c] = v;
-  }
   double map_memlock(pid_t tgid, int fd, uint32_t id);
 
   CensusScope scope_;
@@ -129,9 +125,7 @@ bool BpfCensus::load(bool with_slab, std::string& err) {
 
 bool BpfCensus::init(std::string& err) {
   LibbpfLog log;
-  bool want_slab = false;
-  if (opts_.system)
-    for (const auto& s : slabs_) want_slab |= unavailable_[column(names_, slab_metric_name(s))].empty();
+  bool want_slab = opts_.system && any_slab_measurable();
   std::string slab_why;
   bool ok = load(want_slab, err);
   if (!ok && want_slab) {  // kernels without iter/kmem_cache: slabs from /proc/slabinfo
@@ -179,10 +173,9 @@ bool BpfCensus::init(std::string& err) {
   if (want_slab && !slab_bpf_) {
     slab_procfs_ = !read_file("/proc/slabinfo").empty();
     if (!slab_procfs_)
-      for (const auto& s : slabs_) {
-        int c = column(names_, slab_metric_name(s));
-        if (unavailable_[c].empty())
-          unavailable_[c] = "iter/kmem_cache unavailable (" + slab_why + ") and /proc/slabinfo unreadable";
+      for (size_t i = 0; i < slabs_.size(); i++) {
+        std::string& why = unavailable_[slab_column(i)];
+        if (why.empty()) why = "iter/kmem_cache unavailable (" + slab_why + ") and /proc/slabinfo unreadable";
       }
   }
   // Our own objects, excluded from sys.*.
@@ -282,14 +275,14 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
   if (target) {
     double total = 0;
     for (int k = 0; k < CENSUS_FD_KINDS; k++) {
-      set(values, kFdKindMetric[k], (double)ts.kinds[k]);
+      set(values, fd_kind_metric(k), (double)ts.kinds[k]);
       total += ts.kinds[k];
     }
-    set(values, "fd.total", total);
-    set(values, "proc.processes", ts.t_processes);
-    set(values, "proc.threads", ts.t_threads);
-    set(values, "proc.zombies", ts.t_zombies);
-    set(values, "proc.rss_bytes", (double)ts.t_rss_pages * page_);
+    set(values, MetricId::fd_total, total);
+    set(values, MetricId::proc_processes, ts.t_processes);
+    set(values, MetricId::proc_threads, ts.t_threads);
+    set(values, MetricId::proc_zombies, ts.t_zombies);
+    set(values, MetricId::proc_rss_bytes, (double)ts.t_rss_pages * page_);
   }
 
   // Maps: system counts, and the element counts of the target's maps.
@@ -342,21 +335,21 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
         nlinks++;
       }
     }
-    set(values, "bpf.maps", nmaps);
-    set(values, "bpf.map_entries", entries);
-    set(values, "bpf.map_bytes", bytes);
-    set(values, "bpf.progs", nprogs);
-    set(values, "bpf.links", nlinks);
+    set(values, MetricId::bpf_maps, nmaps);
+    set(values, MetricId::bpf_map_entries, entries);
+    set(values, MetricId::bpf_map_bytes, bytes);
+    set(values, MetricId::bpf_progs, nprogs);
+    set(values, MetricId::bpf_links, nlinks);
   }
   if (!opts_.system) return true;
 
-  set(values, "sys.tasks", ts.tasks);
-  set(values, "sys.zombies", ts.zombies);
-  if (ts.netns_ok) set(values, "sys.netns", ts.netns);  // else NaN: the walk did not close
+  set(values, MetricId::sys_tasks, ts.tasks);
+  set(values, MetricId::sys_zombies, ts.zombies);
+  if (ts.netns_ok) set(values, MetricId::sys_netns, ts.netns);  // else NaN: the walk did not close
 
   double nmaps = 0;
   for (const auto& m : maps_) nmaps += !has(own_maps_, m.id) && !own_bpf_map_name(m.name);
-  set(values, "sys.bpf_maps", nmaps);
+  set(values, MetricId::sys_bpf_maps, nmaps);
 
   if (!read_iter(prog_, "bpf_prog", err)) return false;
   if (len_ % sizeof(census_prog)) {
@@ -369,7 +362,7 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
     memcpy(&p, buf_.data() + off, sizeof p);
     nprogs += !has(own_progs_, p.id) && !own_bpf_prog_name(p.name);
   }
-  set(values, "sys.bpf_progs", nprogs);
+  set(values, MetricId::sys_bpf_progs, nprogs);
 
   if (!read_iter(link_, "bpf_link", err)) return false;
   if (len_ % sizeof(census_link)) {
@@ -382,17 +375,17 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
     memcpy(&l, buf_.data() + off, sizeof l);
     nlinks += !has(own_links_, l.id) && !has(own_progs_, l.prog_id) && !own_bpf_prog_name(l.prog_name);
   }
-  set(values, "sys.bpf_links", nlinks);
+  set(values, MetricId::sys_bpf_links, nlinks);
 
   if (slab_bpf_) {
     if (!read_iter(slab_, "kmem_cache", err)) return false;
     for (size_t off = 0; off + sizeof(census_slab) <= len_; off += sizeof(census_slab)) {
       census_slab s;
       memcpy(&s, buf_.data() + off, sizeof s);
-      if (s.index < slabs_.size()) set(values, slab_metric_name(slabs_[s.index]), (double)s.active);
+      if (s.index < slabs_.size()) set_column(values, slab_column(s.index), (double)s.active);
     }
   } else if (slab_procfs_) {
-    slabs_from_procfs(slabs_, [&](const std::string& n, double v) { set(values, n, v); });
+    slabs_from_procfs(slabs_, [&](size_t i, double v) { set_column(values, slab_column(i), v); });
   }
   return true;
 }

@@ -40,24 +40,24 @@ void sort_unique(std::vector<uint32_t>& v) {
 class ProcfsCensus : public Census {
  public:
   ProcfsCensus(const CensusScope& scope, const CensusOptions& opts) : scope_(scope), opts_(opts) {
-    build_columns(kBackendProcfs, scope, opts, names_, unavailable_, slabs_);
+    build_columns(Backend::Procfs, scope, opts, names_, unavailable_, slabs_);
     mode_ = target_mode(scope);
     if (opts.system) {
       // Listing BPF objects by id needs CAP_SYS_ADMIN.
       uint32_t id = 0;
       if (bpf_map_get_next_id(0, &id) != 0 && errno == EPERM) {
-        for (const char* m : {"sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"})
-          unavailable_[column(names_, m)] = "listing BPF objects (bpf(BPF_MAP_GET_NEXT_ID)) needs CAP_SYS_ADMIN";
+        for (MetricId m : {MetricId::sys_bpf_maps, MetricId::sys_bpf_progs, MetricId::sys_bpf_links})
+          unavailable_[static_cast<size_t>(m)] = "listing BPF objects (bpf(BPF_MAP_GET_NEXT_ID)) needs CAP_SYS_ADMIN";
       }
       if (!slabs_.empty() && read_file("/proc/slabinfo").empty()) {
-        for (const auto& s : slabs_) {
-          int c = column(names_, slab_metric_name(s));
-          if (unavailable_[c].empty()) unavailable_[c] = "/proc/slabinfo is not readable (needs root)";
+        for (size_t i = 0; i < slabs_.size(); i++) {
+          std::string& why = unavailable_[slab_column(i)];
+          if (why.empty()) why = "/proc/slabinfo is not readable (needs root)";
         }
       }
     }
   }
-  const char* backend() const override { return "procfs"; }
+  Backend kind() const override { return Backend::Procfs; }
   bool sample(std::vector<double>& values, std::string& err) override;
 
  private:
@@ -65,10 +65,6 @@ class ProcfsCensus : public Census {
   bool target_pids(std::string& err);
   bool count_fds(pid_t pid, std::string& err);
   void system_bpf(std::vector<double>& values);
-  void set(std::vector<double>& values, std::string_view name, double v) {
-    int c = column(names_, name);
-    if (c >= 0 && unavailable_[c].empty()) values[c] = v;
-  }
 
   CensusScope scope_;
   CensusOptions opts_;
@@ -202,7 +198,7 @@ bool ProcfsCensus::count_fds(pid_t pid, std::string& err) {
 
 // Every BPF object by id; leakguard's own are recognised by name.
 void ProcfsCensus::system_bpf(std::vector<double>& values) {
-  if (!unavailable_[column(names_, "sys.bpf_maps")].empty()) return;
+  if (!measurable(MetricId::sys_bpf_maps)) return;
   double maps = 0, progs = 0, links = 0;
   uint32_t id = 0;
   while (bpf_map_get_next_id(id, &id) == 0) {
@@ -239,9 +235,9 @@ void ProcfsCensus::system_bpf(std::vector<double>& values) {
       links++;
     close(fd);
   }
-  set(values, "sys.bpf_maps", maps);
-  set(values, "sys.bpf_progs", progs);
-  set(values, "sys.bpf_links", links);
+  set(values, MetricId::sys_bpf_maps, maps);
+  set(values, MetricId::sys_bpf_progs, progs);
+  set(values, MetricId::sys_bpf_links, links);
 }
 
 bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
@@ -269,22 +265,22 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
     }
     double total = 0;
     for (int k = 0; k < CENSUS_FD_KINDS; k++) {
-      set(values, kFdKindMetric[k], (double)kinds_[k]);
+      set(values, fd_kind_metric(k), (double)kinds_[k]);
       total += kinds_[k];
     }
-    set(values, "fd.total", total);
+    set(values, MetricId::fd_total, total);
     double zombies = 0;
     for (const auto& s : stats_) zombies += s.zombie() && contains(targets_, s.ppid);
-    set(values, "proc.processes", (double)targets_.size());
-    set(values, "proc.threads", threads);
-    set(values, "proc.zombies", zombies);
-    set(values, "proc.rss_bytes", rss);
+    set(values, MetricId::proc_processes, (double)targets_.size());
+    set(values, MetricId::proc_threads, threads);
+    set(values, MetricId::proc_zombies, zombies);
+    set(values, MetricId::proc_rss_bytes, rss);
     sort_unique(progs_);
     sort_unique(links_);
-    set(values, "bpf.maps", (double)maps_.size());
-    set(values, "bpf.map_bytes", map_bytes_);
-    set(values, "bpf.progs", (double)progs_.size());
-    set(values, "bpf.links", (double)links_.size());
+    set(values, MetricId::bpf_maps, (double)maps_.size());
+    set(values, MetricId::bpf_map_bytes, map_bytes_);
+    set(values, MetricId::bpf_progs, (double)progs_.size());
+    set(values, MetricId::bpf_links, (double)links_.size());
   }
   if (opts_.system) {
     double tasks = 0, zombies = 0;
@@ -292,12 +288,11 @@ bool ProcfsCensus::sample(std::vector<double>& values, std::string& err) {
       tasks += s.threads > 0 ? s.threads : 1;
       zombies += s.zombie();
     }
-    set(values, "sys.tasks", tasks);
-    set(values, "sys.zombies", zombies);
+    set(values, MetricId::sys_tasks, tasks);
+    set(values, MetricId::sys_zombies, zombies);
     system_bpf(values);
-    bool any_slab = false;
-    for (const auto& s : slabs_) any_slab |= unavailable_[column(names_, slab_metric_name(s))].empty();
-    if (any_slab) slabs_from_procfs(slabs_, [&](const std::string& n, double v) { set(values, n, v); });
+    if (any_slab_measurable())
+      slabs_from_procfs(slabs_, [&](size_t i, double v) { set_column(values, slab_column(i), v); });
   }
   return true;
 }

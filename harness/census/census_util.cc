@@ -16,12 +16,6 @@
 
 namespace lg {
 
-const char* const kFdKindMetric[CENSUS_FD_KINDS] = {
-    "fd.file",       "fd.dir",     "fd.socket",   "fd.pipe",     "fd.chr",        "fd.netns",
-    "fd.nsfs_other", "fd.bpf_map", "fd.bpf_prog", "fd.bpf_link", "fd.perf_event", "fd.eventfd",
-    "fd.epoll",      "fd.timerfd", "fd.signalfd", "fd.pidfd",    "fd.anon_other", "fd.other",
-};
-
 int column(const std::vector<std::string>& names, std::string_view name) {
   for (size_t i = 0; i < names.size(); i++)
     if (names[i] == name) return (int)i;
@@ -49,7 +43,7 @@ std::string slab_cache_gap(const std::string& cache) {
   return "no slab cache named " + cache + " on this kernel";
 }
 
-void build_columns(unsigned backend, const CensusScope& scope, const CensusOptions& opts,
+void build_columns(Backend backend, const CensusScope& scope, const CensusOptions& opts,
                    std::vector<std::string>& names, std::vector<std::string>& unavailable,
                    std::vector<std::string>& slabs) {
   names.clear();
@@ -58,8 +52,8 @@ void build_columns(unsigned backend, const CensusScope& scope, const CensusOptio
   for (const auto& m : metric_catalogue()) {
     names.push_back(m.name);
     std::string why;
-    if (!(m.backends & backend))
-      why = backend == kBackendProcfs ? m.procfs_gap : "the BPF census cannot measure it";
+    if (!(m.backends & backend_bit(backend)))
+      why = backend == Backend::Procfs ? m.procfs_gap : "the BPF census cannot measure it";
     else if (m.scope == Scope::Target && scope.kind == CensusScope::System)
       why = "system scope: there is no target";
     else if (m.scope == Scope::System && !opts.system)
@@ -83,15 +77,10 @@ int fd_kind_from_link(std::string_view l) {
   if (starts_with(l, "pipe:")) return CENSUS_FD_PIPE;
   if (starts_with(l, "anon_inode:")) {
     std::string_view n = l.substr(11);
-    if (n == "bpf-map") return CENSUS_FD_BPF_MAP;
-    if (n == "bpf-prog") return CENSUS_FD_BPF_PROG;
-    if (n == "bpf_link") return CENSUS_FD_BPF_LINK;
-    if (n == "[perf_event]") return CENSUS_FD_PERF_EVENT;
-    if (n == "[eventfd]") return CENSUS_FD_EVENTFD;
-    if (n == "[eventpoll]") return CENSUS_FD_EPOLL;
-    if (n == "[timerfd]") return CENSUS_FD_TIMERFD;
-    if (n == "[signalfd]") return CENSUS_FD_SIGNALFD;
-    if (n == "[pidfd]") return CENSUS_FD_PIDFD;
+#define LG_ANON_KIND(X, ID, name, anon, doc) \
+  if (sizeof(anon) > 1 && n == anon) return CENSUS_FD_##ID;
+    LG_FD_KINDS(LG_ANON_KIND, _)
+#undef LG_ANON_KIND
     return CENSUS_FD_ANON_OTHER;
   }
   if (starts_with(l, "net:[")) return CENSUS_FD_NETNS;
@@ -238,12 +227,11 @@ bool own_bpf_prog_name(std::string_view n) { return starts_with(n, "libbpf_") ||
 
 bool process_exists(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
-void slabs_from_procfs(const std::vector<std::string>& caches,
-                       const std::function<void(const std::string&, double)>& set) {
+void slabs_from_procfs(const std::vector<std::string>& caches, const std::function<void(size_t, double)>& set) {
   std::string text = read_file("/proc/slabinfo");
-  for (const auto& c : caches) {
-    int64_t a = slabinfo_active(text, c);
-    if (a >= 0) set(slab_metric_name(c), (double)a);
+  for (size_t i = 0; i < caches.size(); i++) {
+    int64_t a = slabinfo_active(text, caches[i]);
+    if (a >= 0) set(i, (double)a);
   }
 }
 

@@ -16,12 +16,10 @@
 
 namespace lg {
 
-// "fd.file" ... "fd.other", indexed by enum census_fd_kind.
-extern const char* const kFdKindMetric[CENSUS_FD_KINDS];
-
-// Column names and reasons for a backend (kBackendBpf or kBackendProcfs). `slabs` gets the
-// configured cache names, one per sys.slab.* column, in column order.
-void build_columns(unsigned backend, const CensusScope& scope, const CensusOptions& opts,
+// Column names and reasons for a backend (Bpf or Procfs): the catalogue in MetricId order,
+// then one sys.slab.<cache> column per configured cache. `slabs` gets the cache names, in
+// column order; the first slab column is kMetricCount.
+void build_columns(Backend backend, const CensusScope& scope, const CensusOptions& opts,
                    std::vector<std::string>& names, std::vector<std::string>& unavailable,
                    std::vector<std::string>& slabs);
 int column(const std::vector<std::string>& names, std::string_view name);  // -1 when absent
@@ -48,9 +46,8 @@ bool parse_proc_stat(std::string_view text, ProcStat& out);  // /proc/PID/stat
 
 // Active objects per cache name from /proc/slabinfo text; -1 when the cache is not listed.
 int64_t slabinfo_active(std::string_view text, std::string_view cache);
-// Reads /proc/slabinfo once and calls set(sys.slab.<cache>, active) for each cache it lists.
-void slabs_from_procfs(const std::vector<std::string>& caches,
-                       const std::function<void(const std::string&, double)>& set);
+// Reads /proc/slabinfo once and calls set(i, active objects) for each caches[i] it lists.
+void slabs_from_procfs(const std::vector<std::string>& caches, const std::function<void(size_t, double)>& set);
 
 // Checks `path` is a cgroup v2 directory; sets its id (inode number = kernfs id) and level
 // (depth below the mount). One-line error naming the path on failure.

@@ -105,9 +105,7 @@ int run_census(const CensusArgs& a) {
     scope.kind = CensusScope::System;
     what = "the system";
   }
-  CensusBackend b = a.backend == "bpf"      ? CensusBackend::Bpf
-                    : a.backend == "procfs" ? CensusBackend::Procfs
-                                            : CensusBackend::Auto;
+  Backend b = parse_backend(a.backend).value_or(Backend::Auto);
   double interval = 0;
   if (!a.watch.empty()) {
     auto d = parse_duration(a.watch);
@@ -130,7 +128,7 @@ int run_census(const CensusArgs& a) {
   }
   auto census = make_census(b, scope, opts, err, note);
   if (!census) {
-    fprintf(stderr, "leakguard: error: %s census unavailable: %s\n", b == CensusBackend::Procfs ? "procfs" : "BPF",
+    fprintf(stderr, "leakguard: error: %s census unavailable: %s\n", b == Backend::Procfs ? "procfs" : "BPF",
             err.c_str());
     return kExitEnvironment;
   }
@@ -170,7 +168,7 @@ void add_census_command(CLI::App& app, Action& action) {
   pid->excludes(cg)->excludes(sys);
   cg->excludes(sys);
   sub->add_option("--backend", a->backend, "bpf, procfs or auto (default: auto, BPF when it works)")
-      ->check(CLI::IsMember({"bpf", "procfs", "auto"}));
+      ->check(CLI::IsMember(backend_names()));
   sub->add_flag("--json", a->json, "print JSON (one object per line with --watch)");
   sub->add_option("--watch", a->watch, "repeat every INTERVAL (like 1s) until Ctrl-C");
   sub->add_option("--slab", a->slab,

@@ -31,7 +31,7 @@ void add_run_command(CLI::App& app, Action& action) {
          "replace target.command with the words after '--target --'")
       ->trigger_on_parse();
   sub->add_option("--backend", *backend, "census backend: auto, bpf or procfs (overrides the scenarios)")
-      ->check(CLI::IsMember({"auto", "bpf", "procfs"}));
+      ->check(CLI::IsMember(backend_names()));
   sub->add_flag("--quiet", o->quiet, "no progress and no summary; only one result line per scenario");
   sub->add_option("--shard", *shard, "run only slice I of N of the scenario list (round-robin), e.g. 2/4");
   sub->add_option("--interval", *interval, "sampling interval for every scenario, e.g. 50ms");
@@ -55,9 +55,7 @@ void add_run_command(CLI::App& app, Action& action) {
       fprintf(stderr, "leakguard: error: run needs at least one scenario file (see 'leakguard run --help')\n");
       return usage;
     }
-    if (*backend == "bpf") o->backend = BackendChoice::Bpf;
-    if (*backend == "procfs") o->backend = BackendChoice::Procfs;
-    if (*backend == "auto") o->backend = BackendChoice::Auto;
+    if (!backend->empty()) o->backend = parse_backend(*backend);
     if (!shard->empty()) {
       int i = 0, n = 0;
       char tail = 0;

@@ -29,7 +29,7 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
   bool open_ended = false;
   for (const auto& spec : ph.workloads) {
     const WorkloadKind* k = find_workload_kind(spec.kind);
-    std::unique_ptr<Workload> w = (k && k->make) ? k->make(spec.params) : nullptr;
+    std::unique_ptr<Workload> w = k ? make_workload(*k, spec.params) : nullptr;
     if (!w) {
       WorkloadReport r;
       r.phase = ph.name;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "harness/run/preflight.h"
 
+#include "harness/workloads/workload.h"
+
 namespace lg {
 
 namespace {
@@ -10,20 +12,18 @@ std::string missing(const ProbeReport& p, const std::string& key) {
 }
 }  // namespace
 
-std::string preflight(const Scenario& s, const ProbeReport& p, BackendChoice backend) {
-  if (backend == BackendChoice::Bpf && !p.bpf_backend)
+std::string preflight(const Scenario& s, const ProbeReport& p, Backend backend) {
+  if (backend == Backend::Bpf && !p.bpf_backend)
     return "sampling.backend bpf was asked for but the BPF census cannot run here (" + p.summary +
            "); use --backend procfs or auto";
   if (!p.bpf_backend && !p.procfs_backend) return "no census backend can run here: " + p.summary;
   for (const auto& ph : s.phases)
     for (const auto& w : ph.workloads) {
-      std::string where = "phase " + ph.name + ", workload " + w.kind;
-      if (w.kind == "netns" && !p.ok("netns.create"))
-        return where + " needs network namespaces: " + missing(p, "netns.create");
-      if (w.kind == "procexit" && w.params.flag("in_netns") && !p.ok("netns.create"))
-        return where + " (in_netns) needs network namespaces: " + missing(p, "netns.create");
-      if (w.kind == "maps" && w.params.flag("progs") && !p.ok("prog.tp_btf"))
-        return where + " (progs: true) needs BTF tracepoint programs: " + missing(p, "prog.tp_btf");
+      const WorkloadKind* kind = find_workload_kind(w.kind);
+      if (!kind || !kind->needs) continue;
+      for (const auto& need : kind->needs(w.params))
+        if (!p.ok(need.feature))
+          return "phase " + ph.name + ", workload " + w.kind + need.why + ": " + missing(p, need.feature);
     }
   return "";
 }

@@ -11,6 +11,6 @@
 namespace lg {
 
 // "" when the scenario can run; else the reason, naming the feature and what needs it.
-std::string preflight(const Scenario& s, const ProbeReport& p, BackendChoice backend);
+std::string preflight(const Scenario& s, const ProbeReport& p, Backend backend);
 
 }  // namespace lg

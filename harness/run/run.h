@@ -17,7 +17,7 @@ struct RunOptions {
   std::string junit;                     // "" : no combined JUnit
   std::vector<std::string> sets;         // --set P=V
   std::vector<std::string> target_argv;  // --target -- ARGV
-  std::optional<BackendChoice> backend;
+  std::optional<Backend> backend;
   bool quiet = false;
   int shard_index = 1, shard_count = 1;  // --shard I/N (1-based)
   double interval = 0;                   // --interval; 0: the scenario's

@@ -37,12 +37,6 @@ LifecycleStep skipped_step(const char* name, const std::string& why) {
   return s;
 }
 
-CensusBackend census_backend(BackendChoice b) {
-  return b == BackendChoice::Bpf      ? CensusBackend::Bpf
-         : b == BackendChoice::Procfs ? CensusBackend::Procfs
-                                      : CensusBackend::Auto;
-}
-
 // A netns for the run, held only by an fd (nothing to clean if we die: the fd goes with us).
 int make_run_netns() {
   int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -126,7 +120,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     r.environment_error = err;
     return finish();
   }
-  BackendChoice backend = env.backend.value_or(sc.sampling.backend);
+  Backend backend = env.backend.value_or(sc.sampling.backend);
   r.environment_error = preflight(sc, *env.probe, backend);
   if (!r.environment_error.empty()) return finish();
 
@@ -171,11 +165,10 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   // census needs the target's pid, so it is made right after launch.
   CensusOptions co;
   co.slab_caches = sc.sampling.slab_caches;
-  CensusBackend cb = census_backend(backend);
   std::unique_ptr<Census> census;
   std::string note;
   auto make = [&](const CensusScope& scope) {
-    census = make_census(cb, scope, co, err, note);
+    census = make_census(backend, scope, co, err, note);
     if (!census) r.environment_error = "census: " + err;
     return census != nullptr;
   };
@@ -196,7 +189,7 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     } else {
       CensusScope sys;
       std::string n2;
-      sys_census = make_census(cb, sys, co, err, n2);
+      sys_census = make_census(backend, sys, co, err, n2);
       if (!sys_census) {
         r.environment_error = "census: " + err;
         return finish();
@@ -276,8 +269,8 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
     sampler = std::make_unique<Sampler>(*census, s, board, t0, env.interval > 0 ? env.interval : sc.sampling.interval);
     sampler->start();
   }
-  int netns_col = s.metric_index("sys.netns");
-  int fds_col = s.metric_index("fd.total");
+  int netns_col = s.metric_index(metric_name(MetricId::sys_netns));
+  int fds_col = s.metric_index(metric_name(MetricId::fd_total));
   auto progress = [&](ProgressState& st) {
     if (!env.progress) return;
     st.scenario = sc.name;
@@ -375,8 +368,10 @@ RunResult run_scenario(const Scenario& sc, RunEnv& env) {
   if (sampler) {
     std::vector<int> cols;
     std::set<std::string> names;
-    for (const auto& c : checks)
-      if (starts_with(c.metric, "sys.")) names.insert(c.metric);
+    for (const auto& c : checks) {
+      const MetricInfo* m = find_metric(c.metric);
+      if (m && m->scope == Scope::System) names.insert(c.metric);
+    }
     for (const auto& n : names) {
       int i = s.metric_index(n);
       if (i >= 0 && s.unavailable[i].empty()) cols.push_back(i);

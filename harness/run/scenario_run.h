@@ -24,8 +24,8 @@ struct RunEnv {
   PrivateMounts* mounts = nullptr;
   Watchdog* watchdog = nullptr;
   const ProbeReport* probe = nullptr;
-  std::optional<BackendChoice> backend;  // --backend
-  double interval = 0;                   // --interval (0: the scenario's)
+  std::optional<Backend> backend;  // --backend
+  double interval = 0;             // --interval (0: the scenario's)
   Progress* progress = nullptr;
   const std::atomic<int>* interrupts = nullptr;  // Ctrl-C / SIGTERM count
   int index = 0;                                 // position of the scenario in this run

@@ -20,6 +20,7 @@
 #include <set>
 
 #include "harness/base/fs.h"
+#include "harness/base/signals.h"
 #include "harness/base/units.h"
 #include "harness/run/cgroup.h"
 
@@ -60,11 +61,6 @@ std::vector<ProcStat> all_procs() {
 }
 
 }  // namespace
-
-std::string signal_name(int sig) {
-  const char* a = sigabbrev_np(sig);
-  return a ? std::string("SIG") + a : "signal " + std::to_string(sig);
-}
 
 std::string describe_wait_status(int st) {
   if (st == -1) return "ended (exit status unknown: reaped by someone else)";

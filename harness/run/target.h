@@ -40,7 +40,6 @@ struct TargetConfig {
 
 // "exited with status 3", "killed by SIGSEGV (core dumped)".
 std::string describe_wait_status(int status);
-std::string signal_name(int sig);  // "SIGTERM"
 
 class Target {
  public:

@@ -7,24 +7,45 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/verdict/check_type.h"
 #include "harness/workloads/workload.h"
 
 namespace lg {
 
 namespace {
 
-void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c);
+const std::vector<std::string>& check_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k = {"metric", "phase"};
+    for (const auto& t : check_type_keys()) k.push_back(t);
+    for (const char* o : {"min_growth", "required"}) k.push_back(o);
+    return k;
+  }();
+  return keys;
+}
 
-const std::vector<std::string> kCheckKeys = {"metric", "phase",       "max_slope",  "max_growth",
-                                             "max",    "max_residue", "min_growth", "required"};
-
-// A number as written in a check: "1000", "1_000", "0.5". False on anything else.
-bool plain_number(std::string s, double& v) {
-  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '_' || c == ','; }), s.end());
-  if (s.empty() || s.find_first_not_of("0123456789.+-eE") != std::string::npos) return false;
-  char* end = nullptr;
-  v = strtod(s.c_str(), &end);
-  return end && *end == 0 && std::isfinite(v);
+// A per-event limit names a workload kind that some phase (of its window) runs.
+void check_event_kind(YamlReader& r, const YAML::Node& n, const Scenario& sc, const Check& c) {
+  const std::string& kind = c.per_event;
+  std::vector<std::string> kinds = workload_kind_names();
+  if (!find_workload_kind(kind)) {
+    std::string m = closest_match(kind, kinds);
+    r.error(n, "max_slope: unknown event kind '" + kind + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") +
+                   " (kinds: " + join_words(kinds) + ")");
+    return;
+  }
+  bool anywhere = false, in_window = false;
+  for (const auto& p : sc.phases) {
+    bool has = false;
+    for (const auto& w : p.workloads) has |= w.kind == kind;
+    anywhere |= has;
+    if (has && std::find(c.phases.begin(), c.phases.end(), p.name) != c.phases.end()) in_window = true;
+  }
+  if (!anywhere)
+    r.error(n, "max_slope: per " + kind + " events, but no phase runs a " + kind + " workload");
+  else if (!c.phases.empty() && !in_window)
+    r.error(n, "max_slope: per " + kind + " events, but the judged phases (" + join_words(c.phases) + ") run no " +
+                   kind + " workload");
 }
 
 bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c) {
@@ -34,8 +55,8 @@ bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
   c.line = l.line;
   c.col = l.col;
   YAML::Node metric = absent(), phase = absent(), limit = absent(), min_growth = absent();
-  std::string limit_key;
-  r.each_key(n, "check", kCheckKeys, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+  const CheckTypeInfo* type = nullptr;
+  r.each_key(n, "check", check_keys(), [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
     if (key == "metric") {
       metric.reset(v);
     } else if (key == "phase") {
@@ -44,11 +65,12 @@ bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
       min_growth.reset(v);
     } else if (key == "required") {
       if (auto b = r.boolean(v, "required")) c.required = *b;
-    } else if (limit.IsDefined()) {
-      r.error(k, "one limit per check: " + limit_key + " and " + key + " are both given; write two checks");
+    } else if (type) {
+      r.error(k,
+              std::string("one limit per check: ") + type->key + " and " + key + " are both given; write two checks");
     } else {
       limit.reset(v);
-      limit_key = key;
+      type = find_check_type(key);
     }
   });
   const MetricInfo* info = nullptr;
@@ -86,105 +108,33 @@ bool load_check(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c
       c.phases.push_back(*s);
     }
   }
-  if (!limit.IsDefined()) {
-    r.error(n, "check" + (c.metric.empty() ? "" : " on " + c.metric) +
-                   ": missing a limit: max_slope, max_growth, max or max_residue");
-  } else if (limit_key == "max_slope") {
-    c.type = CheckType::MaxSlope;
-    load_slope(r, limit, sc, c);
+  if (!type) {
+    std::string keys;
+    auto all = check_type_keys();
+    for (size_t i = 0; i < all.size(); i++) keys += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + all[i];
+    r.error(n, "check" + (c.metric.empty() ? "" : " on " + c.metric) + ": missing a limit: " + keys);
   } else {
-    c.type = limit_key == "max_growth" ? CheckType::MaxGrowth
-             : limit_key == "max"      ? CheckType::Max
-                                       : CheckType::MaxResidue;
-    if (auto v = r.number(limit, limit_key)) c.limit = *v;
+    c.type = type->type;
+    if (!type->parse) {
+      if (auto v = r.number(limit, type->key)) c.limit = *v;
+    } else if (auto text = r.str(limit, type->key)) {
+      for (const auto& problem : type->parse(*text, c)) r.error(limit, problem);
+      if (!c.per_event.empty()) check_event_kind(r, limit, sc, c);
+    }
   }
   if (min_growth.IsDefined()) {
-    if (limit.IsDefined() && limit_key != "max_slope")
+    if (type && !type->takes_min_growth)
       r.error(min_growth, "min_growth applies to max_slope checks only");
     else if (auto v = r.number(min_growth, "min_growth"))
       c.min_growth = *v;
   }
   if (info && info->scope == Scope::Target && !sc.target)
     r.warn(metric, "metric " + c.metric + " is measured on the target, but the scenario has no target");
-  if (info && info->scope == Scope::Target && limit_key == "max_residue")
-    r.warn(limit, "max_residue compares the system before and after the target; " + c.metric +
+  if (info && info->scope == Scope::Target && type && !type->needs_samples)
+    r.warn(limit, std::string(type->key) + " compares the system before and after the target; " + c.metric +
                       " is a target metric (use a sys.* metric)");
   c.text = describe_check(c);
   return r.errors() == errors_before;
-}
-
-// "1 per 1000 netns", "2 per netns", "0.5/s", "2/min".
-void load_slope(YamlReader& r, const YAML::Node& n, const Scenario& sc, Check& c) {
-  auto t = r.str(n, "max_slope");
-  if (!t) return;
-  const std::string usage = "write '1 per 1000 netns' (per event of a workload kind) or '0.5/s', '2/min'";
-  std::vector<std::string> words;
-  for (const auto& w : split(trim(*t), ' '))
-    if (!w.empty()) words.push_back(w);
-  auto per = std::find(words.begin(), words.end(), "per");
-  if (per != words.end()) {
-    size_t at = per - words.begin();
-    double a = 1, b = 1;
-    bool ok = true;
-    if (at == 1)
-      ok &= plain_number(words[0], a);
-    else if (at != 0)
-      ok = false;
-    std::string kind;
-    if (words.size() == at + 3)
-      ok &= plain_number(words[at + 1], b), kind = words[at + 2];
-    else if (words.size() == at + 2)
-      kind = words[at + 1];
-    else
-      ok = false;
-    if (!ok || kind.empty()) {
-      r.error(n, "max_slope: bad slope '" + *t + "'; " + usage);
-      return;
-    }
-    if (at == 0) r.error(n, "max_slope: '" + *t + "' has no limit before 'per'; " + usage);
-    if (a < 0) r.error(n, "max_slope must be zero or more, got '" + *t + "'");
-    if (b <= 0) r.error(n, "max_slope: the event count after 'per' must be positive, got '" + *t + "'");
-    c.per_event = kind;
-    c.per_event_scale = b > 0 ? b : 1;
-    c.limit = a / c.per_event_scale;
-    std::vector<std::string> kinds = workload_kind_names();
-    if (!find_workload_kind(kind)) {
-      std::string m = closest_match(kind, kinds);
-      r.error(n, "max_slope: unknown event kind '" + kind + "'" + (m.empty() ? "" : "; did you mean '" + m + "'?") +
-                     " (kinds: " + join_words(kinds) + ")");
-      return;
-    }
-    bool anywhere = false, in_window = false;
-    for (const auto& p : sc.phases) {
-      bool has = false;
-      for (const auto& w : p.workloads) has |= w.kind == kind;
-      anywhere |= has;
-      if (has && std::find(c.phases.begin(), c.phases.end(), p.name) != c.phases.end()) in_window = true;
-    }
-    if (!anywhere)
-      r.error(n, "max_slope: per " + kind + " events, but no phase runs a " + kind + " workload");
-    else if (!c.phases.empty() && !in_window)
-      r.error(n, "max_slope: per " + kind + " events, but the judged phases (" + join_words(c.phases) + ") run no " +
-                     kind + " workload");
-    return;
-  }
-  size_t slash = t->find('/');
-  if (slash == std::string::npos) {
-    r.error(n, "max_slope: '" + *t + "' has no unit; " + usage);
-    return;
-  }
-  std::string unit = trim(t->substr(slash + 1));
-  double a;
-  if (!plain_number(trim(t->substr(0, slash)), a) || (unit != "s" && unit != "sec" && unit != "min" && unit != "m")) {
-    r.error(n, "max_slope: bad slope '" + *t + "'; " + usage);
-    return;
-  }
-  if (a < 0) {
-    r.error(n, "max_slope must be zero or more, got '" + *t + "'");
-    return;
-  }
-  c.per_time_unit = unit == "min" || unit == "m" ? "min" : "s";
-  c.limit = c.per_time_unit == "min" ? a / 60 : a;
 }
 
 }  // namespace

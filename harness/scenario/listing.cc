@@ -6,6 +6,7 @@
 
 #include "harness/base/metrics.h"
 #include "harness/base/params.h"
+#include "harness/scenario/yaml_reader.h"
 #include "harness/workloads/workload.h"
 
 namespace lg {
@@ -14,10 +15,10 @@ namespace {
 std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
 
 std::string backends_text(unsigned b) {
-  if ((b & kBackendBoth) == kBackendBoth) return "bpf,procfs";
-  if (b & kBackendBpf) return "bpf";
-  if (b & kBackendProcfs) return "procfs";
-  return "none";
+  std::string out;
+  for (Backend k : {Backend::Bpf, Backend::Procfs})
+    if (b & backend_bit(k)) out += (out.empty() ? "" : ",") + std::string(backend_name(k));
+  return out.empty() ? "none" : out;
 }
 }  // namespace
 
@@ -39,7 +40,7 @@ const char* field_type_name(int type) {
 std::string list_metrics_text() {
   size_t wn = 6, wu = 4;
   for (const auto& m : metric_catalogue()) wn = std::max(wn, m.name.size()), wu = std::max(wu, strlen(m.unit));
-  wn = std::max(wn, std::string("sys.slab.<cache>").size());
+  for (const auto& f : metric_families()) wn = std::max(wn, f.pattern().size()), wu = std::max(wu, strlen(f.unit));
   std::string out =
       pad("METRIC", wn + 1) + pad("UNIT", wu + 1) + pad("SCOPE", 7) + pad("BACKENDS", 11) + "DESCRIPTION\n";
   auto line = [&](const std::string& name, const std::string& unit, Scope scope, unsigned b, const std::string& desc) {
@@ -47,13 +48,12 @@ std::string list_metrics_text() {
            pad(backends_text(b), 11) + desc + "\n";
   };
   for (const auto& m : metric_catalogue()) line(m.name, m.unit, m.scope, m.backends, m.description);
-  line(
-      "sys.slab.<cache>", "objects", Scope::System,
-      kBackendBoth, "active objects in a slab cache (sampling.slab_caches; default: " + [] {
-        std::string s;
-        for (const auto& c : default_slab_caches()) s += (s.empty() ? "" : ", ") + c;
-        return s;
-      }() + ")");
+  for (const auto& f : metric_families()) {
+    std::string desc = f.description;
+    if (f.id == MetricFamilyId::sys_slab)
+      desc += " (sampling.slab_caches; default: " + join_words(default_slab_caches()) + ")";
+    line(f.pattern(), f.unit, f.scope, f.backends, desc);
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <regex>
+#include <set>
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
@@ -38,8 +39,6 @@ bool valid_name(const std::string& s) {
   }
   return true;
 }
-
-std::optional<int64_t> read_limit(const char* path) { return parse_count(trim(read_file(path))); }
 
 uint64_t fnv1a(const std::string& s) {
   uint64_t h = 1469598103934665603ull;
@@ -264,8 +263,7 @@ class ScenarioLoader {
             s.interval = *d;
         }
       } else if (key == "backend") {
-        if (auto c = r_.choice(v, "sampling.backend", {"auto", "bpf", "procfs"}))
-          s.backend = *c == "bpf" ? BackendChoice::Bpf : *c == "procfs" ? BackendChoice::Procfs : BackendChoice::Auto;
+        if (auto c = r_.choice(v, "sampling.backend", backend_names())) s.backend = *parse_backend(*c);
       } else if (key == "slab_caches") {
         if (auto a = r_.argv(v, "sampling.slab_caches")) s.slab_caches = *a;
       } else if (auto d = r_.duration(v, "sampling.settle_timeout", true)) {
@@ -366,54 +364,24 @@ class ScenarioLoader {
         if (key == f.name)
           if (auto pv = r_.field(f, v, key)) w.params.values[key] = *pv;
     });
+    std::set<std::string> written;
     for (const auto& f : kind->fields) {
-      if (given.count(f.name)) continue;
-      if (!f.def) {
+      if (given.count(f.name))
+        written.insert(f.name);
+      else if (!f.def)
         r_.error(n, "workload " + w.kind + ": missing '" + f.name + "'");
-      } else if (*f.def) {
-        if (auto pv = r_.field(f, YAML::Node(std::string(f.def)), f.name)) w.params.values[f.name] = *pv;
-      }
     }
-    // Sizes the kernel will refuse: say so now, naming the limit, not after a long run. The
-    // limits count objects alive at once; `concurrency` bounds those, so a large `count` with a
-    // small concurrency runs (a soak does that) and is only worth a warning.
-    auto over = [&](const char* path, int64_t per_event, const char* objects) {
-      auto limit = read_limit(path);
-      if (!limit || !w.params.has("count")) return;
-      int64_t count = w.params.count("count");
-      int64_t conc = w.params.has("concurrency") ? w.params.count("concurrency") : count;
-      int64_t alive = std::min(count, conc);
-      auto at = [&](const char* f) { return given.count(f) ? given[f] : n; };
-      std::string lim = std::string(path) + " (" + std::to_string(*limit) + ")";
-      if (alive > *limit / per_event) {
-        const char* f = conc < count ? "concurrency" : "count";
-        r_.error(at(f), std::string(f) + " " + std::to_string(alive) +
-                            (per_event > 1 ? " (x" + std::to_string(per_event) + " with threads)" : "") + " is above " +
-                            lim + ": the kernel refuses more " + objects + " alive at once");
-      } else if (count > *limit) {
-        r_.warn(at("count"), "count " + std::to_string(count) + " is above " + lim +
-                                 "; it can run only because at most " + std::to_string(alive) + " " + objects +
-                                 " are alive at once (concurrency)");
+    fill_defaults(kind->fields, w.params, written);  // a field written with a bad value gets none
+    // Combinations the kind refuses and sizes the kernel will refuse: say so now, naming the
+    // limit, not after a long run.
+    if (kind->check)
+      for (const auto& p : kind->check(w.params)) {
+        const YAML::Node& at = given.count(p.field) ? given[p.field] : n;
+        if (p.warning)
+          r_.warn(at, p.message);
+        else
+          r_.error(at, p.message);
       }
-    };
-    if (w.kind == "netns") {
-      over("/proc/sys/user/max_net_namespaces", 1, "network namespaces");
-      if (w.params.has("max_live")) {
-        auto limit = read_limit("/proc/sys/user/max_net_namespaces");
-        if (limit && w.params.count("max_live") > *limit)
-          r_.error(given["max_live"], "max_live " + std::to_string(w.params.count("max_live")) +
-                                          " is above /proc/sys/user/max_net_namespaces (" + std::to_string(*limit) +
-                                          ")");
-      }
-    } else if (w.kind == "procexit") {
-      int64_t threads = w.params.has("threads") ? w.params.count("threads") : 0;
-      over("/proc/sys/kernel/pid_max", 1 + std::min<int64_t>(threads, 1 << 20), "processes (pids)");
-    }
-    if (kind->check) {
-      std::string field;
-      std::string msg = kind->check(w.params, field);
-      if (!msg.empty()) r_.error(given.count(field) ? given[field] : n, msg);
-    }
     return true;
   }
 

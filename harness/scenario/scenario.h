@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/base/backend.h"
 #include "harness/base/check.h"
 #include "harness/base/params.h"
 
@@ -43,11 +44,9 @@ struct TargetSpec {
   Location loc;
 };
 
-enum class BackendChoice { Auto, Bpf, Procfs };
-
 struct SamplingSpec {
   double interval = 0.1;  // seconds
-  BackendChoice backend = BackendChoice::Auto;
+  Backend backend = Backend::Auto;
   std::vector<std::string> slab_caches;  // empty: default_slab_caches()
   double settle_timeout = 30;            // residue: wait at most this for sys.* to be stable
 };

@@ -7,6 +7,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/signals.h"
 #include "harness/base/units.h"
 #include "harness/scenario/env_expand.h"
 
@@ -17,19 +18,6 @@ namespace {
 // Upper bounds that keep every later computation finite and meaningful.
 constexpr double kMaxSeconds = 30 * 86400.0;  // durations: 30 days
 constexpr double kMaxRate = 1e9;              // events per second
-
-struct SignalName {
-  const char* name;
-  int number;
-};
-const SignalName kSignals[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},   {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},   {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-    {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-    {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
-    {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
-    {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},   {"SYS", SIGSYS},
-};
 
 std::string quote(const std::string& s) {
   if (s.size() > 60) return "'" + s.substr(0, 57) + "...'";
@@ -44,19 +32,6 @@ bool all_digits(const std::string& s) {
 }
 
 }  // namespace
-
-int signal_number(const std::string& s) {
-  std::string n = s;
-  if (all_digits(n)) {
-    auto v = parse_count(n);
-    return v && *v >= 1 && *v <= 64 ? (int)*v : 0;
-  }
-  for (auto& c : n) c = (char)toupper((unsigned char)c);
-  if (starts_with(n, "SIG")) n = n.substr(3);
-  for (const auto& sig : kSignals)
-    if (n == sig.name) return sig.number;
-  return 0;
-}
 
 std::string join_words(const std::vector<std::string>& v) {
   std::string s;

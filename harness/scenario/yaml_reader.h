@@ -67,8 +67,6 @@ class YamlReader {
 // filled with reset(). (A default-constructed Node counts as a defined null.)
 inline YAML::Node absent() { return YAML::Node(YAML::NodeType::Undefined); }
 
-// Signal number for "HUP", "SIGHUP" or "1"; 0 when unknown.
-int signal_number(const std::string& s);
 // "a, b, c".
 std::string join_words(const std::vector<std::string>& v);
 // "a list", "a map", "nothing" or "'text'": what a value is, for messages.

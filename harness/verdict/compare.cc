@@ -28,7 +28,9 @@
 #include <map>
 
 #include "harness/base/units.h"
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
+#include "harness/verdict/window.h"
 
 namespace lg {
 
@@ -41,8 +43,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kZ95 = 1.959964, kZ99 = 2.575829;
 
 bool judged(const Verdict& v) { return v.outcome == Outcome::Pass || v.outcome == Outcome::Fail; }
-
-std::string signed_number(double v) { return (v >= 0 ? "+" : "") + format_number(v); }
 
 // "980 (970-990)" in the unit of the limit, with the 95% interval; "in its later half" when
 // the run levelled off.
@@ -116,8 +116,7 @@ void compare_slopes(CheckComparison& r, CompareRule rule) {
     r.excess = d * c.span;
     r.change = Change::Same;
     r.sentence = cc.metric + " no significant difference: " + figures + "; difference " + signed_number(d * scale) +
-                 " (" + confidence_interval(lo * scale, hi * scale, rule == CompareRule::Difference ? 0.99 : 0.95) +
-                 ")";
+                 " (" + interval_text(lo * scale, hi * scale, rule == CompareRule::Difference ? 0.99 : 0.95) + ")";
     return;
   }
   // The extra growth over the window of the run that grew faster.
@@ -138,15 +137,19 @@ void compare_slopes(CheckComparison& r, CompareRule rule) {
 
 }  // namespace
 
-const char* change_name(Change c) {
-  switch (c) {
-    case Change::Same: return "same";
-    case Change::Worse: return "worse";
-    case Change::Better: return "better";
-    case Change::Incomparable: return "n/a";
-  }
-  return "?";
+const std::vector<ChangeInfo>& changes() {
+  static const std::vector<ChangeInfo> table = {
+      {Change::Same, "same", "#546e7a"},
+      {Change::Worse, "worse", "#c62828"},
+      {Change::Better, "better", "#2e7d32"},
+      {Change::Incomparable, "n/a", "#757575"},
+  };
+  return table;
 }
+
+const ChangeInfo& change_info(Change c) { return changes()[(size_t)c]; }
+
+const char* change_name(Change c) { return change_info(c).word; }
 
 int Comparison::count(Change c) const {
   int n = 0;
@@ -219,7 +222,7 @@ GrowthRate growth_rate(const Check& c, const Series& s) {
 CheckComparison compare_check(const Check& bc, const Series& bs, const Check& cc, const Series& cs, CompareRule rule) {
   CheckComparison r;
   r.check = cc;
-  if (r.check.text.empty()) r.check.text = describe_check(cc);
+  r.check.text = check_words(cc);
   r.runs = {judge_check(bc, bs), judge_check(cc, cs)};
   r.recorded = {true, true};
   r.diff = r.diff_low = r.diff_high = r.excess = kNaN;
@@ -258,7 +261,7 @@ Comparison compare_runs(const std::vector<const Series*>& runs, const std::vecto
     int nth = seen[key]++;
     const Check* bc = find(bi, key, nth);
     if (!bc) {
-      out.only_cand.push_back(cc.text.empty() ? describe_check(cc) : cc.text);
+      out.only_cand.push_back(check_words(cc));
       continue;
     }
     CheckComparison k = compare_check(*bc, *runs[bi], cc, *runs[ci], rule);
@@ -295,7 +298,7 @@ Comparison compare_runs(const std::vector<const Series*>& runs, const std::vecto
   seen.clear();
   for (const auto& bc : checks[bi]) {
     std::string key = check_key(bc);
-    if (!find(ci, key, seen[key]++)) out.only_base.push_back(bc.text.empty() ? describe_check(bc) : bc.text);
+    if (!find(ci, key, seen[key]++)) out.only_base.push_back(check_words(bc));
   }
   return out;
 }

@@ -13,7 +13,16 @@
 namespace lg {
 
 enum class Change { Same, Worse, Better, Incomparable };
-const char* change_name(Change c);  // "same", "worse", "better", "n/a"
+
+// Everything said about an answer, in one table (compare.cc), as base/check.h does for outcomes.
+struct ChangeInfo {
+  Change change;
+  const char* word;   // "same", "worse", "better", "n/a": the console, HTML badges, charts
+  const char* color;  // HTML badges and chart titles
+};
+const std::vector<ChangeInfo>& changes();  // in enum order
+const ChangeInfo& change_info(Change c);
+const char* change_name(Change c);  // change_info(c).word
 
 // How two slopes are told apart. Compare uses Difference; the accuracy table measures both
 // (docs/verdicts.md says why Difference).

@@ -10,6 +10,8 @@
 // - min_growth 3: a slow leak over 5,000 events (+5) must clear it, noise never does;
 // - kernel-wide objects are judged only by residue after settle: their live counts move
 //   with deferred teardown and other processes, what is left after settle does not.
+#include "harness/base/metrics.h"
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
 
 namespace lg {
@@ -60,8 +62,8 @@ std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, b
   if (has_target) {
     // fd.total covers every fd kind (netns, bpf maps, sockets, ...) in one check; bpf.maps
     // adds maps held without an fd of their own kind showing growth (shared fds).
-    static const char* target_metrics[] = {"fd.total", "proc.threads", "proc.zombies", "bpf.maps"};
-    for (const char* m : target_metrics) {
+    for (MetricId id : {MetricId::fd_total, MetricId::proc_threads, MetricId::proc_zombies, MetricId::bpf_maps}) {
+      const std::string& m = metric_name(id);
       if (event_kinds.empty()) {
         out.push_back(slope_per_time(m));
       } else {
@@ -69,7 +71,8 @@ std::vector<Check> default_checks(const std::vector<std::string>& event_kinds, b
       }
     }
   }
-  for (const char* m : {"sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"}) out.push_back(residue(m));
+  for (MetricId id : {MetricId::sys_netns, MetricId::sys_bpf_maps, MetricId::sys_bpf_progs, MetricId::sys_bpf_links})
+    out.push_back(residue(metric_name(id)));
   return out;
 }
 

@@ -42,14 +42,8 @@ struct SlopeFit {
 // The metric must be measured (judge_check says SKIP/ERROR otherwise); mi is its index in s.
 SlopeFit fit_slope(const Check& c, const Series& s, int mi);
 
-// The check's min_growth, or the default (5 units) when it sets none.
+// The check's min_growth, or the default (5 units) when it sets none (max_slope).
 double min_growth_of(const Check& c);
-// A slope check's unit as the sentences write it (" per netns", "/s", "/min") and the factor
-// from per second to it (60 for "/min", else 1).
-std::string slope_unit(const Check& c);
-double slope_scale(const Check& c);
-// "95% CI 0.98-0.99", "95% CI -0.1 to 0.3".
-std::string confidence_interval(double lo, double hi, double confidence);
 
 // Judges one check. Never throws; a check that cannot be judged is Error or Skipped
 // with the reason in the sentence.

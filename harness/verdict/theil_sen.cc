@@ -13,6 +13,7 @@
 #include <limits>
 #include <numeric>
 
+#include "harness/base/stats.h"
 #include "harness/verdict/judge.h"
 
 namespace lg {
@@ -21,14 +22,6 @@ namespace {
 
 constexpr size_t kMaxPoints = kMaxSlopePoints;
 constexpr size_t kMinBandPoints = 20;
-
-double median_of(std::vector<double>& v, size_t lo, size_t hi) {  // [lo, hi), reorders
-  size_t n = hi - lo, mid = lo + n / 2;
-  std::nth_element(v.begin() + lo, v.begin() + mid, v.begin() + hi);
-  double m = v[mid];
-  if (n % 2 == 0) m = (m + *std::max_element(v.begin() + lo, v.begin() + mid)) / 2;
-  return m;
-}
 
 // Two-sided normal quantile: z with P(|Z| <= z) = confidence (bisection on erfc).
 double normal_quantile(double confidence) {
@@ -68,7 +61,7 @@ void reduce_points(std::vector<double>& x, std::vector<double>& y, size_t max_po
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
     while (j < n && x[j] == x[i]) j++;
-    double yi = j - i == 1 ? y[i] : median_of(y, i, j);
+    double yi = j - i == 1 ? y[i] : median_in_place(y, i, j);
     x[out] = x[i];
     y[out] = yi;
     out++;
@@ -81,7 +74,7 @@ void reduce_points(std::vector<double>& x, std::vector<double>& y, size_t max_po
   if (out > max_points && max_points > 0) {
     for (size_t b = 0; b < max_points; b++) {
       size_t lo = b * out / max_points, hi = (b + 1) * out / max_points;
-      double bx = median_of(x, lo, hi), by = median_of(y, lo, hi);
+      double bx = median_in_place(x, lo, hi), by = median_in_place(y, lo, hi);
       x[b] = bx;  // b <= lo: the bins already read are the only ones overwritten
       y[b] = by;
     }

@@ -199,27 +199,29 @@ void MapsWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_maps(const Params& p) {
   MapsOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count", 1000));
-  o.rate = p.number("rate", 0);
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency", 1));
-  o.map_type = p.str("map_type", "hash");
-  o.entries = (uint64_t)std::max<int64_t>(0, p.count("entries", 16));
-  o.del = p.str("delete", "each");
+  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
+  o.rate = p.number("rate");
+  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  o.map_type = p.str("map_type");
+  o.entries = (uint64_t)std::max<int64_t>(0, p.count("entries"));
+  o.del = p.str("delete");
   o.pin = p.flag("pin");
   o.progs = p.flag("progs");
   return std::make_unique<MapsWorkload>(o);
 }
 
-std::string check_maps(const Params& p, std::string& field) {
-  if (p.str("map_type", "hash") == "lpm_trie" && p.str("delete", "each") == "batch") {
-    field = "delete";
-    return "delete: batch is not supported by lpm_trie maps (use each)";
-  }
-  if (p.count("entries", 16) > 1000000) {
-    field = "entries";
-    return "entries " + std::to_string(p.count("entries", 16)) + " is more than 1000000 per map";
-  }
-  return "";
+std::vector<FieldProblem> check_maps(const Params& p) {
+  std::vector<FieldProblem> out;
+  if (p.str("map_type") == "lpm_trie" && p.str("delete") == "batch")
+    out.push_back({"delete", "delete: batch is not supported by lpm_trie maps (use each)"});
+  if (p.count("entries") > 1000000)
+    out.push_back({"entries", "entries " + std::to_string(p.count("entries")) + " is more than 1000000 per map"});
+  return out;
+}
+
+std::vector<KernelNeed> needs_maps(const Params& p) {
+  if (p.flag("progs")) return {{"prog.tp_btf", " (progs: true) needs BTF tracepoint programs"}};
+  return {};
 }
 
 }  // namespace
@@ -241,6 +243,7 @@ extern const WorkloadKind maps_workload = {
     },
     make_maps,
     check_maps,
+    needs_maps,
 };
 
 }  // namespace lg

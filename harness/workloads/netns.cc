@@ -31,6 +31,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/units.h"
+#include "harness/workloads/kernel_limits.h"
 #include "harness/workloads/netlink.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
@@ -360,10 +361,10 @@ void NetnsWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_netns(const Params& p) {
   NetnsOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count", 1000));
-  o.rate = p.number("rate", 0);
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency", 64));
-  o.hold = p.number("hold", 0);
+  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
+  o.rate = p.number("rate");
+  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  o.hold = p.number("hold");
   o.bind_mount = p.flag("bind_mount");
   o.process = p.flag("process");
   o.loopback_up = p.flag("loopback_up");
@@ -372,24 +373,28 @@ std::unique_ptr<Workload> make_netns(const Params& p) {
   return std::make_unique<NetnsWorkload>(o);
 }
 
-// Namespaces alive at once must fit the kernel's limit and the open-files limit (one fd each).
-std::string check_netns(const Params& p, std::string& field) {
-  int64_t live = p.number("hold", 0) > 0 ? std::min(p.count("concurrency", 64), p.count("count", 1000))
-                                         : std::min<int64_t>(p.count("concurrency", 64), cpu_count());
-  long max_ns = atol(trim(read_file("/proc/sys/user/max_net_namespaces")).c_str());
-  if (max_ns > 0 && live > max_ns) {
-    field = "concurrency";
-    return "concurrency " + format_number((double)live) + " exceeds max_net_namespaces " +
-           format_number((double)max_ns) + " (/proc/sys/user/max_net_namespaces)";
-  }
+// The namespaces alive at once, min(count, concurrency), must fit the kernel's limit and the
+// open-files limit (one fd each); max_live must be a count the kernel allows.
+std::vector<FieldProblem> check_netns(const Params& p) {
+  const char* kMaxNs = "/proc/sys/user/max_net_namespaces";
+  std::vector<FieldProblem> out;
+  check_alive_at_once(p, kMaxNs, 1, "network namespaces", out);
+  auto limit = kernel_limit(kMaxNs);
+  if (limit && p.has("max_live") && p.count("max_live") > *limit)
+    out.push_back({"max_live", "max_live " + std::to_string(p.count("max_live")) + " is above " + kMaxNs + " (" +
+                                   std::to_string(*limit) + ")"});
+  int64_t alive = alive_at_once(p);
   rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (uint64_t)live + 64 > rl.rlim_cur) {
-    field = "concurrency";
-    return "concurrency " + format_number((double)live) +
-           " needs one open file per namespace: above the open-files limit " + format_number((double)rl.rlim_cur);
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (uint64_t)alive + 64 > rl.rlim_cur) {
+    const char* f = alive < p.count("count") ? "concurrency" : "count";
+    out.push_back({f, std::string(f) + " " + format_number((double)alive) +
+                          " needs one open file per namespace alive at once: above the open-files limit " +
+                          format_number((double)rl.rlim_cur)});
   }
-  return "";
+  return out;
 }
+
+std::vector<KernelNeed> needs_netns(const Params&) { return {{"netns.create", " needs network namespaces"}}; }
 
 }  // namespace
 
@@ -411,6 +416,7 @@ extern const WorkloadKind netns_workload = {
     },
     make_netns,
     check_netns,
+    needs_netns,
 };
 
 }  // namespace lg

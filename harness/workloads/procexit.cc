@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "harness/base/fs.h"
+#include "harness/workloads/kernel_limits.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/workload.h"
@@ -233,27 +234,31 @@ void ProcexitWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_procexit(const Params& p) {
   ProcexitOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count", 1000));
-  o.rate = p.number("rate", 0);
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency", 4));
+  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
+  o.rate = p.number("rate");
+  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
   o.exec = p.list("exec");
-  o.threads = (uint64_t)std::max<int64_t>(0, p.count("threads", 0));
-  o.lifetime = p.number("lifetime", 0);
+  o.threads = (uint64_t)std::max<int64_t>(0, p.count("threads"));
+  o.lifetime = p.number("lifetime");
   o.in_netns = p.flag("in_netns");
   return std::make_unique<ProcexitWorkload>(o);
 }
 
-std::string check_procexit(const Params& p, std::string& field) {
+std::vector<FieldProblem> check_procexit(const Params& p) {
+  std::vector<FieldProblem> out;
   auto argv = p.list("exec");
-  if (!argv.empty() && argv[0].empty()) {
-    field = "exec";
-    return "exec: empty program name";
-  }
-  if (p.count("threads", 0) > 10000) {
-    field = "threads";
-    return "threads " + std::to_string(p.count("threads", 0)) + " per process is more than 10000";
-  }
-  return "";
+  if (!argv.empty() && argv[0].empty()) out.push_back({"exec", "exec: empty program name"});
+  if (p.count("threads") > 10000)
+    out.push_back({"threads", "threads " + std::to_string(p.count("threads")) + " per process is more than 10000"});
+  // Each process and its threads take pids: min(count, concurrency) x (1 + threads) of them.
+  check_alive_at_once(p, "/proc/sys/kernel/pid_max", 1 + std::min<int64_t>(p.count("threads"), 1 << 20),
+                      "processes (pids)", out);
+  return out;
+}
+
+std::vector<KernelNeed> needs_procexit(const Params& p) {
+  if (p.flag("in_netns")) return {{"netns.create", " (in_netns) needs network namespaces"}};
+  return {};
 }
 
 }  // namespace
@@ -274,6 +279,7 @@ extern const WorkloadKind procexit_workload = {
     },
     make_procexit,
     check_procexit,
+    needs_procexit,
 };
 
 }  // namespace lg

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "harness/base/signals.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/workload.h"
@@ -14,11 +15,6 @@
 namespace lg {
 
 namespace {
-
-std::string sig_name(int sig) {
-  const char* abbrev = sigabbrev_np(sig);
-  return abbrev ? std::string("SIG") + abbrev : std::to_string(sig);
-}
 
 class SignalWorkload : public Workload {
  public:
@@ -39,7 +35,7 @@ class SignalWorkload : public Workload {
       if (!group_ || !ctx.target_pids) {
         pid_t to = group_ ? -ctx.target_pid : ctx.target_pid;
         if (kill(to, sig_) != 0) {
-          err.failed(errno, "kill(" + std::to_string(to) + ", " + sig_name(sig_) + ")");
+          err.failed(errno, "kill(" + std::to_string(to) + ", " + signal_name(sig_) + ")");
           break;
         }
       } else {
@@ -47,7 +43,7 @@ class SignalWorkload : public Workload {
         for (pid_t p : ctx.target_pids())
           if (p != ctx.target_pid) kill(p, sig_);
         if (kill(ctx.target_pid, sig_) != 0) {
-          err.failed(errno, "kill(" + std::to_string(ctx.target_pid) + ", " + sig_name(sig_) + ")");
+          err.failed(errno, "kill(" + std::to_string(ctx.target_pid) + ", " + signal_name(sig_) + ")");
           break;
         }
       }
@@ -67,21 +63,16 @@ class SignalWorkload : public Workload {
 };
 
 std::unique_ptr<Workload> make_signal(const Params& p) {
-  return std::make_unique<SignalWorkload>((uint64_t)std::max<int64_t>(0, p.count("count", 100)), p.number("rate", 10),
-                                          (int)p.count("signal", SIGHUP), p.str("to", "main") == "group");
+  return std::make_unique<SignalWorkload>((uint64_t)std::max<int64_t>(0, p.count("count")), p.number("rate"),
+                                          (int)p.count("signal"), p.str("to") == "group");
 }
 
-std::string check_signal(const Params& p, std::string& field) {
-  int64_t sig = p.count("signal", SIGHUP);
-  if (sig < 1 || sig >= NSIG) {
-    field = "signal";
-    return "signal " + std::to_string(sig) + " is not a signal number";
-  }
-  if (sig == SIGKILL || sig == SIGSTOP) {
-    field = "signal";
-    return sig_name((int)sig) + " would end or freeze the target, not churn it";
-  }
-  return "";
+std::vector<FieldProblem> check_signal(const Params& p) {
+  int64_t sig = p.count("signal");
+  if (sig < 1 || sig >= NSIG) return {{"signal", "signal " + std::to_string(sig) + " is not a signal number"}};
+  if (sig == SIGKILL || sig == SIGSTOP)
+    return {{"signal", signal_name((int)sig) + " would end or freeze the target, not churn it"}};
+  return {};
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // A workload kind is one self-contained unit (harness/workloads/<kind>.cc) that declares its
-// fields and makes runnable instances; all kinds are listed in one table (registry.cc).
+// fields with their defaults, makes runnable instances, checks its fields against the kernel's
+// limits and says which kernel features it needs; all kinds are listed in one table
+// (registry.cc).
 #include <sys/types.h>
 
 #include <atomic>
@@ -57,18 +59,39 @@ class Workload {
   WorkloadOutcome outcome_;
 };
 
+// A kernel feature a workload needs, as `leakguard probe` names it.
+struct KernelNeed {
+  const char* feature;  // probe key: "netns.create"
+  std::string why;      // after "phase P, workload K": " (in_netns) needs network namespaces"
+};
+
+// A problem with a workload's fields as a whole, found before anything runs: a combination the
+// kind refuses, or more objects alive at once than the kernel allows.
+struct FieldProblem {
+  std::string field;  // the field it is about (its line in the scenario); "" for the workload
+  std::string message;
+  bool warning = false;  // true: worth saying, the scenario still runs
+};
+
+// Everything about a kind is here and in its file; the run and the loader ask the table.
 struct WorkloadKind {
   const char* name;               // "netns"
   const char* description;        // one line
   const char* event;              // what one event is: "network namespace created and released"
-  std::vector<FieldSpec> fields;  // every field but `kind`
+  std::vector<FieldSpec> fields;  // every field but `kind`, each default written once, here
+  // A runnable instance; p holds every field that has a value or a default (make_workload).
   std::unique_ptr<Workload> (*make)(const Params& p);
-  // Optional extra validation after field types are checked; returns "" or an error
-  // message about field `field_out` (e.g. "count 20000 exceeds max_net_namespaces 10000").
-  std::string (*check)(const Params& p, std::string& field_out) = nullptr;
+  // Validation after the field types are checked: bad combinations and kernel limits.
+  std::vector<FieldProblem> (*check)(const Params& p) = nullptr;
+  // The kernel features it needs with these fields; preflight refuses a scenario (exit 3)
+  // when `leakguard probe` finds one missing.
+  std::vector<KernelNeed> (*needs)(const Params& p) = nullptr;
 };
 
 const std::vector<const WorkloadKind*>& workload_kinds();
 const WorkloadKind* find_workload_kind(const std::string& name);
+
+// kind.make with the defaults of the fields `given` leaves out; nullptr when the kind has no make.
+std::unique_ptr<Workload> make_workload(const WorkloadKind& kind, const Params& given);
 
 }  // namespace lg

@@ -69,24 +69,12 @@ TEST(Fs, Helpers) {
 
 #include "harness/base/check.h"
 
-TEST(Check, InWords) {
-  Check c;
-  c.metric = "fd.netns";
-  c.limit = 0.001;
-  c.per_event = "netns";
-  c.per_event_scale = 1000;
-  EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 1 per 1000 netns");
-  c.per_event.clear();
-  c.limit = 0.5;
-  c.per_time_unit = "s";
-  EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 0.5/s");
-  c.per_time_unit = "min";
-  c.limit = 2.0 / 60;
-  EXPECT_EQ(describe_check(c), "fd.netns max_slope <= 2/min");
-  c.type = CheckType::MaxGrowth;
-  c.limit = 20;
-  EXPECT_EQ(describe_check(c), "fd.netns max_growth <= 20");
-  c.type = CheckType::MaxResidue;
-  c.limit = 0;
-  EXPECT_EQ(describe_check(c), "fd.netns max_residue <= 0");
+TEST(Outcome, OneTableOfWords) {
+  ASSERT_EQ(outcomes().size(), 4u);
+  for (size_t i = 0; i < outcomes().size(); i++) EXPECT_EQ(static_cast<size_t>(outcomes()[i].outcome), i);
+  EXPECT_STREQ(outcome_name(Outcome::Skipped), "SKIP");
+  EXPECT_STREQ(outcome_info(Outcome::Fail).key, "fail");
+  ASSERT_NE(find_outcome_key("skipped"), nullptr);
+  EXPECT_EQ(find_outcome_key("skipped")->outcome, Outcome::Skipped);
+  EXPECT_EQ(find_outcome_key("SKIP"), nullptr);
 }

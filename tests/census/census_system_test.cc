@@ -37,7 +37,7 @@ std::unique_ptr<Census> system_bpf(std::string& skip) {
     return nullptr;
   }
   std::string err, note;
-  auto c = make_census(CensusBackend::Bpf, CensusScope{}, CensusOptions{}, err, note);
+  auto c = make_census(Backend::Bpf, CensusScope{}, CensusOptions{}, err, note);
   if (!c) skip = "BPF census unavailable: " + err;
   return c;
 }
@@ -111,7 +111,7 @@ TEST(SysBpf, OwnObjectsExcludedOthersCounted) {
     }
     // A second census (its own maps, programs and links) changes nothing.
     std::string err, note;
-    auto other = make_census(CensusBackend::Bpf, CensusScope{}, CensusOptions{}, err, note);
+    auto other = make_census(Backend::Bpf, CensusScope{}, CensusOptions{}, err, note);
     ASSERT_TRUE(other) << err;
     for (const auto& n : names) v1.push_back(metric(*c, n));
     other.reset();
@@ -138,7 +138,7 @@ TEST(SysSlab, BpfMatchesSlabinfo) {
   auto c = system_bpf(skip);
   if (!c) GTEST_SKIP() << skip;
   std::string err, note;
-  auto p = make_census(CensusBackend::Procfs, CensusScope{}, CensusOptions{}, err, note);
+  auto p = make_census(Backend::Procfs, CensusScope{}, CensusOptions{}, err, note);
   ASSERT_TRUE(p) << err;
   // task_struct changes only when tasks come and go; allow a few rounds for quiet.
   bool ok = false;
@@ -176,7 +176,7 @@ bool join(const std::string& cg, pid_t pid) {
   return ok;
 }
 
-class CgroupTest : public ::testing::TestWithParam<CensusBackend> {};
+class CgroupTest : public ::testing::TestWithParam<Backend> {};
 
 TEST_P(CgroupTest, CountsTheCgroupAndBelow) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
@@ -214,8 +214,8 @@ TEST_P(CgroupTest, CountsTheCgroupAndBelow) {
   EXPECT_EQ(metric(*ci, "proc.zombies"), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CgroupTest, ::testing::Values(CensusBackend::Bpf, CensusBackend::Procfs),
-                         [](const auto& info) { return info.param == CensusBackend::Bpf ? "bpf" : "procfs"; });
+INSTANTIATE_TEST_SUITE_P(Backends, CgroupTest, ::testing::Values(Backend::Bpf, Backend::Procfs),
+                         [](const auto& info) { return info.param == Backend::Bpf ? "bpf" : "procfs"; });
 
 }  // namespace
 }  // namespace lg

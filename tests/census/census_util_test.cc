@@ -43,7 +43,7 @@ TEST(FdKindFromMode, FileTypes) {
 TEST(FdKindMetric, NamesAreCatalogueNamesInOrder) {
   const auto& cat = metric_catalogue();
   ASSERT_EQ(cat[0].name, "fd.total");
-  for (int k = 0; k < CENSUS_FD_KINDS; k++) EXPECT_EQ(cat[k + 1].name, kFdKindMetric[k]);
+  for (int k = 0; k < CENSUS_FD_KINDS; k++) EXPECT_EQ(&cat[k + 1], &metric_info(fd_kind_metric(k)));
 }
 
 TEST(ProcField, FindsKeysAtLineStartOnly) {
@@ -84,7 +84,7 @@ TEST(BuildColumns, CatalogueThenSlabsWithReasons) {
   CensusOptions o;
   o.slab_caches = {"filp", "no_such_cache_xyz", "filp", "bad/name"};
   std::vector<std::string> names, why, slabs;
-  build_columns(kBackendProcfs, sys, o, names, why, slabs);
+  build_columns(Backend::Procfs, sys, o, names, why, slabs);
   const auto& cat = metric_catalogue();
   ASSERT_EQ(names.size(), cat.size() + 3);  // duplicate dropped
   for (size_t i = 0; i < cat.size(); i++) EXPECT_EQ(names[i], cat[i].name);
@@ -102,7 +102,7 @@ TEST(BuildColumns, CatalogueThenSlabsWithReasons) {
   pid.pid = 1;
   o.system = false;
   o.slab_caches.clear();
-  build_columns(kBackendBpf, pid, o, names, why, slabs);
+  build_columns(Backend::Bpf, pid, o, names, why, slabs);
   EXPECT_EQ(names.size(), cat.size() + default_slab_caches().size());
   EXPECT_EQ(why[column(names, "bpf.map_entries")], "");
   EXPECT_EQ(why[column(names, "sys.netns")], "system metrics were not requested");
@@ -147,7 +147,7 @@ TEST(Scope, MissingThingsAreOneLineErrors) {
   EXPECT_FALSE(check_census_scope(s, err));
   EXPECT_NE(err.find("not a cgroup v2 directory"), std::string::npos);
   std::string note;
-  EXPECT_EQ(make_census(CensusBackend::Auto, s, CensusOptions{}, err, note), nullptr);
+  EXPECT_EQ(make_census(Backend::Auto, s, CensusOptions{}, err, note), nullptr);
 }
 
 }  // namespace

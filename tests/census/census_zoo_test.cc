@@ -17,13 +17,11 @@ namespace {
 
 using test::Zoo;
 
-std::string backend_name(CensusBackend b) { return b == CensusBackend::Bpf ? "bpf" : "procfs"; }
-
 // Makes a census or skips the test with the reason.
-std::unique_ptr<Census> make_or_skip(CensusBackend b, const CensusScope& s, std::string& skip, CensusOptions o = {}) {
+std::unique_ptr<Census> make_or_skip(Backend b, const CensusScope& s, std::string& skip, CensusOptions o = {}) {
   std::string err, note;
   auto c = make_census(b, s, o, err, note);
-  if (!c) skip = backend_name(b) + " census unavailable: " + err;
+  if (!c) skip = std::string(backend_name(b)) + " census unavailable: " + err;
   return c;
 }
 
@@ -81,7 +79,7 @@ Expect full_zoo() {
   return e;
 }
 
-class ZooTest : public ::testing::TestWithParam<CensusBackend> {
+class ZooTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (fdzoo creates netns and BPF objects)";
@@ -98,10 +96,10 @@ TEST_P(ZooTest, EveryKindExact) {
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
-  EXPECT_STREQ(c->backend(), backend_name(GetParam()).c_str());
+  EXPECT_STREQ(c->backend(), backend_name(GetParam()));
   auto got = read(*c);
   for (const auto& [k, v] : e.want) {
-    if (k == "bpf.map_entries" && GetParam() == CensusBackend::Procfs) {
+    if (k == "bpf.map_entries" && GetParam() == Backend::Procfs) {
       EXPECT_TRUE(std::isnan(got[k]));
       continue;
     }
@@ -109,6 +107,43 @@ TEST_P(ZooTest, EveryKindExact) {
   }
   EXPECT_GT(got["proc.rss_bytes"], 100e3);
   EXPECT_GT(got["bpf.map_bytes"], 0);
+}
+
+// The catalogue drives this test: a metric a backend claims (MetricInfo::backends) is measured
+// by it, a number in every column; a metric it does not claim is NaN with its reason. A metric
+// added to the catalogue without its measurement in a backend that claims it fails here.
+TEST_P(ZooTest, MeasuresEveryMetricItClaims) {
+  Expect e = full_zoo();
+  Zoo zoo;
+  ASSERT_TRUE(zoo.start(e.flags)) << zoo.error;
+  CensusScope s;
+  s.kind = CensusScope::Pid;
+  s.pid = zoo.pid;
+  std::string skip;
+  auto c = make_or_skip(GetParam(), s, skip);
+  if (!c) GTEST_SKIP() << skip;
+  ASSERT_GE(c->metrics().size(), kMetricCount);
+  std::vector<double> v;
+  std::string err;
+  ASSERT_TRUE(c->sample(v, err)) << err;
+  for (size_t i = 0; i < kMetricCount; i++) {
+    const MetricInfo& m = metric_info(static_cast<MetricId>(i));
+    EXPECT_EQ(c->metrics()[i], m.name) << "column " << i;
+    if (m.backends & backend_bit(GetParam())) {
+      EXPECT_EQ(c->unavailable()[i], "") << m.name;
+      EXPECT_FALSE(std::isnan(v[i])) << m.name << " is claimed by " << c->backend() << " but not measured";
+    } else {
+      EXPECT_NE(c->unavailable()[i], "") << m.name;
+      EXPECT_TRUE(std::isnan(v[i])) << m.name;
+    }
+  }
+  // Families: each configured member of sys.slab.<cache> that exists on its own here is measured.
+  for (size_t i = kMetricCount; i < c->metrics().size(); i++) {
+    ASSERT_TRUE(is_slab_metric(c->metrics()[i])) << c->metrics()[i];
+    if (c->unavailable()[i].empty()) {
+      EXPECT_FALSE(std::isnan(v[i])) << c->metrics()[i];
+    }
+  }
 }
 
 TEST_P(ZooTest, ManyFdsExact) {
@@ -138,7 +173,7 @@ TEST_P(ZooTest, BackendsAgreeOnBytes) {
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
-  auto p = make_or_skip(CensusBackend::Procfs, s, skip);
+  auto p = make_or_skip(Backend::Procfs, s, skip);
   ASSERT_TRUE(p);
   auto a = read(*c), b = read(*p);
   EXPECT_EQ(a["bpf.map_bytes"], b["bpf.map_bytes"]);
@@ -150,7 +185,7 @@ TEST_P(ZooTest, BackendsAgreeOnBytes) {
 }
 
 TEST_P(ZooTest, MapEntriesPerKind) {
-  bool procfs = GetParam() == CensusBackend::Procfs;
+  bool procfs = GetParam() == Backend::Procfs;
   struct Case {
     const char* flag;
     int n;
@@ -213,7 +248,7 @@ TEST_P(ZooTest, ProcessTreeScope) {
   std::string skip;
   auto c = make_or_skip(GetParam(), s, skip);
   if (!c) GTEST_SKIP() << skip;
-  auto p = make_or_skip(CensusBackend::Procfs, s, skip);
+  auto p = make_or_skip(Backend::Procfs, s, skip);
   ASSERT_TRUE(p);
   auto got = read(*c), ref = read(*p);
   EXPECT_EQ(got["proc.processes"], 2);
@@ -234,7 +269,7 @@ TEST_P(ZooTest, SystemMetricsMeasured) {
   EXPECT_GT(got["sys.tasks"], 1);
   EXPECT_GE(got["sys.zombies"], 0);
   EXPECT_GE(got["sys.bpf_maps"], 0);
-  if (GetParam() == CensusBackend::Bpf)
+  if (GetParam() == Backend::Bpf)
     EXPECT_GE(got["sys.netns"], 1);
   else
     EXPECT_TRUE(std::isnan(got["sys.netns"]));
@@ -245,7 +280,7 @@ TEST_P(ZooTest, SystemMetricsMeasured) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ZooTest, ::testing::Values(CensusBackend::Bpf, CensusBackend::Procfs),
+INSTANTIATE_TEST_SUITE_P(Backends, ZooTest, ::testing::Values(Backend::Bpf, Backend::Procfs),
                          [](const auto& info) { return backend_name(info.param); });
 
 }  // namespace

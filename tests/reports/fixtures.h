@@ -14,6 +14,7 @@
 #include "harness/base/check.h"
 #include "harness/base/fs.h"
 #include "harness/base/run_result.h"
+#include "harness/verdict/check_type.h"
 
 namespace lg::test {
 

@@ -33,21 +33,21 @@ const char* kNetns = "name: n\nphases:\n  - name: churn\n    workloads:\n      -
 
 TEST(Preflight, RefusesANetnsWorkloadWithoutNetnsCreate) {
   lg::Scenario s = load(kNetns);
-  std::string why = lg::preflight(s, probe({{"netns.create", false}}, true), lg::BackendChoice::Auto);
+  std::string why = lg::preflight(s, probe({{"netns.create", false}}, true), lg::Backend::Auto);
   EXPECT_EQ(why, "phase churn, workload netns needs network namespaces: netns.create label: EPERM");
-  EXPECT_EQ(lg::preflight(s, probe({{"netns.create", true}}, true), lg::BackendChoice::Auto), "");
+  EXPECT_EQ(lg::preflight(s, probe({{"netns.create", true}}, true), lg::Backend::Auto), "");
 }
 
 TEST(Preflight, RefusesBpfBackendWhenOnlyProcfsCanRun) {
   lg::Scenario s = load(kNetns);
   auto p = probe({{"netns.create", true}}, false);
-  EXPECT_NE(lg::preflight(s, p, lg::BackendChoice::Bpf).find("sampling.backend bpf"), std::string::npos);
-  EXPECT_EQ(lg::preflight(s, p, lg::BackendChoice::Auto), "");
+  EXPECT_NE(lg::preflight(s, p, lg::Backend::Bpf).find("sampling.backend bpf"), std::string::npos);
+  EXPECT_EQ(lg::preflight(s, p, lg::Backend::Auto), "");
 }
 
 TEST(Preflight, RefusesMapProgramsWithoutTpBtf) {
   lg::Scenario s = load("name: m\nphases:\n  - name: p\n    workloads:\n      - kind: maps\n        progs: true\n");
-  std::string why = lg::preflight(s, probe({{"prog.tp_btf", false}}, true), lg::BackendChoice::Auto);
+  std::string why = lg::preflight(s, probe({{"prog.tp_btf", false}}, true), lg::Backend::Auto);
   EXPECT_NE(why.find("progs: true"), std::string::npos) << why;
 }
 

@@ -149,7 +149,7 @@ int count_ids(int (*next)(__u32, __u32*)) {
 
 double sys_netns() {
   std::string err, note;
-  auto c = lg::make_census(lg::CensusBackend::Auto, lg::CensusScope{}, {}, err, note);
+  auto c = lg::make_census(lg::Backend::Auto, lg::CensusScope{}, {}, err, note);
   if (!c) return -1;
   std::vector<double> v;
   if (!c->sample(v, err)) return -1;

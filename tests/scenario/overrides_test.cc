@@ -48,7 +48,7 @@ TEST(Overrides, CreateMissingBlocks) {
   auto l = load("name: t\nphases:\n  - {name: a, duration: 1s}\n",
                 sets({"sampling.backend=procfs", "checks=[{metric: sys.tasks, max: 5000}]"}));
   ASSERT_TRUE(l.scenario) << l.all();
-  EXPECT_EQ(l.scenario->sampling.backend, lg::BackendChoice::Procfs);
+  EXPECT_EQ(l.scenario->sampling.backend, lg::Backend::Procfs);
   ASSERT_EQ(l.scenario->checks.size(), 1u);
   EXPECT_EQ(l.scenario->checks[0].text, "sys.tasks max <= 5000");
   EXPECT_EQ(l.scenario->checks[0].line, 0);  // not from the file

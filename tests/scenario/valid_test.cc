@@ -35,7 +35,7 @@ TEST(Valid, EveryField) {
   EXPECT_EQ(t.loc.col, 3);
 
   EXPECT_DOUBLE_EQ(sc->sampling.interval, 0.05);
-  EXPECT_EQ(sc->sampling.backend, lg::BackendChoice::Procfs);
+  EXPECT_EQ(sc->sampling.backend, lg::Backend::Procfs);
   EXPECT_EQ(sc->sampling.slab_caches, (std::vector<std::string>{"filp", "net_namespace"}));
   EXPECT_DOUBLE_EQ(sc->sampling.settle_timeout, 10);
 
@@ -110,7 +110,7 @@ TEST(Valid, MinimalUsesDefaults) {
   EXPECT_TRUE(sc->default_checks);
   EXPECT_TRUE(sc->checks.empty());
   EXPECT_DOUBLE_EQ(sc->sampling.interval, 0.1);
-  EXPECT_EQ(sc->sampling.backend, lg::BackendChoice::Auto);
+  EXPECT_EQ(sc->sampling.backend, lg::Backend::Auto);
   EXPECT_TRUE(sc->sampling.slab_caches.empty());
   EXPECT_DOUBLE_EQ(sc->sampling.settle_timeout, 30);
   ASSERT_EQ(sc->phases.size(), 1u);

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/compare.h"
 #include "harness/verdict/judge.h"
 #include "harness/verdict/synth.h"

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness/base/metrics.h"
+#include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
 
 using namespace lg;

@@ -183,12 +183,20 @@ TEST(Maps, OpenFilesLimitIsEMFILE) {
 }
 
 TEST(Maps, CheckRejectsBatchOnLpmTrie) {
-  const WorkloadKind* k = find_workload_kind("maps");
-  ASSERT_NE(k, nullptr);
   std::string field;
-  EXPECT_EQ(k->check(P({{"map_type", std::string("hash")}, {"delete", std::string("batch")}}), field), "");
-  EXPECT_NE(k->check(P({{"map_type", std::string("lpm_trie")}, {"delete", std::string("batch")}}), field), "");
+  EXPECT_EQ(check_error("maps", P({{"map_type", std::string("hash")}, {"delete", std::string("batch")}}), field), "");
+  EXPECT_NE(check_error("maps", P({{"map_type", std::string("lpm_trie")}, {"delete", std::string("batch")}}), field),
+            "");
   EXPECT_EQ(field, "delete");
+}
+
+TEST(Maps, ProgsNeedTracepointPrograms) {
+  const WorkloadKind* k = find_workload_kind("maps");
+  ASSERT_NE(k->needs, nullptr);
+  EXPECT_TRUE(k->needs(P({{"progs", false}})).empty());
+  auto needs = k->needs(P({{"progs", true}}));
+  ASSERT_EQ(needs.size(), 1u);
+  EXPECT_STREQ(needs[0].feature, "prog.tp_btf");
 }
 
 }  // namespace

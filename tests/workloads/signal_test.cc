@@ -131,11 +131,9 @@ TEST(Signal, GoneTargetIsESRCH) {
 }
 
 TEST(Signal, CheckRejectsKill) {
-  const WorkloadKind* k = find_workload_kind("signal");
-  ASSERT_NE(k, nullptr);
   std::string field;
-  EXPECT_EQ(k->check(P({{"signal", int64_t{SIGHUP}}}), field), "");
-  EXPECT_NE(k->check(P({{"signal", int64_t{SIGKILL}}}), field), "");
+  EXPECT_EQ(check_error("signal", P({{"signal", int64_t{SIGHUP}}}), field), "");
+  EXPECT_NE(check_error("signal", P({{"signal", int64_t{SIGKILL}}}), field), "");
   EXPECT_EQ(field, "signal");
 }
 
@@ -145,7 +143,13 @@ TEST(Registry, EveryKindIsComplete) {
     EXPECT_NE(k->make, nullptr) << k->name;
     EXPECT_EQ(find_workload_kind(k->name), k);
     bool has_count = false;
-    for (const auto& f : k->fields) has_count |= std::string(f.name) == "count";
+    for (const auto& f : k->fields) {
+      has_count |= std::string(f.name) == "count";
+      // Each default is written once, in its FieldSpec, and must read as its type.
+      if (f.def && *f.def) {
+        EXPECT_TRUE(parse_param(f, f.def)) << k->name << "." << f.name << " default " << f.def;
+      }
+    }
     EXPECT_TRUE(has_count) << k->name;
   }
   EXPECT_EQ(find_workload_kind("nope"), nullptr);

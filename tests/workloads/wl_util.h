@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "harness/base/fs.h"
+#include "harness/base/units.h"
 #include "harness/workloads/workload.h"
 
 namespace lg::test {
@@ -40,7 +41,7 @@ inline Ran run_kind(const char* kind, const Params& p, WorkloadContext ctx = {},
   Ran r;
   const WorkloadKind* k = find_workload_kind(kind);
   if (!k || !k->make) return r;
-  auto w = k->make(p);
+  auto w = make_workload(*k, p);
   std::atomic<bool> stop{false}, done{false};
   ctx.stop = &stop;
   std::thread t([&] {
@@ -65,6 +66,20 @@ inline Ran run_kind(const char* kind, const Params& p, WorkloadContext ctx = {},
   r.events = w->events();
   if (r.events < prev) r.monotonic = false;
   return r;
+}
+
+// The first error kind.check finds in p (defaults filled as the loader does), "" when none;
+// `field` gets the field it is about.
+inline std::string check_error(const char* kind, Params p, std::string& field) {
+  const WorkloadKind* k = find_workload_kind(kind);
+  if (!k || !k->check) return "no check for " + std::string(kind);
+  fill_defaults(k->fields, p);
+  for (const auto& problem : k->check(p))
+    if (!problem.warning) {
+      field = problem.field;
+      return problem.message;
+    }
+  return "";
 }
 
 inline bool is_root() { return geteuid() == 0; }

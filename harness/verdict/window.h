@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// What the check types share: the window of the run a check looks at, the levels taken from
+// it, and the words and numbers of their sentences.
+#include <string>
+#include <vector>
+
+#include "harness/base/check.h"
+#include "harness/base/series.h"
+
+namespace lg {
+
+struct Span {
+  double start, end;
+};
+
+// Where a check looks: time spans in run order; error != "" when the window cannot be formed.
+struct Window {
+  std::vector<Span> spans;
+  std::string error;
+  bool contains(double t) const;
+  double start() const;
+  double end() const;
+};
+
+// The spans of the phases a check names; an unknown name is an error naming the choices.
+Window named_phases(const Check& c, const Series& s);
+// The spans of the phases that run workloads.
+Window workload_phases(const Series& s);
+// When the target was asked to stop, else the last sample (0 without samples).
+double run_end(const Series& s);
+
+// The "last samples" of a window: 5% of them, at least 5 and at most 100, so an end level is
+// robust to a spike yet still describes the end.
+size_t tail_count(size_t n);
+
+std::string joined(const std::vector<std::string>& names);  // "a, b" or "none"
+std::string plain(double v);                                // a limit as written: "1", "0.5", "1e-06"
+std::string signed_number(double v);                        // "+3", "-0.5"
+// "95% CI 0.98-0.98", "95% CI -0.1 to 0.2".
+std::string interval_text(double lo, double hi, double confidence);
+
+// v made an error with the reason: "<metric>: <why>".
+Verdict error_verdict(Verdict v, const std::string& why);
+
+}  // namespace lg
