@@ -244,7 +244,12 @@ class RealRuns : public ::testing::Test {
 
 TEST_F(RealRuns, BisectExitsZeroWhenPassedAndOneOnTheLeak) {
   EXPECT_EQ(fixed_run.exit_code, 0) << fixed_run.output;
+  EXPECT_TRUE(has(fixed_run.output, "leakguard: --bisect: exit 0, good: every check passed")) << fixed_run.output;
   EXPECT_EQ(leaky_run.exit_code, 1) << leaky_run.output;
+  EXPECT_TRUE(has(leaky_run.output,
+                  "leakguard: --bisect: exit 1, bad: a leak was found (netns-churn: fd.netns max_slope <= 1 per 1000 "
+                  "netns)"))
+      << leaky_run.output;
 }
 
 TEST_F(RealRuns, FixedThenLeakyIsWorseAndNamesTheLeakingChecks) {
@@ -291,6 +296,8 @@ TEST_F(RealRuns, BisectSkipsWhatCannotBeTested) {
   e2e::Result r = e2e::run({e2e::bin("leakguard"), "run", "--bisect", "--quiet", scenario, "--out", dir->path + "/b1",
                             "--target", "--", e2e::bin("badtarget"), "exit-early"});
   EXPECT_EQ(r.exit_code, 125) << r.output;
+  EXPECT_TRUE(has(r.output, "leakguard: --bisect: exit 125, skip: netns-churn: target became ready: exited with"))
+      << r.output;
   // The target command does not exist (nothing was built): a scenario error.
   r = e2e::run({e2e::bin("leakguard"), "run", "--bisect", scenario, "--target", "--", dir->path + "/no-such-tool"});
   EXPECT_EQ(r.exit_code, 125) << r.output;
@@ -310,6 +317,7 @@ TEST_F(RealRuns, BisectSkipsWhatCannotBeTested) {
                 scenario});
   EXPECT_EQ(r.exit_code, 125) << r.output;
   EXPECT_TRUE(has(r.output, "run needs root")) << r.output;
+  EXPECT_TRUE(has(r.output, "leakguard: --bisect: exit 125, skip: environment error")) << r.output;
 }
 
 TEST_F(RealRuns, BisectSkipsAnInterruptedRunEvenWhenItLeaked) {
@@ -318,5 +326,5 @@ TEST_F(RealRuns, BisectSkipsAnInterruptedRunEvenWhenItLeaked) {
                             "--quiet", e2e::source("scenarios/netns-churn.yaml"), "--out", dir->path + "/int", "--set",
                             "target.command=[nstuner, --mode, leaky]"});
   EXPECT_EQ(r.exit_code, 125) << r.output;
-  EXPECT_TRUE(has(r.output, "interrupted")) << r.output;
+  EXPECT_TRUE(has(r.output, "leakguard: --bisect: exit 125, skip: interrupted")) << r.output;
 }
