@@ -10,66 +10,20 @@
 #include "harness/verdict/check_type.h"
 #include "harness/verdict/compare.h"
 #include "harness/verdict/judge.h"
+#include "verdict/hand_run.h"
 #include "harness/verdict/synth.h"
 
 using namespace lg;
+using namespace lg::test;
 
 namespace {
 
-// A hand-made run: 2 s idle, 10 s churn of `events` "netns" sampled at 10 Hz, 3 s idle;
-// metric "m" (fds) and "mem" (bytes) = f(events, t).
-template <class F>
-Series run_with(F f, double events = 1000) {
-  Series s;
-  s.metrics = {"m", "mem"};
-  s.units = {"fds", "bytes"};
-  s.unavailable = {"", ""};
-  s.event_kinds = {"netns"};
-  s.values.assign(2, {});
-  s.events.assign(1, {});
-  for (int i = 0; i <= 150; i++) {
-    double t = i * 0.1;
-    double e = std::round(std::clamp(t - 2, 0.0, 10.0) * events / 10);
-    s.t.push_back(t);
-    s.events[0].push_back(e);
-    s.values[0].push_back(f(e, t));
-    s.values[1].push_back(f(e, t) * 4096);
-  }
-  s.phases = {{"idle", 0, 2, false}, {"churn", 2, 12, true}, {"rest", 12, 15, false}};
-  s.stop = 15;
-  s.settle_end = 17;
-  s.pre_launch = {kUnavailable, kUnavailable};
-  s.post_settle = {kUnavailable, kUnavailable};
-  return s;
-}
-
-Check slope(const std::string& metric, double per_1000, double min_growth = -1) {
-  Check c;
-  c.metric = metric;
-  c.per_event = "netns";
-  c.per_event_scale = 1000;
-  c.limit = per_1000 / 1000;
-  c.min_growth = min_growth;
-  c.text = describe_check(c);
-  return c;
-}
-
-Check of_type(const std::string& metric, CheckType type, double limit) {
-  Check c;
-  c.metric = metric;
-  c.type = type;
-  c.limit = limit;
-  c.text = describe_check(c);
-  return c;
-}
-
+// The answer of a whole comparison, as the exit code of `leakguard compare` sees it.
 Change overall(const Comparison& c) {
   if (c.count(Change::Worse)) return Change::Worse;
   if (c.count(Change::Better)) return Change::Better;
   return Change::Same;
 }
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 const auto kFlat = [](double, double) { return 20.0; };
 const auto kLeak = [](double e, double) { return 20 + std::floor(e / 10); };  // 1 per 10 events
