@@ -12,7 +12,9 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
@@ -91,332 +93,433 @@ bool prepare_out_dir(const std::string& dir, std::string& err) {
   return make_dirs(dir, err);
 }
 
-RunResult run_scenario(const Scenario& sc, RunEnv& env) {
-  RunResult r;
-  double wall0 = monotonic_seconds();
-  r.scenario = sc.name;
-  r.description = sc.description;
-  r.scenario_file = sc.file;
-  r.out_dir = env.out_root + "/" + sc.name;
-  r.timestamp = utc_timestamp();
+namespace {
+
+// One scenario run, in the steps run_scenario names: each is a method a reader can find, and
+// the state they share is here.
+class ScenarioRun {
+ public:
+  ScenarioRun(const Scenario& sc, RunEnv& env) : sc_(sc), env_(env), has_target_(sc.target.has_value()) {}
+  ~ScenarioRun() {
+    if (run_netns_ >= 0) close(run_netns_);
+  }
+  RunResult run();
+
+ private:
+  bool interrupted() const { return env_.interrupts && env_.interrupts->load() > 0; }
+  void describe_run();
+  bool preflight_ok();
+  bool containment();
+  bool baseline_census();
+  void launch();
+  void record_columns();
+  void wait_ready();
+  void run_phases();
+  void stop_target();
+  void settle();
+  void release();
+  void judge();
+  RunResult finish();
+  bool make_target_census(const CensusScope& scope);
+  void progress(ProgressState& st);
+
+  const Scenario& sc_;
+  RunEnv& env_;
+  const bool has_target_;
+  RunResult r_;
+  double wall0_ = 0;
+  double t0_ = 0;  // launch: the time origin of the series
+  Backend backend_ = Backend::Auto;
+  std::string tcg_;  // the target's cgroup ("" : process tree or no target)
+  bool tree_ = false;
+  std::optional<uint64_t> nproc_;  // RLIMIT_NPROC when the pids controller cannot bind
+  int run_netns_ = -1;
+  CensusOptions census_opts_;
+  CensusScope scope_;
+  std::unique_ptr<Census> census_;
+  std::string census_note_;
+  std::vector<std::string> base_names_;
+  std::vector<double> base_values_;
+  std::unique_ptr<Target> target_;
+  bool launched_ = false, ready_ = false;
+  std::unique_ptr<EventBoard> board_;
+  std::unique_ptr<Sampler> sampler_;
+  int netns_col_ = -1, fds_col_ = -1;
+  std::vector<Check> checks_;
+};
+
+RunResult ScenarioRun::run() {
+  describe_run();
+  if (!preflight_ok() || !containment() || !baseline_census()) return finish();
+  launch();
+  record_columns();
+  wait_ready();
+  run_phases();
+  stop_target();
+  settle();
+  release();
+  judge();
+  return finish();
+}
+
+// What ran, where: the parts of the result known before anything starts.
+void ScenarioRun::describe_run() {
+  wall0_ = monotonic_seconds();
+  r_.scenario = sc_.name;
+  r_.description = sc_.description;
+  r_.scenario_file = sc_.file;
+  r_.out_dir = env_.out_root + "/" + sc_.name;
+  r_.timestamp = utc_timestamp();
   utsname u{};
   uname(&u);
-  r.hostname = u.nodename;
-  r.kernel = u.release;
-  r.version = LEAKGUARD_VERSION;
-  r.seed = sc.seed;
-  const bool has_target = sc.target.has_value();
-  if (has_target) r.target_argv = sc.target->command;
-  auto interrupted = [&] { return env.interrupts && env.interrupts->load() > 0; };
-  auto finish = [&] {
-    r.interrupted = interrupted();
-    r.duration = monotonic_seconds() - wall0;
-    return r;
-  };
+  r_.hostname = u.nodename;
+  r_.kernel = u.release;
+  r_.version = LEAKGUARD_VERSION;
+  r_.seed = sc_.seed;
+  if (has_target_) r_.target_argv = sc_.target->command;
+}
 
+// The output directory, then whether this machine can run the scenario at all.
+bool ScenarioRun::preflight_ok() {
   std::string err;
-  env.out_dir_ready = prepare_out_dir(r.out_dir, err);
-  if (!env.out_dir_ready) {
-    r.environment_error = err;
-    return finish();
+  env_.out_dir_ready = prepare_out_dir(r_.out_dir, err);
+  if (!env_.out_dir_ready) {
+    r_.environment_error = err;
+    return false;
   }
-  Backend backend = env.backend.value_or(sc.sampling.backend);
-  r.environment_error = preflight(sc, *env.probe, backend);
-  if (!r.environment_error.empty()) return finish();
+  backend_ = env_.backend.value_or(sc_.sampling.backend);
+  r_.environment_error = preflight(sc_, *env_.probe, backend_);
+  return r_.environment_error.empty();
+}
 
-  // Containment.
-  std::string tcg;
-  std::optional<uint64_t> nproc;
-  if (has_target && env.cgroup) {
+// Containment: the target's own cgroup (or its process tree), and the run's netns.
+bool ScenarioRun::containment() {
+  std::string err;
+  if (has_target_ && env_.cgroup) {
     bool limited = false;
-    uint64_t pids = sc.target->limit_pids.value_or(0);
-    tcg = env.cgroup->add_target("target-" + std::to_string(env.index + 1), pids, limited, err);
-    if (tcg.empty()) {
-      r.environment_error = err;
-      return finish();
+    uint64_t pids = sc_.target->limit_pids.value_or(0);
+    tcg_ = env_.cgroup->add_target("target-" + std::to_string(env_.index + 1), pids, limited, err);
+    if (tcg_.empty()) {
+      r_.environment_error = err;
+      return false;
     }
-    r.containment = "cgroup " + tcg;
+    r_.containment = "cgroup " + tcg_;
     if (pids && !limited) {
-      nproc = pids;
-      r.containment +=
+      nproc_ = pids;
+      r_.containment +=
           " (pids controller not available to cgroup v2 here: target.limits.pids "
           "applied as RLIMIT_NPROC, which does not bind a target running as root)";
     }
-  } else if (has_target) {
-    r.containment =
-        "process tree (" + env.no_cgroup_reason + "): descendants that leave the target's session can escape";
-    nproc = sc.target->limit_pids;
+  } else if (has_target_) {
+    r_.containment =
+        "process tree (" + env_.no_cgroup_reason + "): descendants that leave the target's session can escape";
+    nproc_ = sc_.target->limit_pids;
   } else {
-    r.containment = "none (no target: system metrics only)";
+    r_.containment = "none (no target: system metrics only)";
   }
+  tree_ = has_target_ && tcg_.empty();
 
   // The run's netns, for workloads that run things inside one. Made before the baseline so
   // that it is in both the baseline and the residue census.
-  int run_netns = -1;
-  if (sc.workload_count() && env.probe->ok("netns.create")) {
-    run_netns = make_run_netns();
-    if (run_netns == -2) {
-      r.environment_error = "cannot return to the host network namespace after creating the run's";
-      return finish();
+  if (sc_.workload_count() && env_.probe->ok("netns.create")) {
+    run_netns_ = make_run_netns();
+    if (run_netns_ == -2) {
+      r_.environment_error = "cannot return to the host network namespace after creating the run's";
+      return false;
     }
   }
+  return true;
+}
 
-  // Census: made before launch when the scope exists already (cgroup, system); a process-tree
-  // census needs the target's pid, so it is made right after launch.
-  CensusOptions co;
-  co.slab_caches = sc.sampling.slab_caches;
-  std::unique_ptr<Census> census;
-  std::string note;
-  auto make = [&](const CensusScope& scope) {
-    census = make_census(backend, scope, co, err, note);
-    if (!census) r.environment_error = "census: " + err;
-    return census != nullptr;
-  };
-  CensusScope scope;
-  bool tree = has_target && tcg.empty();
-  if (has_target && !tree) {
-    scope.kind = CensusScope::Cgroup;
-    scope.cgroup = tcg;
-  }
-  std::vector<std::string> base_names;
-  std::vector<double> base_values;
-  {
-    std::unique_ptr<Census> sys_census;
-    Census* c = nullptr;
-    if (!tree) {
-      if (!make(scope)) return finish();
-      c = census.get();
-    } else {
-      CensusScope sys;
-      std::string n2;
-      sys_census = make_census(backend, sys, co, err, n2);
-      if (!sys_census) {
-        r.environment_error = "census: " + err;
-        return finish();
-      }
-      c = sys_census.get();
-    }
-    base_names = c->metrics();
-    if (!c->sample(base_values, err)) base_values.assign(base_names.size(), kUnavailable);
-  }
+bool ScenarioRun::make_target_census(const CensusScope& scope) {
+  std::string err;
+  census_ = make_census(backend_, scope, census_opts_, err, census_note_);
+  if (!census_) r_.environment_error = "census: " + err;
+  return census_ != nullptr;
+}
 
-  // Launch.
-  std::unique_ptr<Target> target;
-  bool launched = false, ready = false;
-  double t0 = monotonic_seconds();
-  r.stdout_log = r.out_dir + "/target.stdout.log";
-  r.stderr_log = r.out_dir + "/target.stderr.log";
-  if (has_target) {
-    const TargetSpec& ts = *sc.target;
-    TargetConfig tc;
-    tc.argv = ts.command;
-    std::string exe = resolve_command(ts.command[0], self_dir());
-    if (!exe.empty()) tc.argv[0] = exe;
-    tc.env = ts.env;
-    tc.cwd = ts.cwd;
-    tc.user = ts.user;
-    tc.limit_nofile = ts.limit_nofile;
-    tc.limit_nproc = nproc;
-    tc.cgroup = tcg;
-    if (tree) {
-      tc.tag = "LEAKGUARD_RUN=" + std::to_string(getpid()) + "-" + std::to_string(env.index + 1);
-      env.watchdog->add_tag(tc.tag);
-    }
-    tc.stdout_log = r.stdout_log;
-    tc.stderr_log = r.stderr_log;
-    if (ts.ready.kind == ReadySpec::Stdout) tc.ready_pattern = ts.ready.pattern;
-    target = std::make_unique<Target>();
-    LifecycleStep st;
-    st.name = "started";
-    t0 = monotonic_seconds();
-    launched = target->launch(tc, err);
-    st.ok = launched;
-    st.message = launched ? "pid " + std::to_string(target->pid()) + ": " + tc.argv[0] : err;
-    r.lifecycle.push_back(st);
-    if (launched && tree) {
-      env.watchdog->add_pid(target->pid());
-      scope.kind = CensusScope::Cgroup;  // process tree: the census's fallback mode
-      scope.tree_root = target->pid();
-      if (!make(scope)) launched = false;
-    }
+// The census before launch. Made before launch when the scope exists already (cgroup,
+// system); a process-tree census needs the target's pid, so it is made right after launch and
+// the baseline comes from a system census.
+bool ScenarioRun::baseline_census() {
+  census_opts_.slab_caches = sc_.sampling.slab_caches;
+  if (has_target_ && !tree_) {
+    scope_.kind = CensusScope::Cgroup;
+    scope_.cgroup = tcg_;
+  }
+  std::unique_ptr<Census> sys_census;
+  Census* c = nullptr;
+  std::string err;
+  if (!tree_) {
+    if (!make_target_census(scope_)) return false;
+    c = census_.get();
   } else {
-    r.stdout_log.clear();
-    r.stderr_log.clear();
-    r.lifecycle.push_back(skipped_step("started", "no target: system only"));
+    CensusScope sys;
+    std::string note;
+    sys_census = make_census(backend_, sys, census_opts_, err, note);
+    if (!sys_census) {
+      r_.environment_error = "census: " + err;
+      return false;
+    }
+    c = sys_census.get();
   }
+  base_names_ = c->metrics();
+  if (!c->sample(base_values_, err)) base_values_.assign(base_names_.size(), kUnavailable);
+  return true;
+}
 
-  Series& s = r.series;
-  if (census) {
-    r.backend = census->backend();
-    r.backend_note = note;
-    s.metrics = census->metrics();
-    s.unavailable = census->unavailable();
+// Launch: the target started in its cgroup (or tagged, in process-tree mode).
+void ScenarioRun::launch() {
+  t0_ = monotonic_seconds();
+  r_.stdout_log = r_.out_dir + "/target.stdout.log";
+  r_.stderr_log = r_.out_dir + "/target.stderr.log";
+  if (!has_target_) {
+    r_.stdout_log.clear();
+    r_.stderr_log.clear();
+    r_.lifecycle.push_back(skipped_step("started", "no target: system only"));
+    return;
+  }
+  const TargetSpec& ts = *sc_.target;
+  TargetConfig tc;
+  tc.argv = ts.command;
+  std::string exe = resolve_command(ts.command[0], self_dir());
+  if (!exe.empty()) tc.argv[0] = exe;
+  tc.env = ts.env;
+  tc.cwd = ts.cwd;
+  tc.user = ts.user;
+  tc.limit_nofile = ts.limit_nofile;
+  tc.limit_nproc = nproc_;
+  tc.cgroup = tcg_;
+  if (tree_) {
+    tc.tag = "LEAKGUARD_RUN=" + std::to_string(getpid()) + "-" + std::to_string(env_.index + 1);
+    env_.watchdog->add_tag(tc.tag);
+  }
+  tc.stdout_log = r_.stdout_log;
+  tc.stderr_log = r_.stderr_log;
+  if (ts.ready.kind == ReadySpec::Stdout) tc.ready_pattern = ts.ready.pattern;
+  target_ = std::make_unique<Target>();
+  LifecycleStep st;
+  st.name = "started";
+  t0_ = monotonic_seconds();
+  std::string err;
+  launched_ = target_->launch(tc, err);
+  st.ok = launched_;
+  st.message = launched_ ? "pid " + std::to_string(target_->pid()) + ": " + tc.argv[0] : err;
+  r_.lifecycle.push_back(st);
+  if (launched_ && tree_) {
+    env_.watchdog->add_pid(target_->pid());
+    scope_.kind = CensusScope::Cgroup;  // process tree: the census's fallback mode
+    scope_.tree_root = target_->pid();
+    if (!make_target_census(scope_)) launched_ = false;
+  }
+}
+
+// The columns of the series (the census's metrics, the scenario's event kinds), the baseline,
+// and the sampler, which runs from here to the end of settle.
+void ScenarioRun::record_columns() {
+  Series& s = r_.series;
+  if (census_) {
+    r_.backend = census_->backend();
+    r_.backend_note = census_note_;
+    s.metrics = census_->metrics();
+    s.unavailable = census_->unavailable();
     for (const auto& m : s.metrics) {
       const MetricInfo* mi = find_metric(m);
       s.units.push_back(mi ? mi->unit : "objects");
     }
-    s.pre_launch = by_name(s.metrics, base_names, base_values);
+    s.pre_launch = by_name(s.metrics, base_names_, base_values_);
   }
-  for (const auto& ph : sc.phases)
+  for (const auto& ph : sc_.phases)
     for (const auto& w : ph.workloads)
       if (s.event_index(w.kind) < 0) s.event_kinds.push_back(w.kind);
   s.values.resize(s.metrics.size());
   s.events.resize(s.event_kinds.size());
 
-  EventBoard board(s.event_kinds.size());
-  std::unique_ptr<Sampler> sampler;
-  if (census) {
-    sampler = std::make_unique<Sampler>(*census, s, board, t0, env.interval > 0 ? env.interval : sc.sampling.interval);
-    sampler->start();
+  board_ = std::make_unique<EventBoard>(s.event_kinds.size());
+  if (census_) {
+    sampler_ =
+        std::make_unique<Sampler>(*census_, s, *board_, t0_, env_.interval > 0 ? env_.interval : sc_.sampling.interval);
+    sampler_->start();
   }
-  int netns_col = s.metric_index(metric_name(MetricId::sys_netns));
-  int fds_col = s.metric_index(metric_name(MetricId::fd_total));
-  auto progress = [&](ProgressState& st) {
-    if (!env.progress) return;
-    st.scenario = sc.name;
-    st.elapsed = monotonic_seconds() - t0;
-    bool running = target && !target->exited() && s.stop < 0;
-    st.fds = (running && sampler && fds_col >= 0) ? sampler->latest(fds_col) : -1;
-    if (!available(st.fds)) st.fds = -1;
-    env.progress->update(st);
-  };
+  netns_col_ = s.metric_index(metric_name(MetricId::sys_netns));
+  fds_col_ = s.metric_index(metric_name(MetricId::fd_total));
+}
 
-  // Ready.
-  if (has_target && launched) {
-    std::string msg;
-    std::atomic<bool> cancel{false};
-    // wait_ready polls `cancel`; mirror the interrupt count into it from here.
-    std::thread mirror([&] {
-      while (!cancel) {
-        if (interrupted()) cancel = true;
-        usleep(20000);
-      }
-    });
-    ready = target->wait_ready(sc.target->ready, &cancel, msg);
-    bool was_cancelled = cancel.exchange(true);
-    mirror.join();
-    LifecycleStep st;
-    st.name = "became ready";
-    st.seconds = monotonic_seconds() - t0;
-    st.ok = ready;
-    st.message = ready ? "after " + format_fixed(st.seconds, 2) + "s" : msg;
-    if (!ready && !was_cancelled) st.detail = target->stderr_last(20);
-    if (!ready && was_cancelled) st.skipped = true;  // the interrupt is the failure, reported once
-    r.lifecycle.push_back(st);
-  } else if (has_target) {
-    r.lifecycle.push_back(skipped_step("became ready", "never started"));
-  } else {
-    r.lifecycle.push_back(skipped_step("became ready", "no target"));
-    ready = true;
+void ScenarioRun::progress(ProgressState& st) {
+  if (!env_.progress) return;
+  st.scenario = sc_.name;
+  st.elapsed = monotonic_seconds() - t0_;
+  bool running = target_ && !target_->exited() && r_.series.stop < 0;
+  st.fds = (running && sampler_ && fds_col_ >= 0) ? sampler_->latest(fds_col_) : -1;
+  if (!available(st.fds)) st.fds = -1;
+  env_.progress->update(st);
+}
+
+// Ready: the target's readiness condition, or an interrupt.
+void ScenarioRun::wait_ready() {
+  if (!has_target_) {
+    r_.lifecycle.push_back(skipped_step("became ready", "no target"));
+    ready_ = true;
+    return;
   }
-
-  // Phases.
-  if (ready && census) {
-    WorkloadContext ctx;
-    ctx.target_pid = target ? target->pid() : 0;
-    ctx.run_dir = r.out_dir;
-    ctx.netns_dir = env.mounts ? env.mounts->netns_dir : "/run/netns";
-    ctx.bpffs_dir = env.mounts ? env.mounts->bpffs_dir : "";
-    ctx.run_netns_fd = run_netns;
-    if (netns_col >= 0 && s.unavailable[netns_col].empty()) {
-      Sampler* sp = sampler.get();
-      ctx.live_netns = [sp, netns_col] { return sp->latest(netns_col); };
-    }
-    if (target) {
-      Target* tp = target.get();
-      ctx.target_pids = [tp] { return tp->pids(); };
-    }
-    PhaseHooks hooks;
-    hooks.must_stop = [&] { return interrupted() || (target && target->exited()); };
-    hooks.progress = progress;
-    for (const auto& ph : sc.phases) {
-      if (hooks.must_stop()) break;
-      PhaseSpan span;
-      span.name = ph.name;
-      span.has_workloads = !ph.workloads.empty();
-      span.start = monotonic_seconds() - t0;
-      run_phase(ph, s.event_kinds, board, ctx, hooks, r.workloads);
-      span.end = monotonic_seconds() - t0;
-      s.phases.push_back(span);
-    }
+  if (!launched_) {
+    r_.lifecycle.push_back(skipped_step("became ready", "never started"));
+    return;
   }
+  std::string msg;
+  std::atomic<bool> cancel{false};
+  // wait_ready polls `cancel`; mirror the interrupt count into it from here.
+  std::thread mirror([&] {
+    while (!cancel) {
+      if (interrupted()) cancel = true;
+      usleep(20000);
+    }
+  });
+  ready_ = target_->wait_ready(sc_.target->ready, &cancel, msg);
+  bool was_cancelled = cancel.exchange(true);
+  mirror.join();
+  LifecycleStep st;
+  st.name = "became ready";
+  st.seconds = monotonic_seconds() - t0_;
+  st.ok = ready_;
+  st.message = ready_ ? "after " + format_fixed(st.seconds, 2) + "s" : msg;
+  if (!ready_ && !was_cancelled) st.detail = target_->stderr_last(20);
+  if (!ready_ && was_cancelled) st.skipped = true;  // the interrupt is the failure, reported once
+  r_.lifecycle.push_back(st);
+}
 
-  // Stop.
-  if (target && launched) {
-    s.stop = monotonic_seconds() - t0;
-    if (!ready) {
-      target->kill_all();
-      r.lifecycle.push_back(skipped_step("stopped cleanly", "killed: it never became ready"));
+// Phases, in order, until the last one ends or the run must stop.
+void ScenarioRun::run_phases() {
+  if (!ready_ || !census_) return;
+  Series& s = r_.series;
+  WorkloadContext ctx;
+  ctx.target_pid = target_ ? target_->pid() : 0;
+  ctx.run_dir = r_.out_dir;
+  ctx.netns_dir = env_.mounts ? env_.mounts->netns_dir : "/run/netns";
+  ctx.bpffs_dir = env_.mounts ? env_.mounts->bpffs_dir : "";
+  ctx.run_netns_fd = run_netns_;
+  if (netns_col_ >= 0 && s.unavailable[netns_col_].empty()) {
+    Sampler* sp = sampler_.get();
+    int col = netns_col_;
+    ctx.live_netns = [sp, col] { return sp->latest(col); };
+  }
+  if (target_) {
+    Target* tp = target_.get();
+    ctx.target_pids = [tp] { return tp->pids(); };
+  }
+  PhaseHooks hooks;
+  hooks.must_stop = [&] { return interrupted() || (target_ && target_->exited()); };
+  hooks.progress = [this](ProgressState& st) { progress(st); };
+  for (const auto& ph : sc_.phases) {
+    if (hooks.must_stop()) break;
+    PhaseSpan span;
+    span.name = ph.name;
+    span.has_workloads = !ph.workloads.empty();
+    span.start = monotonic_seconds() - t0_;
+    run_phase(ph, s.event_kinds, *board_, ctx, hooks, r_.workloads);
+    span.end = monotonic_seconds() - t0_;
+    s.phases.push_back(span);
+  }
+}
+
+// Stop: the stop signal, the grace, then the whole group killed; the target's orphans reaped.
+void ScenarioRun::stop_target() {
+  if (target_ && launched_) {
+    r_.series.stop = monotonic_seconds() - t0_;
+    if (!ready_) {
+      target_->kill_all();
+      r_.lifecycle.push_back(skipped_step("stopped cleanly", "killed: it never became ready"));
     } else {
-      bool early = target->exited();
-      LifecycleStep st = target->stop(sc.target->stop, [&] { return env.interrupts && env.interrupts->load() >= 2; });
-      if (early) st.message += " at " + format_fixed(target->exit_time() - t0, 1) + "s";
-      r.lifecycle.push_back(st);
+      bool early = target_->exited();
+      LifecycleStep st =
+          target_->stop(sc_.target->stop, [&] { return env_.interrupts && env_.interrupts->load() >= 2; });
+      if (early) st.message += " at " + format_fixed(target_->exit_time() - t0_, 1) + "s";
+      r_.lifecycle.push_back(st);
     }
   } else {
-    r.lifecycle.push_back(skipped_step("stopped cleanly", has_target ? "never started" : "no target"));
+    r_.lifecycle.push_back(skipped_step("stopped cleanly", has_target_ ? "never started" : "no target"));
   }
-  if (env.progress) env.progress->clear();
+  if (env_.progress) env_.progress->clear();
   // Orphans of the target (its unreaped children) were reparented to us, the subreaper: reap
   // them now, so what the residue census sees is what the target left in the kernel, not how
   // slowly an init process reaps. Workloads are joined by now, so no status is stolen.
   while (waitpid(-1, nullptr, WNOHANG) > 0) {
   }
+}
 
-  // Settle: keep sampling until the system metrics the checks look at hold still.
-  std::vector<Check> checks = sc.default_checks ? default_checks(s.event_kinds, has_target) : sc.checks;
-  if (sampler) {
-    std::vector<int> cols;
-    std::set<std::string> names;
-    for (const auto& c : checks) {
-      const MetricInfo* m = find_metric(c.metric);
-      if (m && m->scope == Scope::System) names.insert(c.metric);
-    }
-    for (const auto& n : names) {
-      int i = s.metric_index(n);
-      if (i >= 0 && s.unavailable[i].empty()) cols.push_back(i);
-    }
-    double since = monotonic_seconds() - t0;
-    double deadline = monotonic_seconds() + sc.sampling.settle_timeout;
-    while (!cols.empty() && !interrupted() && monotonic_seconds() < deadline && !sampler->stable(cols, since, 1.0)) {
-      ProgressState st;
-      st.phase = "settle";
-      progress(st);
-      usleep(20000);
-    }
-    if (env.progress) env.progress->clear();
-    sampler->stop();
-    sampler->sample_now();
-    s.settle_end = s.t.back();
-    s.post_settle.resize(s.metrics.size());
-    for (size_t i = 0; i < s.metrics.size(); i++) s.post_settle[i] = s.values[i].back();
-    if (sampler->failures())
-      r.backend_note += std::string(r.backend_note.empty() ? "" : "; ") + std::to_string(sampler->failures()) +
-                        " census readings failed (first: " + sampler->first_error() + ")";
+// Settle: keep sampling until the system metrics the checks look at hold still, then the
+// residue census.
+void ScenarioRun::settle() {
+  Series& s = r_.series;
+  checks_ = sc_.default_checks ? default_checks(s.event_kinds, has_target_) : sc_.checks;
+  if (!sampler_) return;
+  std::vector<int> cols;
+  std::set<std::string> names;
+  for (const auto& c : checks_) {
+    const MetricInfo* m = find_metric(c.metric);
+    if (m && m->scope == Scope::System) names.insert(c.metric);
   }
-  if (run_netns >= 0) close(run_netns);
-  if (target) {
-    r.stdout_tail = target->stdout_tail();
-    r.stderr_tail = target->stderr_tail();
-    target.reset();  // joins its threads; everything of it is dead already
+  for (const auto& n : names) {
+    int i = s.metric_index(n);
+    if (i >= 0 && s.unavailable[i].empty()) cols.push_back(i);
   }
-  sampler.reset();
-  census.reset();
-  if (!tcg.empty()) {
+  double since = monotonic_seconds() - t0_;
+  double deadline = monotonic_seconds() + sc_.sampling.settle_timeout;
+  while (!cols.empty() && !interrupted() && monotonic_seconds() < deadline && !sampler_->stable(cols, since, 1.0)) {
+    ProgressState st;
+    st.phase = "settle";
+    progress(st);
+    usleep(20000);
+  }
+  if (env_.progress) env_.progress->clear();
+  sampler_->stop();
+  sampler_->sample_now();
+  s.settle_end = s.t.back();
+  s.post_settle.resize(s.metrics.size());
+  for (size_t i = 0; i < s.metrics.size(); i++) s.post_settle[i] = s.values[i].back();
+  if (sampler_->failures())
+    r_.backend_note += std::string(r_.backend_note.empty() ? "" : "; ") + std::to_string(sampler_->failures()) +
+                       " census readings failed (first: " + sampler_->first_error() + ")";
+}
+
+// Everything of this scenario is let go: the run's netns, the target's threads, the census,
+// the target's cgroup, and any process a workload forked.
+void ScenarioRun::release() {
+  if (run_netns_ >= 0) close(run_netns_);
+  run_netns_ = -1;
+  if (target_) {
+    r_.stdout_tail = target_->stdout_tail();
+    r_.stderr_tail = target_->stderr_tail();
+    target_.reset();  // joins its threads; everything of it is dead already
+  }
+  sampler_.reset();
+  census_.reset();
+  if (!tcg_.empty()) {
     std::string e;
-    cgroup_kill(tcg);
-    cgroup_wait_empty(tcg, 5);
-    cgroup_remove(tcg, e);
+    cgroup_kill(tcg_);
+    cgroup_wait_empty(tcg_, 5);
+    cgroup_remove(tcg_, e);
   }
   // Processes our workloads forked live in the harness group; none may outlive the scenario.
-  if (env.cgroup)
-    for (pid_t p : cgroup_pids(env.cgroup->harness, false))
+  if (env_.cgroup)
+    for (pid_t p : cgroup_pids(env_.cgroup->harness, false))
       if (p != getpid()) kill(p, SIGKILL);
-
-  // Judge what was recorded. A target that never ran leaves nothing worth judging.
-  if (census || !s.metrics.empty())
-    if (!has_target || (launched && ready)) r.verdicts = judge_checks(checks, s);
-  return finish();
 }
+
+// Judge what was recorded. A target that never ran leaves nothing worth judging.
+void ScenarioRun::judge() {
+  if (!r_.series.metrics.empty())
+    if (!has_target_ || (launched_ && ready_)) r_.verdicts = judge_checks(checks_, r_.series);
+}
+
+RunResult ScenarioRun::finish() {
+  r_.interrupted = interrupted();
+  r_.duration = monotonic_seconds() - wall0_;
+  return r_;
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& sc, RunEnv& env) { return ScenarioRun(sc, env).run(); }
 
 }  // namespace lg
