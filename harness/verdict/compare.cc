@@ -210,9 +210,11 @@ GrowthRate growth_rate(const Check& c, const Series& s) {
   g.low = e.low;
   g.high = e.high;
   // A count that grows at rate r over a span x is Poisson with variance r*x when what adds to it
-  // happens at random: its rate has variance r/x, added to the interval's own.
+  // happens at random: the rate from its two ends has variance r/x, a slope fitted through the
+  // whole walk 6/5 of that (the least-squares slope of a Brownian motion). Added to the
+  // interval's own.
   if (counts_objects(s, m) && over > 0 && g.slope > 0) {
-    double z = kZ95 * std::sqrt(g.slope / over);
+    double z = kZ95 * std::sqrt(1.2 * g.slope / over);
     g.low = g.slope - std::hypot(g.slope - g.low, z);
     g.high = g.slope + std::hypot(g.high - g.slope, z);
   }
