@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+
 #include <pugixml.hpp>
 
 #include "e2e/e2e_util.h"
@@ -203,37 +205,40 @@ TEST(CompareCli, NothingToCompareIsExit2) {
 class RealRuns : public ::testing::Test {
  protected:
   static inline e2e::TempDir* dir = nullptr;
-  static inline std::string fixed1, fixed2, leaky1, leaky2;
-  static inline e2e::Result fixed_run, leaky_run;
+  // ctest runs each test in a process of its own: each run is made the first time a test of
+  // that process asks for it, so a test pays only for the runs it compares.
+  static inline std::map<std::string, e2e::Result> made;
 
-  // netns-churn, shortened to 300 namespaces (a few seconds a run).
-  static e2e::Result run(const std::string& name, const std::string& mode, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {e2e::bin("leakguard"),
-                                     "run",
-                                     e2e::source("scenarios/netns-churn.yaml"),
-                                     "--quiet",
-                                     "--out",
-                                     dir->path + "/" + name,
-                                     "--set",
-                                     "phases.churn.workloads.netns.count=300",
-                                     "--set",
-                                     "target.command=[nstuner, --mode, " + mode + "]"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return e2e::run(argv);
+  // netns-churn, shortened to 300 namespaces (a few seconds a run). fixed1 and leaky1 run with
+  // --bisect; the run directory is returned, the run's own result kept in `made`.
+  static std::string run_dir(const std::string& name) {
+    if (!made.count(name)) {
+      std::string mode = name.rfind("fixed", 0) == 0 ? "fixed" : "leaky";
+      std::vector<std::string> argv = {e2e::bin("leakguard"),
+                                       "run",
+                                       e2e::source("scenarios/netns-churn.yaml"),
+                                       "--quiet",
+                                       "--out",
+                                       dir->path + "/" + name,
+                                       "--set",
+                                       "phases.churn.workloads.netns.count=300",
+                                       "--set",
+                                       "target.command=[nstuner, --mode, " + mode + "]"};
+      if (name.back() == '1') argv.push_back("--bisect");
+      made[name] = e2e::run(argv);
+    }
+    return dir->path + "/" + name + "/netns-churn";
+  }
+  static const e2e::Result& result(const std::string& name) {
+    run_dir(name);
+    return made[name];
   }
   static void SetUpTestSuite() {
     if (geteuid() != 0) return;
     dir = new e2e::TempDir;
-    fixed_run = run("fixed1", "fixed", {"--bisect"});
-    leaky_run = run("leaky1", "leaky", {"--bisect"});
-    run("fixed2", "fixed");
-    run("leaky2", "leaky");
-    fixed1 = dir->path + "/fixed1/netns-churn";
-    fixed2 = dir->path + "/fixed2/netns-churn";
-    leaky1 = dir->path + "/leaky1/netns-churn";
-    leaky2 = dir->path + "/leaky2/netns-churn";
   }
   static void TearDownTestSuite() {
+    made.clear();
     delete dir;
     dir = nullptr;
   }
@@ -243,6 +248,7 @@ class RealRuns : public ::testing::Test {
 };
 
 TEST_F(RealRuns, BisectExitsZeroWhenPassedAndOneOnTheLeak) {
+  const e2e::Result &fixed_run = result("fixed1"), &leaky_run = result("leaky1");
   EXPECT_EQ(fixed_run.exit_code, 0) << fixed_run.output;
   EXPECT_TRUE(has(fixed_run.output, "leakguard: --bisect: exit 0, good: every check passed")) << fixed_run.output;
   EXPECT_EQ(leaky_run.exit_code, 1) << leaky_run.output;
@@ -254,7 +260,7 @@ TEST_F(RealRuns, BisectExitsZeroWhenPassedAndOneOnTheLeak) {
 
 TEST_F(RealRuns, FixedThenLeakyIsWorseAndNamesTheLeakingChecks) {
   std::string junit = dir->path + "/fl.xml";
-  e2e::Result r = e2e::run({e2e::bin("leakguard"), "compare", fixed1, leaky1, "--junit", junit});
+  e2e::Result r = e2e::run({e2e::bin("leakguard"), "compare", run_dir("fixed1"), run_dir("leaky1"), "--junit", junit});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   for (const char* check : {"fd.netns max_slope <= 1 per 1000 netns", "fd.total max_slope <= 5 per 1000 netns",
                             "fd.total max_growth <= 20"})
@@ -266,7 +272,7 @@ TEST_F(RealRuns, FixedThenLeakyIsWorseAndNamesTheLeakingChecks) {
 }
 
 TEST_F(RealRuns, LeakyThenFixedIsBetter) {
-  e2e::Result r = e2e::run({e2e::bin("leakguard"), "compare", leaky1, fixed1});
+  e2e::Result r = e2e::run({e2e::bin("leakguard"), "compare", run_dir("leaky1"), run_dir("fixed1")});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(has(r.output, "better fd.netns max_slope <= 1 per 1000 netns: fd.netns grows slower")) << r.output;
   EXPECT_TRUE(has(r.output, "BETTER: 0 worse, 3 better")) << r.output;
@@ -274,17 +280,18 @@ TEST_F(RealRuns, LeakyThenFixedIsBetter) {
 
 TEST_F(RealRuns, TwoRunsOfOneVersionAreSame) {
   std::string junit = dir->path + "/ff.xml";
-  e2e::Result f = e2e::run({e2e::bin("leakguard"), "compare", fixed1, fixed2, "--junit", junit});
+  e2e::Result f = e2e::run({e2e::bin("leakguard"), "compare", run_dir("fixed1"), run_dir("fixed2"), "--junit", junit});
   EXPECT_EQ(f.exit_code, 0) << f.output;
   EXPECT_TRUE(has(f.output, "SAME: 0 worse, 0 better, 4 same")) << f.output;
   EXPECT_EQ(e2e::schema_errors(junit), "");
-  e2e::Result l = e2e::run({e2e::bin("leakguard"), "compare", leaky1, leaky2});
+  e2e::Result l = e2e::run({e2e::bin("leakguard"), "compare", run_dir("leaky1"), run_dir("leaky2")});
   EXPECT_EQ(l.exit_code, 0) << l.output;
   EXPECT_TRUE(has(l.output, "0 worse, 0 better")) << l.output;
 }
 
 TEST_F(RealRuns, TrendOfThreeReleases) {
-  e2e::Result r = e2e::run({e2e::bin("leakguard"), "compare", fixed1, fixed2, leaky1, "--out", dir->path + "/trend"});
+  e2e::Result r = e2e::run({e2e::bin("leakguard"), "compare", run_dir("fixed1"), run_dir("fixed2"), run_dir("leaky1"),
+                            "--out", dir->path + "/trend"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_TRUE(lg::read_file(dir->path + "/trend/compare.html").size() > 1000);
 }
