@@ -197,8 +197,12 @@ GrowthRate growth_rate(const Check& c, const Series& s) {
   SlopeEstimate e = f.all;
   double over = f.span;
   // It grew, then levelled off (the persistence test of the run's own verdict, whatever the
-  // limit): what it keeps doing is its later half.
-  if (f.all.low > 0 && !f.persists(0)) {
+  // limit): what it keeps doing is its later half. "It grew": its slope, or its level by
+  // min_growth at least. A cache that filled early has a whole-window interval too wide (steps
+  // are correlated noise) to say so by its slope, and that width would hide a leak in the
+  // other run.
+  bool grew = f.all.low > 0 || f.end_level - f.baseline >= min_growth_of(c);
+  if (grew && !f.persists(0)) {
     SlopeEstimate late = theil_sen(f.late_x, f.late_y, 0.95);
     if (late.n >= 3 && f.late_x.size() >= 2) {
       e = late;

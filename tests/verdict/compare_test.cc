@@ -128,6 +128,17 @@ TEST(CompareRule, LevelledOffRunsCountByTheirLaterHalf) {
   EXPECT_TRUE(w.rates[1].levelled);
   EXPECT_NEAR(w.rates[1].slope, 0.05, 0.002);
   EXPECT_TRUE(has(w.sentence, "against 0 (0-0) in its later half")) << w.sentence;
+  // A cache that filled in the first fifth of the window, under noise: its whole window's
+  // interval is too wide (the noise is correlated) to say it grew by its slope, its level says
+  // so. Compared on its later half, flat, a leak after the same cache is worse.
+  auto early_cache = [](double e, double t) {
+    return 20 + std::min(180.0, std::floor(e * 0.9)) + (int)std::lround(t * 10) * 7 % 5 - 2;
+  };
+  Series early = run_with(early_cache);
+  EXPECT_TRUE(growth_rate(slope("m", 1), early).levelled);
+  Series early_leak = run_with([&](double e, double t) { return early_cache(e, t) + std::floor(e / 50); });
+  CheckComparison ew = compare_check(slope("m", 1), early, slope("m", 1), early_leak);
+  EXPECT_EQ(ew.change, Change::Worse) << ew.sentence;
   // A flat run did not level off: it never grew.
   EXPECT_FALSE(growth_rate(slope("m", 1), run_with(kFlat)).levelled);
 }
