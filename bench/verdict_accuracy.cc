@@ -3,8 +3,10 @@
 // N series with random shapes and noise, judged by the default checks and by a typical
 // scenario check set. Prints false-positive rates for the passing behaviours, detection
 // rates for the failing ones, and detection of leaks at exactly twice the limit.
+// Then the same for `leakguard compare` (harness/verdict/compare.h): N pairs of runs of the
+// same behaviour, which must come out "same", and pairs that differ, which must not.
 //   build/bin/verdict_accuracy [SERIES_PER_CLASS=1000] [--noise SD=2] [--interval SECONDS=0.1]
-//                              [--events N=5000]
+//                              [--events N=5000] [--only judge|compare]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +15,7 @@
 
 #include "harness/base/units.h"
 #include "harness/verdict/check_type.h"
+#include "harness/verdict/compare.h"
 #include "harness/verdict/judge.h"
 #include "harness/verdict/synth.h"
 
@@ -77,13 +80,54 @@ void print_row(const Row& r) {
          cell(r.fail_default).c_str(), cell(r.fail_slope).c_str(), cell(r.fail_system).c_str(), r.errors);
 }
 
+// The answer of a whole comparison, as the exit code of `leakguard compare` sees it: worse when
+// any check is worse, better when none is worse and one is better, else same.
+Change overall(const Comparison& c) {
+  if (c.count(Change::Worse)) return Change::Worse;
+  if (c.count(Change::Better)) return Change::Better;
+  return Change::Same;
+}
+
+struct PairRow {
+  std::string name;
+  Change expect;
+  int n = 0, hit_default = 0, hit_slope = 0, hit_slope_sep = 0, hit_system = 0, incomparable = 0;
+};
+
+// Same rows: the share of pairs whose answer is not "same" (false alarms). Other rows: the share
+// whose answer is the expected one.
+void print_pair_row(const PairRow& r) {
+  auto cell = [&](int k) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%4d (%5.1f%%)", k, 100.0 * k / r.n);
+    return std::string(buf);
+  };
+  const char* rate = r.expect == Change::Same ? "false alarm" : r.expect == Change::Worse ? "worse" : "better";
+  printf("| %-52s | %-11s | %4d | %s | %s | %s | %s | %d |\n", r.name.c_str(), rate, r.n, cell(r.hit_default).c_str(),
+         cell(r.hit_slope).c_str(), cell(r.hit_slope_sep).c_str(), cell(r.hit_system).c_str(), r.incomparable);
+}
+
+void judge_table(int n, const synth::Params& base, const std::vector<Check>& defaults, const std::vector<Check>& slope,
+                 const std::vector<Check>& system);
+void compare_table(int n, const synth::Params& base, const std::vector<Check>& defaults,
+                   const std::vector<Check>& slope, const std::vector<Check>& system);
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int n = 1000;
+  std::string only;
   synth::Params base;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
+    if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
+      if (only != "judge" && only != "compare") {
+        fprintf(stderr, "verdict_accuracy: --only needs 'judge' or 'compare', got '%s'\n", only.c_str());
+        return 2;
+      }
+      continue;
+    }
     double* target = a == "--noise"      ? &base.noise
                      : a == "--interval" ? &base.sample_interval
                      : a == "--events"   ? &base.events
@@ -99,7 +143,8 @@ int main(int argc, char** argv) {
       n = (int)strtol(argv[i], &end, 10);
       if (*end || n <= 0) {
         fprintf(stderr,
-                "verdict_accuracy: unknown argument '%s' (usage: [N] [--noise SD] [--interval S] [--events N])\n",
+                "verdict_accuracy: unknown argument '%s' (usage: [N] [--noise SD] [--interval S] [--events N] "
+                "[--only judge|compare])\n",
                 argv[i]);
         return 2;
       }
@@ -116,6 +161,17 @@ int main(int argc, char** argv) {
 
   printf("Noise sd %g, sample interval %gs, %g events at %g/s.\n", base.noise, base.sample_interval, base.events,
          base.event_rate);
+  if (only != "compare") judge_table(n, base, defaults, slope, system);
+  if (only != "judge") compare_table(n, base, defaults, slope, system);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  printf("\n%.1f s\n", secs);
+  return 0;
+}
+
+namespace {
+
+void judge_table(int n, const synth::Params& base, const std::vector<Check>& defaults, const std::vector<Check>& slope,
+                 const std::vector<Check>& system) {
   printf(
       "Series per class: %d. Columns: series failing (a) the %zu default checks, (b) '%s',\n"
       "(c) '%s' or '%s'.\n\n",
@@ -211,8 +267,82 @@ int main(int argc, char** argv) {
   growth_row("late-leak", synth::Behaviour::LateLeak, true, base, 1);
   growth_row("bursty-leak", synth::Behaviour::BurstyLeak, true, base, 1);
   printf("\n(split: share of sawtooth shapes whose 10 end phases did not all get the same verdict)\n");
-
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  printf("\n%.1f s\n", secs);
-  return 0;
 }
+
+// A pair of runs: the baseline and the candidate of seed `seed`.
+struct Pairing {
+  synth::Behaviour base_b, cand_b;
+  synth::Params base_p, cand_p;
+  bool same_shape;  // true: one shape, two noise streams (two runs of one version)
+};
+
+void compare_table(int n, const synth::Params& base, const std::vector<Check>& defaults,
+                   const std::vector<Check>& slope, const std::vector<Check>& system) {
+  printf(
+      "\nComparisons: %d pairs per row. Same rows: pairs whose answer is not \"same\" (worse or better:\n"
+      "false alarms); other rows: pairs with the expected answer. Columns: (a) the default checks,\n"
+      "(b) '%s' with the rule compare uses (the difference of slopes has its own 99%% interval),\n"
+      "(b') the same check asking the two 95%% intervals to separate, (c) '%s' and '%s'.\n\n",
+      n, slope[0].text.c_str(), system[0].text.c_str(), system[1].text.c_str());
+  printf("| %-52s | %-11s | %4s | %-13s | %-13s | %-13s | %-13s | %s |\n", "pair (baseline -> candidate)", "rate", "n",
+         "(a) defaults", "(b) slope", "(b') separated", "(c) system", "errors");
+  printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(54, '-').c_str(), std::string(13, '-').c_str(),
+         std::string(6, '-').c_str(), std::string(15, '-').c_str(), std::string(15, '-').c_str(),
+         std::string(16, '-').c_str(), std::string(15, '-').c_str(), "--------");
+  auto run = [&](const std::string& name, const Pairing& pr, Change expect) {
+    PairRow r{name, expect};
+    for (int seed = 1; seed <= n; seed++) {
+      synth::Params bp = pr.base_p, cp = pr.cand_p;
+      uint64_t bseed = (uint64_t)seed, cseed = (uint64_t)seed + 1000000;
+      if (pr.same_shape) {
+        cseed = bseed;
+        bp.noise_seed = 2 * (uint64_t)seed + 1;
+        cp.noise_seed = 2 * (uint64_t)seed + 2;
+      }
+      Series bs = synth::make_series(pr.base_b, bseed, bp), cs = synth::make_series(pr.cand_b, cseed, cp);
+      auto answer = [&](const std::vector<Check>& checks, CompareRule rule, bool& na) {
+        Comparison c = compare_runs({&bs, &cs}, {checks, checks}, rule);
+        // Not comparable because a run could not judge a check it measured (sys.bpf_links is
+        // unmeasured in every synthetic run: not counted).
+        for (const auto& k : c.checks)
+          for (const auto& v : k.runs) na |= v.outcome == Outcome::Error;
+        Change a = overall(c);
+        return expect == Change::Same ? a != Change::Same : a == expect;
+      };
+      bool na = false;
+      r.n++;
+      r.hit_default += answer(defaults, CompareRule::Difference, na);
+      r.hit_slope += answer(slope, CompareRule::Difference, na);
+      r.hit_slope_sep += answer(slope, CompareRule::Separated, na);
+      r.hit_system += answer(system, CompareRule::Difference, na);
+      r.incomparable += na;
+    }
+    print_pair_row(r);
+  };
+  using B = synth::Behaviour;
+  // Two runs of one version: one shape, each with its own noise, jitter and spikes.
+  for (auto b : synth::all_behaviours())
+    run(std::string(synth::behaviour_name(b)) + ", same version", {b, b, base, base, true}, Change::Same);
+  // Two versions that behave alike: each with its own shape (level, cap, step, period...).
+  for (auto b : {B::Flat, B::StartupStep, B::BoundedCache, B::Sawtooth, B::DeferredTeardown})
+    run(std::string(synth::behaviour_name(b)) + ", other shape", {b, b, base, base, false}, Change::Same);
+  synth::Params two = base, one = base, four = base, six = base;
+  two.leak_per_event = 0.002;
+  one.leak_per_event = 0.001;
+  four.leak_per_event = 0.004;
+  six.leak_per_event = 0.006;
+  for (auto b : {B::SteadyLeak, B::LateLeak, B::BurstyLeak})
+    run(std::string(synth::behaviour_name(b)) + " 2/1000 both, other phase", {b, b, two, two, false}, Change::Same);
+  run("slow-leak 1/1000 both, other phase", {B::SlowLeak, B::SlowLeak, one, one, false}, Change::Same);
+  // Real differences.
+  run("flat -> steady-leak 2/1000", {B::Flat, B::SteadyLeak, base, two, false}, Change::Worse);
+  run("flat -> slow-leak 1/1000", {B::Flat, B::SlowLeak, base, one, false}, Change::Worse);
+  run("flat -> bursty-leak 2/1000", {B::Flat, B::BurstyLeak, base, two, false}, Change::Worse);
+  run("bounded-cache -> late-leak 2/1000", {B::BoundedCache, B::LateLeak, base, two, false}, Change::Worse);
+  run("steady-leak 2/1000 -> 4/1000", {B::SteadyLeak, B::SteadyLeak, two, four, false}, Change::Worse);
+  run("steady-leak 2/1000 -> 6/1000", {B::SteadyLeak, B::SteadyLeak, two, six, false}, Change::Worse);
+  run("steady-leak 2/1000 -> flat", {B::SteadyLeak, B::Flat, two, base, false}, Change::Better);
+  run("steady-leak 4/1000 -> 2/1000", {B::SteadyLeak, B::SteadyLeak, four, two, false}, Change::Better);
+}
+
+}  // namespace

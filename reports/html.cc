@@ -6,6 +6,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/units.h"
+#include "reports/html_page.h"
 #include "reports/plot.h"
 #include "harness/verdict/check_type.h"
 #include "reports/report.h"
@@ -17,37 +18,7 @@ namespace {
 
 constexpr size_t kMaxTail = 64 * 1024;
 
-const char* kStyle = R"(
-body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:940px;color:#222;background:#fff}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
-h3{font-size:15px;margin:18px 0 6px}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e5e5e5;vertical-align:top}
-th{background:#f4f4f4}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;min-width:44px;text-align:center;padding:2px 6px;border-radius:3px;
-  font-weight:bold;font-size:12px;color:#fff}
-h1 .badge{font-size:16px;vertical-align:middle}
-tr.FAIL td,tr.ERROR td{background:#fdf0f0}
-.banner{padding:10px 12px;border-radius:4px;margin:12px 0;background:#fff4e5;border:1px solid #f0b86e}
-.muted{color:#666;font-size:13px}
-pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:8px;font-size:12px;overflow-x:auto;white-space:pre-wrap;
-  word-break:break-all;max-height:480px;overflow-y:auto}
-.chart{margin:8px 0 4px}.chart svg{max-width:100%;height:auto;border:1px solid #e5e5e5}
-.numbers{font-size:12px;color:#333}
-.diagnosis h4{font-size:14px;margin:12px 0 4px}.diagnosis ol{padding-left:22px;font-size:13px}
-.diagnosis summary{cursor:pointer}.frames{margin:4px 0 8px}.frames tr.own td{font-weight:bold}
-a{color:#1f5fa8}
-)";
-
-// The style sheet with a badge colour per outcome (harness/base/check.h).
-std::string style() {
-  std::string css = kStyle;
-  for (const auto& o : outcomes()) css += std::string(".badge.") + o.word + "{background:" + o.color + "}";
-  return css + "\n";
-}
-
-std::string esc(const std::string& s) { return html_escape(clean_text(s)); }
+std::string esc(const std::string& s) { return html_text(s); }
 
 void kv(std::string& out, const char* key, const std::string& value) {
   if (value.empty()) return;
@@ -56,7 +27,7 @@ void kv(std::string& out, const char* key, const std::string& value) {
   out += "</th><td>" + esc(value) + "</td></tr>\n";
 }
 
-std::string badge(const char* word) { return std::string("<span class=\"badge ") + word + "\">" + word + "</span>"; }
+std::string badge(const char* word) { return html_badge(word); }
 
 std::string tail_block(const std::string& title, const std::string& text, const std::string& log, uint64_t dropped) {
   std::string out = "<h3>" + esc(title) + "</h3>\n";
@@ -77,10 +48,7 @@ std::string html_report(const RunResult& r) {
   const char* overall = r.failed() ? "FAIL" : "PASS";
   std::string o;
   o.reserve(64 * 1024);
-  o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  o += "<title>leakguard: " + esc(r.scenario) + " " + overall + "</title>\n<style>" + style() +
-       "</style>\n</head>\n<body>\n";
+  o += html_page_head("leakguard: " + r.scenario + " " + overall);
   o += "<h1>" + esc(r.scenario) + " " + badge(overall) + "</h1>\n";
   if (!r.description.empty()) o += "<p>" + esc(r.description) + "</p>\n";
   o += "<p class=\"muted\">" + esc(r.timestamp) + " UTC on " + esc(r.hostname) + ", " +

@@ -52,23 +52,6 @@ void outcome(pugi::xml_node tc, Counts& n, const char* element, const char* type
   if (!body.empty()) e.text().set(clean_text(body).c_str());
 }
 
-// Target output (or anything else) capped so one testcase never carries a whole log.
-void stream(pugi::xml_node tc, const char* element, const std::string& text, const std::string& full_log) {
-  if (text.empty()) return;
-  bool cut = false;
-  std::string body = tail_bytes(clean_text(text), kMaxSystemOut, cut);
-  if (cut)
-    body = "[... earlier output cut at " + std::to_string(kMaxSystemOut / 1024) +
-           " KiB; full log: " + (full_log.empty() ? std::string("not kept") : full_log) + "]\n" + body;
-  tc.append_child(element).text().set(body.c_str());
-}
-
-void property(pugi::xml_node props, const std::string& name, const std::string& value) {
-  auto p = props.append_child("property");
-  p.append_attribute("name") = clean_line(name).c_str();
-  p.append_attribute("value") = clean_line(value).c_str();
-}
-
 void append_suite(pugi::xml_node root, const RunResult& r) {
   const std::string cls = clean_line(r.scenario.empty() ? "leakguard" : r.scenario);
   auto suite = root.append_child("testsuite");
@@ -83,21 +66,22 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
   if (!r.hostname.empty()) suite.append_attribute("hostname") = clean_line(r.hostname).c_str();
 
   auto props = suite.append_child("properties");
-  property(props, "leakguard.version", r.version);
-  property(props, "kernel", r.kernel);
-  property(props, "backend", r.backend + (r.backend_note.empty() ? "" : " (" + r.backend_note + ")"));
-  property(props, "target.argv", r.target_argv.empty() ? "(none: system only)" : shell_join(r.target_argv));
-  for (const auto& [k, v] : r.target_env) property(props, "target.env." + k, v);
-  for (size_t i = 0; i < r.warnings.size(); i++) property(props, "warning." + std::to_string(i + 1), r.warnings[i]);
-  property(props, "seed", std::to_string(r.seed));
-  if (!r.containment.empty()) property(props, "containment", r.containment);
-  if (!r.scenario_file.empty()) property(props, "scenario.file", r.scenario_file);
-  for (size_t i = 0; i < r.notes.size(); i++) property(props, "note." + std::to_string(i + 1), r.notes[i]);
-  if (!r.out_dir.empty()) property(props, "report.html", r.out_dir + "/report.html");
+  junit_property(props, "leakguard.version", r.version);
+  junit_property(props, "kernel", r.kernel);
+  junit_property(props, "backend", r.backend + (r.backend_note.empty() ? "" : " (" + r.backend_note + ")"));
+  junit_property(props, "target.argv", r.target_argv.empty() ? "(none: system only)" : shell_join(r.target_argv));
+  for (const auto& [k, v] : r.target_env) junit_property(props, "target.env." + k, v);
+  for (size_t i = 0; i < r.warnings.size(); i++)
+    junit_property(props, "warning." + std::to_string(i + 1), r.warnings[i]);
+  junit_property(props, "seed", std::to_string(r.seed));
+  if (!r.containment.empty()) junit_property(props, "containment", r.containment);
+  if (!r.scenario_file.empty()) junit_property(props, "scenario.file", r.scenario_file);
+  for (size_t i = 0; i < r.notes.size(); i++) junit_property(props, "note." + std::to_string(i + 1), r.notes[i]);
+  if (!r.out_dir.empty()) junit_property(props, "report.html", r.out_dir + "/report.html");
   for (const auto& w : r.workloads)
-    property(props, "workload." + w.phase + "/" + w.label() + ".achieved_rate",
-             format_fixed(w.achieved_rate, 1) + "/s (asked " +
-                 (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s)" : std::string("no rate)")));
+    junit_property(props, "workload." + w.phase + "/" + w.label() + ".achieved_rate",
+                   format_fixed(w.achieved_rate, 1) + "/s (asked " +
+                       (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s)" : std::string("no rate)")));
 
   Counts n;
   if (!r.environment_error.empty()) {
@@ -141,8 +125,8 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     if (!s.skipped && (last || !s.ok)) {
       std::string out = (!s.ok ? std::string() : s.detail.empty() ? "" : s.detail + "\n") + logs;
       if (!r.stdout_tail.empty()) out += "--- last lines of the target's stdout ---\n" + r.stdout_tail;
-      stream(tc, "system-out", out, r.stdout_log);
-      if (!r.stderr_tail.empty()) stream(tc, "system-err", r.stderr_tail, r.stderr_log);
+      junit_stream(tc, "system-out", out, r.stdout_log);
+      if (!r.stderr_tail.empty()) junit_stream(tc, "system-err", r.stderr_tail, r.stderr_log);
     }
   }
 
@@ -157,7 +141,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     if (workload_outcome(w) == Outcome::Error)
       outcome(tc, n, "error", "workload", w.error, o.str());
     else
-      stream(tc, "system-out", o.str(), "");
+      junit_stream(tc, "system-out", o.str(), "");
   }
 
   std::vector<std::string> plots = plot_paths(r);
@@ -181,7 +165,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     // Jenkins (junit-attachments) and GitLab show a file named alone on such a line.
     if (v.outcome != Outcome::Pass && !plots[i].empty()) out += "[[ATTACHMENT|" + plots[i] + "]]\n";
     if (v.outcome != Outcome::Pass && !r.out_dir.empty()) out += "report: " + r.out_dir + "/report.html\n";
-    stream(tc, "system-out", out, "");
+    junit_stream(tc, "system-out", out, "");
   }
 
   a_tests = n.tests;
@@ -191,6 +175,48 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
 }
 
 }  // namespace
+
+// The pieces compare_junit.cc (and any other JUnit writer) builds its documents from.
+pugi::xml_node junit_suite(pugi::xml_node root, const std::string& name, double seconds, const std::string& timestamp,
+                           const std::string& hostname) {
+  auto suite = root.append_child("testsuite");
+  // Attribute order matches what most readers print; save_junit fills in the counts.
+  suite.append_attribute("name") = clean_line(name).c_str();
+  for (const char* count : {"tests", "failures", "errors", "skipped"}) suite.append_attribute(count) = 0;
+  suite.append_attribute("time") = junit_seconds(seconds).c_str();
+  if (!timestamp.empty()) suite.append_attribute("timestamp") = clean_line(timestamp).c_str();
+  if (!hostname.empty()) suite.append_attribute("hostname") = clean_line(hostname).c_str();
+  return suite;
+}
+
+pugi::xml_node junit_testcase(pugi::xml_node suite, const std::string& classname, const std::string& name,
+                              double seconds) {
+  Counts unused;
+  return testcase(suite, unused, clean_line(classname), name, seconds);
+}
+
+void junit_outcome(pugi::xml_node tc, const char* element, const char* type, const std::string& message,
+                   const std::string& body) {
+  Counts unused;
+  outcome(tc, unused, element, type, message, body);
+}
+
+// Target output (or anything else) capped so one testcase never carries a whole log.
+void junit_stream(pugi::xml_node tc, const char* element, const std::string& text, const std::string& full_log) {
+  if (text.empty()) return;
+  bool cut = false;
+  std::string body = tail_bytes(clean_text(text), kMaxSystemOut, cut);
+  if (cut)
+    body = "[... earlier output cut at " + std::to_string(kMaxSystemOut / 1024) +
+           " KiB; full log: " + (full_log.empty() ? std::string("not kept") : full_log) + "]\n" + body;
+  tc.append_child(element).text().set(body.c_str());
+}
+
+void junit_property(pugi::xml_node props, const std::string& name, const std::string& value) {
+  auto p = props.append_child("property");
+  p.append_attribute("name") = clean_line(name).c_str();
+  p.append_attribute("value") = clean_line(value).c_str();
+}
 
 std::string junit_document(const std::vector<const RunResult*>& runs) {
   pugi::xml_document doc;

@@ -19,6 +19,14 @@ std::vector<std::string> plot_paths(const RunResult& r);
 // per-event check. "" when there is nothing to draw.
 std::string verdict_chart_svg(const RunResult& r, const Verdict& v);
 
+// The fitted slope of a judged max_slope verdict over its window: up to 400 points, each with
+// its time, its x (cumulative events for a per-event check, else the time) and the fitted y.
+// Empty when there is nothing to draw.
+struct FittedLine {
+  std::vector<double> t, x, y;
+};
+FittedLine fitted_line(const Series& s, const Verdict& v);
+
 // At most max_points points of (x, y) keeping each bucket's min and max, in order; NaN y values
 // separate segments and survive as gaps.
 void downsample(const std::vector<double>& x, const std::vector<double>& y, size_t max_points, std::vector<double>& ox,

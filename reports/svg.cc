@@ -10,6 +10,7 @@
 #include "harness/base/fs.h"
 #include "harness/base/stats.h"
 #include "harness/base/units.h"
+#include "reports/chart.h"
 #include "reports/plot.h"
 #include "harness/verdict/check_type.h"
 #include "reports/report.h"
@@ -44,36 +45,12 @@ void add(std::string& out, const char* fmt, ...) {
   out.append(big.data(), n);
 }
 
-struct Line {
-  std::vector<double> x, y;
-  const char* color;
-  const char* dash;  // stroke-dasharray or ""
-  std::string label;
-  // A sloped limit line can run far from the data; it may stretch the y axis only so much
-  // (half the data's range) and is cut where it leaves the chart.
-  bool bounded = false;
-};
-struct Band {
-  double x0, x1;
-  std::string name;
-};
-struct Marker {
-  double x;
-  std::string label;
-};
-struct Dot {
-  double x, y;
-  std::string label;
-};
-
-struct Panel {
-  std::string title, xlabel, ylabel;
-  std::vector<double> x, y;  // the series (already downsampled)
-  std::vector<Band> bands;
-  std::vector<Marker> markers;
-  std::vector<Line> lines;
-  std::vector<Dot> dots;
-};
+using chart::Band;
+using chart::Bar;
+using chart::Dot;
+using chart::Line;
+using chart::Marker;
+using chart::Panel;
 
 // A "nice" tick step (1, 2, 5 times a power of ten) for about `n` ticks over `range`.
 double nice_step(double range, int n) {
@@ -97,15 +74,33 @@ std::string tick_label(double v, double step) {
   return format_fixed(v, decimals);
 }
 
+constexpr const char* kSeriesColor = "#1f5fa8";  // the .series class's colour
+
+// At most `chars` characters, the middle elided: labels of categorical ticks.
+std::string shortened(const std::string& s, double chars) {
+  size_t n = chars < 8 ? 8 : (size_t)chars;
+  if (s.size() <= n) return s;
+  size_t head = (n - 1) / 2, tail = n - 1 - head;
+  return s.substr(0, head) + "\u2026" + s.substr(s.size() - tail);
+}
+
 // Draws one panel with its top-left corner at (0, oy).
 void draw_panel(std::string& out, const Panel& p, double oy) {
   double x0 = kLeft, x1 = kWidth - kRight, y0 = oy + kTop, y1 = oy + kPanelHeight - kBottom;
   double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
-  for (size_t i = 0; i < p.x.size(); i++)
-    if (std::isfinite(p.y[i])) {
-      extend(p.x[i], xlo, xhi);
-      extend(p.y[i], ylo, yhi);
-    }
+  for (const auto& ser : p.series)
+    for (size_t i = 0; i < ser.x.size() && i < ser.y.size(); i++)
+      if (std::isfinite(ser.y[i])) {
+        extend(ser.x[i], xlo, xhi);
+        extend(ser.y[i], ylo, yhi);
+      }
+  for (const auto& b : p.bars) {
+    extend(b.x, xlo, xhi);
+    extend(b.y, ylo, yhi);
+    extend(b.low, ylo, yhi);
+    extend(b.high, ylo, yhi);
+  }
+  if (!p.categories.empty()) xlo = -0.5, xhi = p.categories.size() - 0.5;
   for (const auto& b : p.bands) extend(b.x0, xlo, xhi), extend(b.x1, xlo, xhi);
   for (const auto& m : p.markers) extend(m.x, xlo, xhi);
   for (const auto& l : p.lines)
@@ -152,7 +147,12 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
         html_escape(tick_label(v, ystep)).c_str());
   }
   double xstep = nice_step(xhi - xlo, 8);
-  for (double v = std::ceil(xlo / xstep) * xstep; v <= xhi + xstep * 1e-9; v += xstep) {
+  for (size_t k = 0; k < p.categories.size(); k++) {
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>\n", X(k), X(k), y1, y1 + 4);
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%s</text>\n", X(k), y1 + 16,
+        html_escape(clean_line(shortened(p.categories[k], (x1 - x0) / p.categories.size() / 6.5))).c_str());
+  }
+  for (double v = std::ceil(xlo / xstep) * xstep; p.categories.empty() && v <= xhi + xstep * 1e-9; v += xstep) {
     add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>\n", X(v), X(v), y1, y1 + 4);
     add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%s</text>\n", X(v), y1 + 16,
         html_escape(tick_label(v, xstep)).c_str());
@@ -172,22 +172,39 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
     add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n", X(m.x) - 3,
         y1 - 5 - 13.0 * k, html_escape(m.label).c_str());
   }
-  // The series as one path; NaN starts a new segment.
-  std::string d;
-  bool pen = false;
-  for (size_t i = 0; i < p.x.size(); i++) {
-    if (!std::isfinite(p.y[i])) {
-      pen = false;
-      continue;
+  // Each series as one path; NaN starts a new segment.
+  for (const auto& ser : p.series) {
+    size_t n = std::min(ser.x.size(), ser.y.size());
+    std::string d;
+    bool pen = false;
+    for (size_t i = 0; i < n; i++) {
+      if (!std::isfinite(ser.y[i])) {
+        pen = false;
+        continue;
+      }
+      add(d, "%c%.1f %.1f", pen ? 'L' : 'M', X(ser.x[i]), Y(ser.y[i]));
+      pen = true;
     }
-    add(d, "%c%.1f %.1f", pen ? 'L' : 'M', X(p.x[i]), Y(p.y[i]));
-    pen = true;
+    // The class sets the default colour; another one must be a style to win over it.
+    std::string style =
+        std::string(ser.color) == kSeriesColor ? "" : std::string(" style=\"stroke:") + ser.color + "\"";
+    add(out, "<path d=\"%s\" class=\"series\"%s/>\n", d.c_str(), style.c_str());
+    if (n <= 60)  // few samples: show them
+      for (size_t i = 0; i < n; i++)
+        if (std::isfinite(ser.y[i]))
+          add(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\"/>\n", X(ser.x[i]), Y(ser.y[i]), ser.color);
   }
-  add(out, "<path d=\"%s\" class=\"series\"/>\n", d.c_str());
-  if (p.x.size() <= 60)  // few samples: show them
-    for (size_t i = 0; i < p.x.size(); i++)
-      if (std::isfinite(p.y[i]))
-        add(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#1f5fa8\"/>\n", X(p.x[i]), Y(p.y[i]));
+  for (const auto& b : p.bars) {
+    if (!std::isfinite(b.y)) continue;
+    double top = Y(std::clamp(std::isnan(b.high) ? b.y : b.high, ylo, yhi));
+    double bottom = Y(std::clamp(std::isnan(b.low) ? b.y : b.low, ylo, yhi));
+    add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>\n", X(b.x),
+        X(b.x), top, bottom, b.color);
+    for (double yy : {top, bottom})
+      add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>\n", X(b.x) - 6,
+          X(b.x) + 6, yy, yy, b.color);
+    add(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", X(b.x), Y(std::clamp(b.y, ylo, yhi)), b.color);
+  }
   for (const auto& l : p.lines) {
     // Each segment cut to [ylo, yhi]; a segment wholly outside is dropped.
     std::string ld;
@@ -225,19 +242,26 @@ void draw_panel(std::string& out, const Panel& p, double oy) {
         *l.dash ? " stroke-dasharray=\"" : "", l.dash, *l.dash ? "\"" : "");
   }
   for (const auto& dot : p.dots) {
-    add(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#6a3d9a\"/>\n", X(dot.x), Y(dot.y));
+    add(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", X(dot.x), Y(dot.y), dot.color);
     bool right = X(dot.x) > (x0 + x1) / 2;  // label towards the middle so it stays inside
     add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"%s\">%s</text>\n", X(dot.x) + (right ? -6 : 6),
         Y(dot.y) - 6, right ? "end" : "start", html_escape(dot.label).c_str());
   }
-  // Legend, top right, one entry per drawn line.
+  // Legend, top right: the labelled series, then one entry per drawn line.
+  std::vector<const Line*> legend;
+  std::vector<Line> series_keys;
+  for (const auto& ser : p.series)
+    if (!ser.label.empty()) series_keys.push_back({{}, {}, ser.color, "", ser.label});
+  for (const auto& l : series_keys) legend.push_back(&l);
+  for (const auto& l : p.lines) legend.push_back(&l);
   double ly = oy + 16, lx = x1;
-  for (auto it = p.lines.rbegin(); it != p.lines.rend(); ++it) {
-    double w = 7.0 * it->label.size() + 30;
+  for (auto it = legend.rbegin(); it != legend.rend(); ++it) {
+    const Line& l = **it;
+    double w = 7.0 * l.label.size() + 30;
     lx -= w;
     add(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n", lx,
-        lx + 20, ly - 4, ly - 4, it->color, *it->dash ? " stroke-dasharray=\"" : "", it->dash, *it->dash ? "\"" : "");
-    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">%s</text>\n", lx + 24, ly, html_escape(it->label).c_str());
+        lx + 20, ly - 4, ly - 4, l.color, *l.dash ? " stroke-dasharray=\"" : "", l.dash, *l.dash ? "\"" : "");
+    add(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">%s</text>\n", lx + 24, ly, html_escape(l.label).c_str());
   }
   add(out, "</g>\n");
 }
@@ -261,6 +285,29 @@ std::string check_limit_text(const Check& c) {
 }
 
 }  // namespace
+
+std::string chart::svg(const char* word, const char* color, const std::string& headline, const std::string& subline,
+                       const std::vector<Panel>& panels) {
+  double height = kTitleHeight + kPanelHeight * panels.size();
+  std::string out;
+  add(out,
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+      "font-family=\"DejaVu Sans, Arial, sans-serif\">\n",
+      kWidth, height, kWidth, height);
+  add(out,
+      "<style>.ptitle{font-size:13px;font-weight:bold;fill:#333}.band{font-size:11px;fill:#667}"
+      ".tick{font-size:11px;fill:#444}.label{font-size:12px;fill:#333}.grid{stroke:#ddd;stroke-width:1}"
+      ".axis{stroke:#888}.frame{fill:none;stroke:#999}.marker{stroke:#555;stroke-dasharray:2 3}"
+      ".series{fill:none;stroke:#1f5fa8;stroke-width:1.5}</style>\n");
+  add(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
+  add(out, "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\"><tspan fill=\"%s\">%s</tspan> %s</text>\n",
+      color, html_escape(word).c_str(), html_escape(clean_line(headline)).c_str());
+  add(out, "<text x=\"10\" y=\"40\" font-size=\"12\" fill=\"#333\">%s</text>\n",
+      html_escape(clean_line(subline)).c_str());
+  for (size_t i = 0; i < panels.size(); i++) draw_panel(out, panels[i], kTitleHeight + kPanelHeight * i);
+  out += "</svg>\n";
+  return out;
+}
 
 void downsample(const std::vector<double>& x, const std::vector<double>& y, size_t max_points, std::vector<double>& ox,
                 std::vector<double>& oy) {
@@ -316,6 +363,40 @@ std::vector<std::string> plot_paths(const RunResult& r) {
   return paths;
 }
 
+FittedLine fitted_line(const Series& s, const Verdict& v) {
+  FittedLine out;
+  const Check& c = v.check;
+  int m = s.metric_index(c.metric);
+  if (c.type != CheckType::MaxSlope || m < 0 || (size_t)m >= s.values.size() || !std::isfinite(v.slope)) return out;
+  const std::vector<double>& y = s.values[m];
+  size_t n = std::min(y.size(), s.t.size());
+  int ek = c.per_event.empty() ? -1 : s.event_index(c.per_event);
+  const std::vector<double>* ev =
+      (ek >= 0 && (size_t)ek < s.events.size() && s.events[ek].size() >= n) ? &s.events[ek] : nullptr;
+  if (!c.per_event.empty() && !ev) return out;
+  // The judged window's samples.
+  std::vector<size_t> win;
+  if (std::isfinite(v.window_start) && std::isfinite(v.window_end) && v.window_end > v.window_start)
+    for (size_t i = 0; i < n; i++)
+      if (s.t[i] >= v.window_start && s.t[i] <= v.window_end && std::isfinite(y[i]) && (!ev || std::isfinite((*ev)[i])))
+        win.push_back(i);
+  if (win.size() < 2) return out;
+  // Intercept: median of y - slope*x over the window, as Theil-Sen does.
+  auto xfit = [&](size_t i) { return ev ? (*ev)[i] : s.t[i]; };
+  std::vector<double> res;
+  for (size_t i : win) res.push_back(y[i] - v.slope * xfit(i));
+  double a = median(res);
+  // A per-time fit is straight; a per-event one follows the event count over time.
+  std::vector<size_t> idx = ev ? spread(win.size(), 400) : std::vector<size_t>{0, win.size() - 1};
+  for (size_t k : idx) {
+    size_t i = win[k];
+    out.t.push_back(s.t[i]);
+    out.x.push_back(xfit(i));
+    out.y.push_back(a + v.slope * xfit(i));
+  }
+  return out;
+}
+
 std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
   const Series& s = r.series;
   const Check& c = v.check;
@@ -334,18 +415,11 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
   time.xlabel = "seconds since launch";
   time.ylabel = c.metric + (unit.empty() ? "" : " (" + unit + ")");
   std::vector<double> t(s.t.begin(), s.t.begin() + n), yy(y.begin(), y.begin() + n);
-  downsample(t, yy, kMaxPoints, time.x, time.y);
+  time.series.emplace_back();
+  downsample(t, yy, kMaxPoints, time.series[0].x, time.series[0].y);
   for (const auto& ph : s.phases) time.bands.push_back({ph.start, ph.end, ph.name});
   if (s.stop >= 0) time.markers.push_back({s.stop, "stop"});
   if (s.settle_end >= 0) time.markers.push_back({s.settle_end, "settled"});
-
-  // The judged window's samples, for the fitted line.
-  std::vector<size_t> win;
-  bool has_window = std::isfinite(v.window_start) && std::isfinite(v.window_end) && v.window_end > v.window_start;
-  if (has_window)
-    for (size_t i = 0; i < n; i++)
-      if (t[i] >= v.window_start && t[i] <= v.window_end && std::isfinite(y[i]) && (!ev || std::isfinite((*ev)[i])))
-        win.push_back(i);
 
   double xmax = t.empty() ? 0 : t.back();
   double baseline = std::isfinite(v.baseline) ? v.baseline : NAN;
@@ -354,28 +428,17 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
 
   Panel events;
   bool want_events = c.type == CheckType::MaxSlope && ev != nullptr;
-  if (c.type == CheckType::MaxSlope && win.size() >= 2 && std::isfinite(v.slope) && (c.per_event.empty() || ev)) {
-    // Intercept: median of y - slope*x over the window, as Theil-Sen does.
-    auto xfit = [&](size_t i) { return ev ? (*ev)[i] : t[i]; };
-    std::vector<double> res;
-    for (size_t i : win) res.push_back(y[i] - v.slope * xfit(i));
-    double a = median(res);
-    double x_first = xfit(win.front());
-    double y_first = a + v.slope * x_first;
-    Line fit{{}, {}, "#e67e00", "", "fitted slope"};
-    Line lim{{}, {}, "#c62828", "8 4", check_limit_text(c), true};
-    // A per-time fit is straight; a per-event one follows the event count over time.
-    std::vector<size_t> idx = ev ? spread(win.size(), 400) : std::vector<size_t>{0, win.size() - 1};
-    for (size_t k : idx) {
-      size_t i = win[k];
-      fit.x.push_back(t[i]), fit.y.push_back(a + v.slope * xfit(i));
-      lim.x.push_back(t[i]), lim.y.push_back(y_first + c.limit * (xfit(i) - x_first));
-    }
+  FittedLine fl = fitted_line(s, v);
+  if (!fl.t.empty()) {
+    double x_first = fl.x.front(), y_first = fl.y.front();
+    Line fit{fl.t, fl.y, "#e67e00", "", "fitted slope"};
+    Line lim{fl.t, {}, "#c62828", "8 4", check_limit_text(c), true};
+    for (double x : fl.x) lim.y.push_back(y_first + c.limit * (x - x_first));
     time.lines.push_back(fit);
     time.lines.push_back(lim);
     if (want_events) {
-      double e0 = (*ev)[win.front()], e1 = (*ev)[win.back()];
-      events.lines.push_back({{e0, e1}, {a + v.slope * e0, a + v.slope * e1}, "#e67e00", "", "fitted slope"});
+      double e0 = fl.x.front(), e1 = fl.x.back();
+      events.lines.push_back({{e0, e1}, {y_first, fl.y.back()}, "#e67e00", "", "fitted slope"});
       events.lines.push_back(
           {{e0, e1}, {y_first, y_first + c.limit * (e1 - e0)}, "#c62828", "8 4", check_limit_text(c), true});
     }
@@ -419,7 +482,8 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
     events.xlabel = c.per_event + " events (cumulative)";
     events.ylabel = time.ylabel;
     std::vector<double> ex(ev->begin(), ev->begin() + n);
-    downsample(ex, yy, kMaxPoints, events.x, events.y);
+    events.series.emplace_back();
+    downsample(ex, yy, kMaxPoints, events.series[0].x, events.series[0].y);
     // Phases as event ranges: the count at each phase's first and last sample.
     for (const auto& ph : s.phases) {
       double lo = NAN, hi = NAN;
@@ -438,28 +502,9 @@ std::string verdict_chart_svg(const RunResult& r, const Verdict& v) {
     }
   }
 
-  double height = kTitleHeight + kPanelHeight * panels;
-  std::string out;
-  add(out,
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-      "font-family=\"DejaVu Sans, Arial, sans-serif\">\n",
-      kWidth, height, kWidth, height);
-  add(out,
-      "<style>.ptitle{font-size:13px;font-weight:bold;fill:#333}.band{font-size:11px;fill:#667}"
-      ".tick{font-size:11px;fill:#444}.label{font-size:12px;fill:#333}.grid{stroke:#ddd;stroke-width:1}"
-      ".axis{stroke:#888}.frame{fill:none;stroke:#999}.marker{stroke:#555;stroke-dasharray:2 3}"
-      ".series{fill:none;stroke:#1f5fa8;stroke-width:1.5}</style>\n");
-  add(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
-  const char* color = outcome_info(v.outcome).color;
-  std::string text = check_words(c);
-  add(out, "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\"><tspan fill=\"%s\">%s</tspan> %s</text>\n",
-      color, outcome_name(v.outcome), html_escape(clean_line(text)).c_str());
-  add(out, "<text x=\"10\" y=\"40\" font-size=\"12\" fill=\"#333\">%s</text>\n",
-      html_escape(clean_line(v.sentence)).c_str());
-  draw_panel(out, time, kTitleHeight);
-  if (panels == 2) draw_panel(out, events, kTitleHeight + kPanelHeight);
-  out += "</svg>\n";
-  return out;
+  std::vector<Panel> all{time};
+  if (panels == 2) all.push_back(events);
+  return chart::svg(outcome_name(v.outcome), outcome_info(v.outcome).color, check_words(c), v.sentence, all);
 }
 
 bool write_plots(const RunResult& r, OutputDir& out, std::vector<std::string>& written, std::string& err) {

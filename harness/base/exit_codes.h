@@ -7,5 +7,8 @@ enum ExitCode : int {
   kExitCheckFailed = 1,  // a check failed (or the run was interrupted)
   kExitUsage = 2,        // usage or scenario error
   kExitEnvironment = 3,  // missing privilege or kernel feature
+  // `run --bisect` only: anything but "passed" or "a leak was found" (git bisect run skips the
+  // commit instead of blaming it).
+  kExitBisectSkip = 125,
 };
 }  // namespace lg

@@ -42,21 +42,25 @@ void add_run_command(CLI::App& app, Action& action) {
   sub->add_option("--debug-dir", o->debug_dirs,
                   "also look for the target's debug info (build-id/ and .gnu_debuglink files) in DIR (repeatable)")
       ->allow_extra_args(false);
+  sub->add_flag("--bisect", o->bisect,
+                "exit codes for 'git bisect run': 0 passed, 1 a leak was found, 125 anything else (skip the commit)");
   auto run = [=]() -> int {
+    // --bisect: a usage error is not the commit's fault either.
+    const int usage = o->bisect ? (int)kExitBisectSkip : (int)kExitUsage;
     std::vector<std::string> a = *args;
     if (*target_at >= 0) {
       o->scenario_files.assign(a.begin(), a.begin() + std::min<size_t>(*target_at, a.size()));
       o->target_argv.assign(a.begin() + std::min<size_t>(*target_at, a.size()), a.end());
       if (o->target_argv.empty()) {
         fprintf(stderr, "leakguard: error: --target needs the target's argv after '--' (see 'leakguard run --help')\n");
-        return kExitUsage;
+        return usage;
       }
     } else {
       o->scenario_files = a;
     }
     if (o->scenario_files.empty()) {
       fprintf(stderr, "leakguard: error: run needs at least one scenario file (see 'leakguard run --help')\n");
-      return kExitUsage;
+      return usage;
     }
     if (!backend->empty()) o->backend = parse_backend(*backend);
     if (*attribution == "on") o->attribution = AttributionChoice::On;
@@ -67,7 +71,7 @@ void add_run_command(CLI::App& app, Action& action) {
       char tail = 0;
       if (sscanf(shard->c_str(), "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 1 || i > n) {
         fprintf(stderr, "leakguard: error: --shard %s: expected I/N with 1 <= I <= N, e.g. 1/4\n", shard->c_str());
-        return kExitUsage;
+        return usage;
       }
       o->shard_index = i;
       o->shard_count = n;
@@ -76,13 +80,28 @@ void add_run_command(CLI::App& app, Action& action) {
       auto d = parse_duration(*interval);
       if (!d || *d <= 0) {
         fprintf(stderr, "leakguard: error: --interval %s: expected a duration such as 100ms\n", interval->c_str());
-        return kExitUsage;
+        return usage;
       }
       o->interval = *d;
     }
     return run_command(*o);
   };
   sub->callback([&action, run] { action = run; });
+}
+
+bool run_bisect_requested(int argc, char** argv) {
+  bool in_run = false;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--") break;  // the target's argv
+    if (!in_run && a[0] != '-') {
+      if (a != "run") return false;
+      in_run = true;
+    } else if (in_run && a == "--bisect") {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace lg

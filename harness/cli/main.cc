@@ -19,6 +19,9 @@ void add_merge_command(CLI::App& app, Action& action);
 void add_judge_command(CLI::App& app, Action& action);
 void add_census_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
+void add_compare_command(CLI::App& app, Action& action);
+// `run --bisect` on the command line (cmd_run.cc): its usage errors exit 125, not 2.
+bool run_bisect_requested(int argc, char** argv);
 }  // namespace lg
 
 namespace lg {
@@ -40,7 +43,7 @@ namespace {
 
 const lg::AddCommand kCommands[] = {
     lg::add_probe_command, lg::add_validate_command, lg::add_list_command, lg::add_merge_command,
-    lg::add_judge_command, lg::add_census_command,   lg::add_run_command,
+    lg::add_judge_command, lg::add_census_command,   lg::add_run_command,  lg::add_compare_command,
 };
 
 // One line: "leakguard: error: ... (see 'leakguard --help')", plus a hint when a word is close
@@ -110,7 +113,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usage_error(app, e, argc, argv);
+    int code = usage_error(app, e, argc, argv);
+    return lg::run_bisect_requested(argc, argv) ? lg::kExitBisectSkip : code;
   }
   // What a scenario may name in ${...} besides the user's environment (docs/scenarios.md);
   // targets inherit it too.

@@ -21,6 +21,7 @@
 #include "harness/run/leftovers.h"
 #include "harness/run/scenario_run.h"
 #include "harness/workloads/spawner.h"
+#include "harness/verdict/check_type.h"
 #include "reports/report.h"
 
 namespace lg {
@@ -98,7 +99,44 @@ std::vector<size_t> shard_indexes(size_t count, int index, int of) {
   return out;
 }
 
-int run_command(const RunOptions& o) {
+bool leak_found(const RunResult& r) {
+  if (r.interrupted || !r.environment_error.empty()) return false;
+  for (const auto& s : r.lifecycle)
+    if ((s.name == "started" || s.name == "became ready") && !s.ok && !s.skipped) return false;
+  for (const auto& v : r.verdicts)
+    if (v.outcome == Outcome::Fail) return true;
+  return false;
+}
+
+int bisect_exit_code(int code, bool leak, bool interrupted) {
+  if (interrupted) return kExitBisectSkip;
+  if (leak) return kExitCheckFailed;
+  return code == kExitOk ? kExitOk : kExitBisectSkip;
+}
+
+namespace {
+
+// What `run --bisect` needs beyond the exit code, and what it says about it.
+struct Found {
+  bool leak = false;
+  std::string leak_what;  // "netns-churn: fd.netns max_slope <= 1 per 1000 netns"
+  std::string problem;    // the first reason a run went wrong other than a failed check
+};
+
+// Why a run went wrong, other than a check that failed: "" when nothing did.
+std::string run_problem(const RunResult& r) {
+  if (!r.environment_error.empty()) return r.environment_error;
+  if (r.interrupted) return "interrupted";
+  for (const auto& s : r.lifecycle)
+    if (!s.ok && !s.skipped) return "target " + s.name + ": " + s.message;
+  for (const auto& w : r.workloads)
+    if (!w.error.empty()) return "workload " + w.phase + "/" + w.kind + ": " + w.error;
+  for (const auto& v : r.verdicts)
+    if (v.outcome == Outcome::Error) return v.sentence;
+  return "";
+}
+
+int run_scenarios(const RunOptions& o, Found& found) {
   // 1. Every scenario is valid, or nothing starts.
   LoadOptions lo;
   lo.overrides = o.sets;
@@ -233,6 +271,13 @@ int run_command(const RunOptions& o) {
     env.index = (int)i;
     env.out = outs.dir(i);
     RunResult r = run_scenario(all[i], env);
+    if (leak_found(r) && !found.leak) {
+      found.leak = true;
+      for (const auto& v : r.verdicts)
+        if (v.outcome == Outcome::Fail && found.leak_what.empty())
+          found.leak_what = r.scenario + ": " + check_words(v.check);
+    }
+    if (found.problem.empty() && !run_problem(r).empty()) found.problem = r.scenario + ": " + run_problem(r);
     if (!r.environment_error.empty())
       code = kExitEnvironment;
     else if (r.failed() && code == kExitOk)
@@ -275,6 +320,25 @@ int run_command(const RunOptions& o) {
   if (cgp && !cg.destroy(err)) fprintf(stderr, "leakguard: warning: %s (the watchdog retries)\n", err.c_str());
   wd.finish();
   return code;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+  Found found;
+  int code = run_scenarios(o, found);
+  if (!o.bisect) return code;
+  int bisect = bisect_exit_code(code, found.leak, g_interrupts > 0);
+  // One line for whoever reads the `git bisect run` log: what this commit was taken for.
+  std::string why = bisect == kExitOk            ? "good: every check passed"
+                    : bisect == kExitCheckFailed ? "bad: a leak was found (" + found.leak_what + ")"
+                    : g_interrupts > 0           ? "skip: interrupted"
+                    : !found.problem.empty()     ? "skip: " + found.problem
+                    : code == kExitUsage         ? "skip: usage or scenario error"
+                    : code == kExitEnvironment   ? "skip: environment error"
+                                                 : "skip: the run failed without a leak";
+  fprintf(stderr, "leakguard: --bisect: exit %d, %s\n", bisect, why.c_str());
+  return bisect;
 }
 
 }  // namespace lg

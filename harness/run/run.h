@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/base/run_result.h"
 #include "harness/scenario/scenario.h"
 
 namespace lg {
@@ -22,11 +23,20 @@ struct RunOptions {
   double interval = 0;                           // --interval; 0: the scenario's
   std::optional<AttributionChoice> attribution;  // --attribution
   std::vector<std::string> debug_dirs;           // --debug-dir: extra debug-info directories
+  bool bisect = false;                           // --bisect: exit codes for `git bisect run`
 };
 
 // The exit code: 0 all passed, 1 a check or the lifecycle failed or interrupted, 2 usage or
-// scenario error, 3 environment.
+// scenario error, 3 environment. With o.bisect: bisect_exit_code of it.
 int run_command(const RunOptions& o);
+
+// A leak was found in a run that can be trusted: a check FAILed, the run was not interrupted,
+// its environment let it start, and the target started and became ready.
+bool leak_found(const RunResult& r);
+// `run --bisect`: 0 when every check passed (code 0), 1 when a leak was found in any scenario,
+// 125 (skip) for anything else: an interrupted invocation (whatever it found), a target that
+// would not start, an environment or usage error, a check that could not be judged.
+int bisect_exit_code(int code, bool leak, bool interrupted);
 
 // The scenario indexes of shard I of N (round-robin by position).
 std::vector<size_t> shard_indexes(size_t count, int index, int of);

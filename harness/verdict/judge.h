@@ -37,6 +37,26 @@ struct EndLevel {
   bool fell_back = false;       // level is the trough of the last cycle, below the tail
 };
 EndLevel robust_end_level(const std::vector<double>& y, double drop);
+// What a max_slope check measures before it decides (docs/verdicts.md, max_slope steps 1-5):
+// its window, the fit over the window and over each half of it. `leakguard judge` and
+// `leakguard compare` both decide from this.
+struct SlopeFit {
+  std::string error;                        // "" when measured; else why not (the verdict's sentence)
+  SlopeEstimate all, early, late;           // the window (95%), its earlier half (95%), its later half (80%)
+  std::vector<double> late_x, late_y;       // the later half's points, to fit it at another confidence
+  double span = 0;                          // events of the check's kind, or seconds, in the window
+  double window_start = 0, window_end = 0;  // seconds since launch
+  size_t samples = 0;
+  double baseline = 0, end_level = 0, peak = 0;  // medians of the first and last samples, highest
+  // Still growing at the end of the window (not levelled off): the later half's upper bound is
+  // at least the larger of `floor` and a quarter of the earlier half's slope.
+  bool persists(double floor) const;
+};
+// The metric must be measured (judge_check says SKIP/ERROR otherwise); mi is its index in s.
+SlopeFit fit_slope(const Check& c, const Series& s, int mi);
+
+// The check's min_growth, or the default (5 units) when it sets none (max_slope).
+double min_growth_of(const Check& c);
 
 // Judges one check. Never throws; a check that cannot be judged is Error or Skipped
 // with the reason in the sentence.

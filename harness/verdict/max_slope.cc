@@ -113,13 +113,81 @@ std::string limit_words(const Check& c) {
 
 void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   bool per_event = !c.per_event.empty();
-  int ek = per_event ? s.event_index(c.per_event) : -1;
-  if (per_event && (ek < 0 || (size_t)ek >= s.events.size())) {
-    v = error_verdict(v, "no '" + c.per_event + "' events recorded (workload kinds: " + joined(s.event_kinds) + ")");
-    return;
+  SlopeFit f = fit_slope(c, s, mi);
+  v.window_start = f.window_start;
+  v.window_end = f.window_end;
+  v.samples = f.samples;
+  if (per_event && f.samples > 0) v.events = f.span;
+  if (!f.error.empty()) return void(v = error_verdict(v, f.error));
+  v.baseline = f.baseline;
+  v.end_level = f.end_level;
+  v.peak = f.peak;
+  const SlopeEstimate& all = f.all;
+  double span = f.span;
+  v.slope = all.slope;
+  v.ci_low = all.low;
+  v.ci_high = all.high;
+  // Growth is the fitted rise over the window: robust to the spikes and phase of the
+  // ends that a difference of end levels would pick up.
+  v.growth = all.slope * span;
+
+  double min_growth = min_growth_of(c);
+  bool significant = all.low > c.limit;
+  bool persists = f.persists(c.limit);
+  bool big = v.growth >= min_growth;
+
+  // The slope in the check's own unit, numbers in the metric's (bytes humanised).
+  Fmt fm = fmt_for(s, mi);
+  double scale = per_event ? 1 : (c.per_time_unit == "min" ? 60 : 1);
+  std::string unit = per_event ? " per " + c.per_event : (c.per_time_unit == "min" ? "/min" : "/s");
+  auto rate = [&](double r) { return fm(r * scale) + unit; };
+  std::string est = rate(all.slope) + " (" + interval_in(all.low * scale, all.high * scale, kConfidence, fm) +
+                    "), limit " + fm(c.limit * scale);
+  std::string over =
+      fm.signed_(v.growth) + " over " + (per_event ? format_number(span) + " " + c.per_event : format_duration(span));
+  // A pass must not hide a large change: a leak that filled its map rises fast, then stops;
+  // its slope is not significant (or it levelled off), yet the reader must see the rise.
+  double rise = v.end_level - v.baseline;
+  std::string large = std::isfinite(rise) && std::fabs(rise) >= std::max(min_growth, 1e-9)
+                          ? "; the level changed " + fm.signed_(rise) + " over the window (" + fm(v.baseline) + " to " +
+                                fm(v.end_level) + ")"
+                          : "";
+
+  if (significant && persists && big) {
+    v.outcome = Outcome::Fail;
+    v.sentence = c.metric + " grew " + est + "; " + over;
+  } else if (!significant) {
+    v.outcome = Outcome::Pass;
+    // "flat" only when no growth is shown at all; a slope that is real but under the limit is
+    // "within the limit", so a reader never sees "flat" next to 0.99 per event.
+    const char* how = all.slope > c.limit ? " not significantly above the limit: "
+                      : all.low <= 0      ? " flat: "
+                                          : " within the limit: ";
+    v.sentence = c.metric + how + est + large;
+  } else if (!persists) {
+    v.outcome = Outcome::Pass;
+    v.sentence = c.metric + " levelled off: " + rate(f.early.slope) + " in the earlier half of the window, " +
+                 rate(f.late.slope) + " (" +
+                 interval_in(f.late.low * scale, f.late.high * scale, kLevelConfidence, fm) + ") in the later half; " +
+                 est + large;
+  } else {
+    v.outcome = Outcome::Pass;
+    v.sentence = c.metric + " rose only " + over + " (min_growth " + fm(min_growth) + "): " + est;
   }
+  v.sentence = with_note(v.sentence, map_note(c, s));
+}
+
+}  // namespace
+
+SlopeFit fit_slope(const Check& c, const Series& s, int mi) {
+  SlopeFit f;
+  bool per_event = !c.per_event.empty();
+  int ek = per_event ? s.event_index(c.per_event) : -1;
+  if (mi < 0 || (size_t)mi >= s.values.size()) return f.error = "not recorded in this run", f;
+  if (per_event && (ek < 0 || (size_t)ek >= s.events.size()))
+    return f.error = "no '" + c.per_event + "' events recorded (workload kinds: " + joined(s.event_kinds) + ")", f;
   Window w = c.phases.empty() ? workload_phases(s) : named_phases(c, s);
-  if (!w.error.empty()) return void(v = error_verdict(v, w.error));
+  if (!w.error.empty()) return f.error = w.error, f;
   if (per_event && c.phases.empty()) {
     // By default, only the workload phases where this kind's events advance: another
     // workload's phase would add its own growth at a standstill of this x.
@@ -136,11 +204,11 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
     if (!own.spans.empty()) w = own;
   }
   if (w.spans.empty()) {
-    if (per_event) return void(v = error_verdict(v, "no phase runs workloads, so no window for a per-event slope"));
+    if (per_event) return f.error = "no phase runs workloads, so no window for a per-event slope", f;
     w.spans.push_back({0, run_end(s)});  // per time, nothing runs: the whole run
   }
-  v.window_start = w.start();
-  v.window_end = w.end();
+  f.window_start = w.start();
+  f.window_end = w.end();
 
   std::vector<double> x, y;
   const auto& vals = s.values[mi];
@@ -151,31 +219,29 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
     x.push_back(xi);
     y.push_back(vals[i]);
   }
-  v.samples = x.size();
+  f.samples = x.size();
   if (x.empty())
-    return void(v = error_verdict(
-                    v, "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s"));
+    return f.error = "no sample in the window " + format_number(w.start()) + "s-" + format_number(w.end()) + "s", f;
   double x0 = *std::min_element(x.begin(), x.end()), x1 = *std::max_element(x.begin(), x.end());
   double span = x1 - x0;
-  if (per_event) v.events = span;
+  f.span = span;
   if (span <= 0) {
-    if (per_event) return void(v = error_verdict(v, "no '" + c.per_event + "' events in the window"));
-    return void(v = error_verdict(v, "the window holds a single instant"));
+    if (per_event) return f.error = "no '" + c.per_event + "' events in the window", f;
+    return f.error = "the window holds a single instant", f;
   }
   for (auto& xi : x) xi -= x0;
 
   // Start and end levels of the window, for the record (in time order, before reduction).
   size_t k = tail_count(y.size());
-  v.baseline = median(std::vector<double>(y.begin(), y.begin() + k));
-  v.end_level = median(std::vector<double>(y.end() - k, y.end()));
-  v.peak = *std::max_element(y.begin(), y.end());
+  f.baseline = median(std::vector<double>(y.begin(), y.begin() + k));
+  f.end_level = median(std::vector<double>(y.end() - k, y.end()));
+  f.peak = *std::max_element(y.begin(), y.end());
 
   // Reduce once (see theil_sen.cc) so the window and its halves share the same points.
   reduce_points(x, y, kMaxSlopePoints);
-  SlopeEstimate all = theil_sen(x, y, kConfidence);
-  if (all.n < 3)
-    return void(
-        v = error_verdict(v, "only " + std::to_string(all.n) + " distinct points in the window, too few for a slope"));
+  f.all = theil_sen(x, y, kConfidence);
+  if (f.all.n < 3)
+    return f.error = "only " + std::to_string(f.all.n) + " distinct points in the window, too few for a slope", f;
 
   // Persistence: a leak keeps growing, a bounded cache or a start-up step levels off.
   // The two halves of the window (by x) are fitted on their own.
@@ -186,66 +252,23 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
     else
       lx.push_back(x[i]), ly.push_back(y[i]);
   }
-  SlopeEstimate early = theil_sen(ex, ey, kConfidence), late = theil_sen(lx, ly, kLevelConfidence);
-
-  v.slope = all.slope;
-  v.ci_low = all.low;
-  v.ci_high = all.high;
-  // Growth is the fitted rise over the window: robust to the spikes and phase of the
-  // ends that a difference of end levels would pick up.
-  v.growth = all.slope * span;
-
-  double min_growth = c.min_growth >= 0 ? c.min_growth : kDefaultMinGrowth;
-  bool significant = all.low > c.limit;
-  // Levelled off: the later half grows significantly slower than a quarter of the earlier
-  // half's rate, or significantly slower than the limit. A leak keeps growing (its late
-  // interval reaches past a quarter of the early rate, even if it slowed down); a cache that
-  // hit its cap, or a start-up step, does not.
-  bool halves = early.n >= 3 && late.n >= 3;
-  bool persists = !halves || late.high >= std::max(c.limit, early.slope / 4);
-  bool big = v.growth >= min_growth;
-
-  // The slope in the check's own unit, numbers in the metric's (bytes humanised).
-  Fmt f = fmt_for(s, mi);
-  double scale = per_event ? 1 : (c.per_time_unit == "min" ? 60 : 1);
-  std::string unit = per_event ? " per " + c.per_event : (c.per_time_unit == "min" ? "/min" : "/s");
-  auto rate = [&](double r) { return f(r * scale) + unit; };
-  std::string est = rate(all.slope) + " (" + interval_in(all.low * scale, all.high * scale, kConfidence, f) +
-                    "), limit " + f(c.limit * scale);
-  std::string over =
-      f.signed_(v.growth) + " over " + (per_event ? format_number(span) + " " + c.per_event : format_duration(span));
-  // A pass must not hide a large change: a leak that filled its map rises fast, then stops;
-  // its slope is not significant (or it levelled off), yet the reader must see the rise.
-  double rise = v.end_level - v.baseline;
-  std::string large = std::isfinite(rise) && std::fabs(rise) >= std::max(min_growth, 1e-9)
-                          ? "; the level changed " + f.signed_(rise) + " over the window (" + f(v.baseline) + " to " +
-                                f(v.end_level) + ")"
-                          : "";
-
-  if (significant && persists && big) {
-    v.outcome = Outcome::Fail;
-    v.sentence = c.metric + " grew " + est + "; " + over;
-  } else if (!significant) {
-    v.outcome = Outcome::Pass;
-    // "flat" only when no growth is shown at all; a slope that is real but under the limit is
-    // "within the limit", so a reader never sees "flat" next to 0.99 per event.
-    const char* how = all.slope > c.limit ? " not significantly above the limit: "
-                      : all.low <= 0      ? " flat: "
-                                          : " within the limit: ";
-    v.sentence = c.metric + how + est + large;
-  } else if (!persists) {
-    v.outcome = Outcome::Pass;
-    v.sentence = c.metric + " levelled off: " + rate(early.slope) + " in the earlier half of the window, " +
-                 rate(late.slope) + " (" + interval_in(late.low * scale, late.high * scale, kLevelConfidence, f) +
-                 ") in the later half; " + est + large;
-  } else {
-    v.outcome = Outcome::Pass;
-    v.sentence = c.metric + " rose only " + over + " (min_growth " + f(min_growth) + "): " + est;
-  }
-  v.sentence = with_note(v.sentence, map_note(c, s));
+  f.early = theil_sen(ex, ey, kConfidence);
+  f.late = theil_sen(lx, ly, kLevelConfidence);
+  f.late_x = std::move(lx);
+  f.late_y = std::move(ly);
+  return f;
 }
 
-}  // namespace
+// Levelled off: the later half grows significantly slower than a quarter of the earlier
+// half's rate, or significantly slower than `floor` (the limit, for a verdict). A leak keeps
+// growing (its late interval reaches past a quarter of the early rate, even if it slowed
+// down); a cache that hit its cap, or a start-up step, does not.
+bool SlopeFit::persists(double floor) const {
+  bool halves = early.n >= 3 && late.n >= 3;
+  return !halves || late.high >= std::max(floor, early.slope / 4);
+}
+
+double min_growth_of(const Check& c) { return c.min_growth >= 0 ? c.min_growth : kDefaultMinGrowth; }
 
 extern const CheckTypeInfo max_slope_check = {
     CheckType::MaxSlope,

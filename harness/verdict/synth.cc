@@ -51,6 +51,12 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + (uint64_t)b);
   auto uni = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); };
   std::normal_distribution<double> gauss(0, 1);
+  // The sample-by-sample draws (noise, spikes, in-flight work, which events leak) come from
+  // `rng` too unless noise_seed asks for a stream of their own: then two series of one seed
+  // share their shape and differ in everything else, like two runs of one version.
+  std::mt19937_64 own_noise(p.noise_seed * 0xD1B54A32D192ED03ull + (uint64_t)b + 1);
+  std::mt19937_64& nrng = p.noise_seed ? own_noise : rng;
+  auto nuni = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(nrng); };
 
   // Shape parameters of this series.
   double base = std::round(uni(20, 60)), sys_base = std::round(uni(1, 10));
@@ -107,7 +113,7 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
     bool churning = t > churn_start && churn_end < 0;
     double before = e;
     if (churning) {
-      e = std::min(events_total, e + std::round(p.event_rate * dt * uni(0.5, 1.5)));
+      e = std::min(events_total, e + std::round(p.event_rate * dt * nuni(0.5, 1.5)));
       if (e >= events_total) churn_end = t;
     }
     double fresh = e - before;
@@ -139,7 +145,7 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
         if (p.leak_per_event > 0) {
           leaked = std::floor(e * leak_p + phase);
         } else {
-          for (double k = 0; k < fresh; k++) leaked += uni(0, 1) < leak_p;
+          for (double k = 0; k < fresh; k++) leaked += nuni(0, 1) < leak_p;
         }
         target = kern = leaked;
         break;
@@ -159,16 +165,16 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
     }
     cpu += fresh * cpu_per_event + dt * 0.001;
 
-    double noise = std::round(gauss(rng) * p.noise);
-    double spike = uni(0, 1) < spike_p ? std::round(uni(1, 30)) : 0;
-    double inflight = churning ? std::round(uni(0, 3)) : 0;
+    double noise = std::round(gauss(nrng) * p.noise);
+    double spike = nuni(0, 1) < spike_p ? std::round(nuni(1, 30)) : 0;
+    double inflight = churning ? std::round(nuni(0, 3)) : 0;
     s.t.push_back(t);
     s.events[0].push_back(e);
     s.values[0].push_back(std::max(0.0, base + target + noise + spike + inflight));
-    s.values[1].push_back(threads + (churning ? std::round(uni(0, 1)) : 0));
-    s.values[2].push_back(uni(0, 1) < 0.01 ? 1 : 0);  // a child between exit and reap
+    s.values[1].push_back(threads + (churning ? std::round(nuni(0, 1)) : 0));
+    s.values[2].push_back(nuni(0, 1) < 0.01 ? 1 : 0);  // a child between exit and reap
     s.values[3].push_back(maps);
-    s.values[4].push_back(sys_base + kern + (churning ? std::round(uni(0, 2)) : 0));
+    s.values[4].push_back(sys_base + kern + (churning ? std::round(nuni(0, 2)) : 0));
     s.values[5].push_back(3);
     s.values[6].push_back(5);
     s.values[7].push_back(kUnavailable);

@@ -46,6 +46,10 @@ struct Params {
   // (a leak under the sawtooth: the collector reclaims only part).
   double saw_end_phase = -1;
   double trough_rise = 0;
+  // 0: every random draw comes from `seed`. Else the shape (levels, caps, periods, leak rate,
+  // phase) comes from `seed` and the per-sample draws (noise, spikes, jitter, which events
+  // leak) from noise_seed: two runs of the same version.
+  uint64_t noise_seed = 0;
 };
 
 // The behaviour drives fd.total (target) and sys.netns (kernel objects, with pre-launch and

@@ -4,59 +4,13 @@
 #include <cmath>
 
 #include "harness/verdict/judge.h"
+#include "verdict/hand_run.h"
 #include "harness/verdict/synth.h"
 
 using namespace lg;
+using namespace lg::test;
 
-namespace {
-
-// A hand-made run: 2 s idle, 10 s churn of 100 "netns"/s sampled at 10 Hz, 3 s idle.
-// metric "m" = f(events, t).
-template <class F>
-Series run_with(F f) {
-  Series s;
-  s.metrics = {"m", "gone"};
-  s.units = {"fds", "fds"};
-  s.unavailable = {"", "needs BPF"};
-  s.event_kinds = {"netns"};
-  s.values.assign(2, {});
-  s.events.assign(1, {});
-  for (int i = 0; i <= 150; i++) {
-    double t = i * 0.1;
-    double e = std::clamp(t - 2, 0.0, 10.0) * 100;
-    s.t.push_back(t);
-    s.events[0].push_back(std::round(e));
-    s.values[0].push_back(f(std::round(e), t));
-    s.values[1].push_back(kUnavailable);
-  }
-  s.phases = {{"idle", 0, 2, false}, {"churn", 2, 12, true}, {"rest", 12, 15, false}};
-  s.stop = 15;
-  s.settle_end = 17;
-  s.pre_launch = {kUnavailable, kUnavailable};
-  s.post_settle = {kUnavailable, kUnavailable};
-  return s;
-}
-
-Check slope(const std::string& metric, double per_1000) {
-  Check c;
-  c.metric = metric;
-  c.per_event = "netns";
-  c.per_event_scale = 1000;
-  c.limit = per_1000 / 1000;
-  return c;
-}
-
-Check of_type(const std::string& metric, CheckType type, double limit) {
-  Check c;
-  c.metric = metric;
-  c.type = type;
-  c.limit = limit;
-  return c;
-}
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-}  // namespace
+namespace {}  // namespace
 
 // Every behaviour of docs/verdicts.md, several seeds, judged by the default checks and by a
 // typical scenario set: leaks fail, the rest pass, nothing errors.
