@@ -17,7 +17,7 @@ namespace lg {
 
 struct SymModule {
   std::string path;      // as the target mapped it
-  std::string build_id;  // hex
+  std::string build_id;  // hex (GNU build-id), or a Go build ID
   int fd = -1;           // an open fd of the very file (dup'ed by the symboliser); -1: open path
 };
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/attrib/cfi.h"
 #include "harness/attrib/own_code.h"
 #include "harness/attrib/symbolize.h"
 
@@ -187,6 +188,19 @@ TEST(GoSymbolize, NamesStayWhole) {
   }
   std::vector<uint64_t> offs = function_offsets(path, "internal/poll.(*FD).Init");
   ASSERT_FALSE(offs.empty()) << "gotuner opens files: internal/poll.(*FD).Init is linked";
+}
+
+// A Go program has no GNU build-id unless linked with one: it is known by its Go build ID
+// ("actionID/contentID", as `go tool buildid` prints it).
+TEST(GoSymbolize, GoBuildId) {
+  std::string path = kBin + "/gotuner";
+  if (!LEAKGUARD_GO_TARGETS && access(path.c_str(), R_OK) != 0) GTEST_SKIP() << "gotuner was not built";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  std::string id = elf_build_id(fd);
+  close(fd);
+  EXPECT_GE(id.size(), 20u) << id;
+  EXPECT_NE(id.find('/'), std::string::npos) << id;
 }
 
 TEST(GoSymbolize, CProgramIsNotGo) {
