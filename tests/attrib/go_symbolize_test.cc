@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,12 +16,12 @@
 #include "harness/attrib/cfi.h"
 #include "harness/attrib/own_code.h"
 #include "harness/attrib/symbolize.h"
+#include "leak_site.h"
 
 namespace lg {
 namespace {
 
 const std::string kBin = LEAKGUARD_BIN_DIR;
-const std::string kSrc = LEAKGUARD_SOURCE_DIR;
 
 Frame go_frame(const std::string& function, const std::string& file) {
   Frame f;
@@ -81,18 +80,6 @@ TEST(GoOwnCode, TargetCodeIsNotRuntimeStdlibOrDependencies) {
   EXPECT_FALSE(own_code(c, false));
 }
 
-// The line a "LEAK-SITE: name" marker names in a source file (0 when absent).
-int marker_line(const std::string& file, const std::string& name) {
-  std::ifstream in(file);
-  std::string line;
-  for (int n = 1; std::getline(in, line); n++) {
-    size_t at = line.find("// LEAK-SITE: " + name);
-    if (at == std::string::npos) continue;
-    return line.find_first_not_of(" \t") == at ? n + 1 : n;
-  }
-  return 0;
-}
-
 // File offsets of the code of function `name` in the ELF file `path` (empty when absent).
 std::vector<uint64_t> function_offsets(const std::string& path, const std::string& name) {
   std::vector<uint64_t> out;
@@ -130,13 +117,15 @@ std::string base(const std::string& p) { return p.substr(p.rfind('/') + 1); }
 // Symbolises every byte of `function` in the Go target `exe`; true when one of them is the
 // code of `marker` in `source`, as `function` (outermost frame) at the marker's line with the
 // innermost frame `inlined` (or no inlined call when empty).
-void expect_site(const std::string& exe, const std::string& function, const std::string& source,
-                 const std::string& marker, const std::string& inlined) {
+void expect_site(const std::string& exe, const std::string& function, const std::string& marker,
+                 const std::string& inlined) {
   std::string path = kBin + "/" + exe;
   if (!LEAKGUARD_GO_TARGETS && access(path.c_str(), R_OK) != 0)
     GTEST_SKIP() << exe << " was not built: leakguard was configured with -DLEAKGUARD_GO_TARGETS=OFF";
-  int line = marker_line(kSrc + "/" + source, marker);
-  ASSERT_GT(line, 0) << "no LEAK-SITE: " << marker << " in " << source;
+  leak_site::Site site = leak_site::find(marker);
+  ASSERT_EQ(site.error, "");
+  const std::string source = site.file;
+  const int line = site.line;
   std::vector<uint64_t> offs = function_offsets(path, function);
   ASSERT_FALSE(offs.empty()) << "no symbol " << function << " in " << path;
   Symbolizer sym;
@@ -165,14 +154,11 @@ void expect_site(const std::string& exe, const std::string& function, const std:
   EXPECT_TRUE(sym.missing_debug_info().empty()) << exe << " has DWARF; the symboliser found no line in it";
 }
 
-TEST(GoSymbolize, FunctionAndLineOfTheLeakSite) {
-  expect_site("gotuner", "main.(*tuner).visit", "targets/go/src/leakguard/gotuner/main.go", "gotuner-netns", "");
-}
+TEST(GoSymbolize, FunctionAndLineOfTheLeakSite) { expect_site("gotuner", "main.(*tuner).visit", "gotuner-netns", ""); }
 
 TEST(GoSymbolize, InlinedCallOfALibrary) {
   // cilium/ebpf's (*Map).Pin is small enough to be inlined into the agent's build.
-  expect_site("goagent", "main.(*agent).build", "targets/go/src/leakguard/goagent/main.go", "goagent-pin",
-              "github.com/cilium/ebpf.(*Map).Pin");
+  expect_site("goagent", "main.(*agent).build", "goagent-pin", "github.com/cilium/ebpf.(*Map).Pin");
 }
 
 TEST(GoSymbolize, NamesStayWhole) {
