@@ -82,20 +82,21 @@ bool go_section(Elf* elf) {
 }
 
 // Appends the inlined calls inside `parent` that hold `addr`, outermost first. Every child is
-// searched (a lexical block that holds addr may not hold the inlined call beside it).
-bool go_inlined_calls(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& out) {
+// searched (a lexical block that holds addr may not hold the inlined call beside it). The
+// target's DWARF is not trusted: nesting deeper than 64 is not followed.
+bool go_inlined_calls(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& out, int depth = 0) {
   Dwarf_Die child;
-  if (dwarf_child(parent, &child) != 0) return false;
+  if (depth > 64 || dwarf_child(parent, &child) != 0) return false;
   do {
     int tag = dwarf_tag(&child);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_lexical_block) continue;
     if (dwarf_haspc(&child, addr) != 1) continue;
     if (tag == DW_TAG_inlined_subroutine) {
       out.push_back(child);
-      go_inlined_calls(&child, addr, out);
+      go_inlined_calls(&child, addr, out, depth + 1);
       return true;
     }
-    if (go_inlined_calls(&child, addr, out)) return true;
+    if (go_inlined_calls(&child, addr, out, depth + 1)) return true;
   } while (dwarf_siblingof(&child, &child) == 0);
   return false;
 }
