@@ -10,6 +10,7 @@
 #include <set>
 
 #include "bpf/census.h"
+#include "harness/attrib/own_code.h"
 #include "harness/attrib/symbolize.h"
 #include "harness/base/safe_file.h"
 #include "harness/base/fs.h"
@@ -47,17 +48,7 @@ int fd_kind(const std::string& metric) {  // "fd.netns" -> CENSUS_FD_NETNS; -2 f
   return -1;
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string base_name(const std::string& p) { return p.substr(p.rfind('/') + 1); }
-
-bool system_path(const std::string& p) {
-  for (const char* pre : {"/lib/", "/lib64/", "/usr/", "/nix/store/"})
-    if (starts_with(p, pre)) return true;
-  return false;
-}
 
 const char* map_type_name(uint32_t t) {
   static const char* names[] = {"unspec",
@@ -515,9 +506,7 @@ Diagnosis Attribution::diagnose_one(const std::string& metric, const Series& ser
         continue;
       }
       for (Frame x : sym.symbolize(it->second, f & LGA_FRAME_OFF_MASK)) {
-        // The target's own code: not a system library or header, nor a generated libbpf
-        // skeleton (its caller is where the user's code asked for the objects).
-        x.target_code = !system_path(x.module) && !system_path(x.file) && !ends_with(x.file, ".skel.h");
+        x.target_code = own_code(x, sym.is_go(it->second));
         x.file = base_name(x.file);  // as the model shows it: "nstuner.cc"
         fr.push_back(x);
       }

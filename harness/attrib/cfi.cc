@@ -7,6 +7,7 @@
 #include <libelf.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace lg {
@@ -277,7 +278,7 @@ std::string elf_build_id(int fd) {
   elf_version(EV_CURRENT);
   Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
   if (!elf) return "";
-  std::string id;
+  std::string id, go_id;
   size_t nph = 0;
   elf_getphdrnum(elf, &nph);
   for (size_t i = 0; i < nph && id.empty(); i++) {
@@ -288,9 +289,9 @@ std::string elf_build_id(int fd) {
     size_t off = 0, name_off, desc_off;
     GElf_Nhdr nh;
     while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-      if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-          memcmp(static_cast<char*>(d->d_buf) + name_off, "GNU", 4) == 0) {
-        const uint8_t* b = static_cast<const uint8_t*>(d->d_buf) + desc_off;
+      const char* name = static_cast<char*>(d->d_buf) + name_off;
+      const uint8_t* b = static_cast<const uint8_t*>(d->d_buf) + desc_off;
+      if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
         static const char* hex = "0123456789abcdef";
         for (size_t k = 0; k < nh.n_descsz && k < 64; k++) {
           id += hex[b[k] >> 4];
@@ -298,10 +299,21 @@ std::string elf_build_id(int fd) {
         }
         break;
       }
+      // Go's build ID ("Go" note of type 4), text as `go tool buildid` prints it: what a Go
+      // program without a GNU build-id (the go command's default) is known by.
+      if (nh.n_type == 4 && nh.n_namesz >= 3 && memcmp(name, "Go", 3) == 0 && go_id.empty())  // "Go\0\0"
+        for (size_t k = 0; k < nh.n_descsz && k < 128; k++) {
+          char c = (char)b[k];
+          if (!isalnum((unsigned char)c) && !strchr("/_-=+.", c)) {
+            go_id.clear();
+            break;
+          }
+          go_id += c;
+        }
     }
   }
   elf_end(elf);
-  return id;
+  return id.empty() ? go_id : id;
 }
 
 }  // namespace lg

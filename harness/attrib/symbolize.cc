@@ -9,10 +9,18 @@
 #include <gelf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 namespace lg {
+
+namespace {
+struct CuRange {
+  Dwarf_Addr lo, hi;
+  Dwarf_Off die;  // the unit's DIE
+};
+}  // namespace
 
 struct Symbolizer::Mod {
   Dwfl* dwfl = nullptr;
@@ -25,6 +33,11 @@ struct Symbolizer::Mod {
   char* search_ptr = nullptr;
   Dwfl_Callbacks cb{};
   bool lines = false;  // any line information at all
+  bool go = false;     // a Go program (.note.go.buildid or .go.buildinfo)
+  // Compile units by address range, for DWARF without .debug_aranges (Go's), where libdw
+  // 0.188 finds no unit for an address; built the first time it is needed.
+  std::vector<CuRange> cu_ranges;
+  bool cu_ranges_built = false;
   ~Mod() {
     if (dwfl) dwfl_end(dwfl);
   }
@@ -55,6 +68,42 @@ std::string die_function(Dwarf_Die* die) {
   if (const char* n = die_string(die, DW_AT_name)) return n;
   return "";
 }
+
+bool go_section(Elf* elf) {
+  size_t shstrndx = 0;
+  if (elf_getshdrstrndx(elf, &shstrndx) != 0) return false;
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn));) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh)) continue;
+    const char* name = elf_strptr(elf, shstrndx, sh.sh_name);
+    if (name && (!strcmp(name, ".note.go.buildid") || !strcmp(name, ".go.buildinfo"))) return true;
+  }
+  return false;
+}
+
+// Appends the inlined calls inside `parent` that hold `addr`, outermost first. Every child is
+// searched (a lexical block that holds addr may not hold the inlined call beside it). The
+// target's DWARF is not trusted: nesting deeper than 64 is not followed.
+bool go_inlined_calls(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& out, int depth = 0) {
+  Dwarf_Die child;
+  if (depth > 64 || dwarf_child(parent, &child) != 0) return false;
+  do {
+    int tag = dwarf_tag(&child);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_lexical_block) continue;
+    if (dwarf_haspc(&child, addr) != 1) continue;
+    if (tag == DW_TAG_inlined_subroutine) {
+      out.push_back(child);
+      go_inlined_calls(&child, addr, out, depth + 1);
+      return true;
+    }
+    if (go_inlined_calls(&child, addr, out, depth + 1)) return true;
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
+// The compile unit that holds `addr` (a DWARF address) by the units' own ranges
+// (DW_AT_low_pc/high_pc or DW_AT_ranges): for modules whose DWARF has no .debug_aranges.
+bool cu_by_ranges(std::vector<CuRange>& ranges, bool& built, Dwarf* dw, Dwarf_Addr addr, Dwarf_Die* out);
 
 }  // namespace
 
@@ -118,6 +167,7 @@ Symbolizer::Mod* Symbolizer::open_module(const SymModule& m) {
   if (!md->mod) return md;
   GElf_Addr bias = 0;
   if (Elf* elf = dwfl_module_getelf(md->mod, &bias)) {
+    md->go = go_section(elf);
     size_t n = 0;
     elf_getphdrnum(elf, &n);
     for (size_t i = 0; i < n; i++) {
@@ -165,9 +215,39 @@ std::vector<Frame> Symbolizer::symbolize(const SymModule& m, uint64_t off) {
   }
   Dwarf_Addr dbias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(md->mod, addr, &dbias);
+  Dwarf_Die cu_found;
+  if (!cu)
+    if (Dwarf* dw = dwfl_module_getdwarf(md->mod, &dbias);
+        dw && cu_by_ranges(md->cu_ranges, md->cu_ranges_built, dw, addr - dbias, &cu_found)) {
+      cu = &cu_found;
+      if (lineno == 0)
+        if (Dwarf_Line* line = dwarf_getsrc_die(cu, addr - dbias)) {
+          if (const char* f = dwarf_linesrc(line, nullptr, nullptr)) file = f;
+          dwarf_lineno(line, &lineno);
+          md->lines = true;
+        }
+    }
   Dwarf_Die* scopes = nullptr;
-  int n = cu ? dwarf_getscopes(cu, addr - dbias, &scopes) : 0;
-  if (n > 0) {
+  int n = 0;
+  if (cu && md->go) {
+    // Go: libdw 0.188's dwarf_getscopes finds no scope in Go's DWARF, and Go places an
+    // inlined call beside the lexical blocks that overlap it, not inside them. The function
+    // that holds the code is a child of its unit; its inlined calls are searched child by child.
+    std::vector<Dwarf_Die> nest;
+    Dwarf_Die child;
+    if (dwarf_child(cu, &child) == 0) do {
+        if (dwarf_tag(&child) == DW_TAG_subprogram && dwarf_haspc(&child, addr - dbias) == 1) {
+          nest.push_back(child);
+          go_inlined_calls(&child, addr - dbias, nest);
+          break;
+        }
+      } while (dwarf_siblingof(&child, &child) == 0);
+    std::reverse(nest.begin(), nest.end());  // innermost first
+    if (!nest.empty() && (scopes = static_cast<Dwarf_Die*>(malloc(nest.size() * sizeof(Dwarf_Die))))) {
+      std::copy(nest.begin(), nest.end(), scopes);
+      n = (int)nest.size();
+    }
+  } else if (cu && (n = dwarf_getscopes(cu, addr - dbias, &scopes)) > 0) {
     // dwarf_getscopes continues past an inlined instance with its abstract definition's
     // scopes; the physical nesting (inlined call inside inlined call inside the function that
     // holds the code) is what dwarf_getscopes_die gives for the innermost DIE.
@@ -183,7 +263,7 @@ std::vector<Frame> Symbolizer::symbolize(const SymModule& m, uint64_t off) {
     int tag = dwarf_tag(&scopes[i]);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
     Frame f = base;
-    f.function = short_function(die_function(&scopes[i]));
+    f.function = md->go ? die_function(&scopes[i]) : short_function(die_function(&scopes[i]));
     f.file = file;
     f.line = lineno;
     out.push_back(f);
@@ -203,7 +283,7 @@ std::vector<Frame> Symbolizer::symbolize(const SymModule& m, uint64_t off) {
     GElf_Sym sym;
     const char* name = dwfl_module_addrinfo(md->mod, addr, &soff, &sym, nullptr, nullptr, nullptr);
     Frame f = base;
-    f.function = name ? short_function(demangle(name)) : "";
+    f.function = !name ? "" : md->go ? name : short_function(demangle(name));
     f.file = file;
     f.line = lineno;
     out.push_back(f);
@@ -213,5 +293,35 @@ std::vector<Frame> Symbolizer::symbolize(const SymModule& m, uint64_t off) {
   seen.second |= md->lines;
   return out;
 }
+
+bool Symbolizer::is_go(const SymModule& m) { return open_module(m)->go; }
+
+namespace {
+
+bool cu_by_ranges(std::vector<CuRange>& ranges, bool& built, Dwarf* dw, Dwarf_Addr addr, Dwarf_Die* out) {
+  if (!built) {
+    built = true;
+    Dwarf_Off off = 0, next = 0;
+    size_t hsize = 0;
+    while (dwarf_nextcu(dw, off, &next, &hsize, nullptr, nullptr, nullptr) == 0) {
+      Dwarf_Die die;
+      if (dwarf_offdie(dw, off + hsize, &die)) {
+        Dwarf_Addr base = 0, lo = 0, hi = 0;
+        for (ptrdiff_t r = 0; (r = dwarf_ranges(&die, r, &base, &lo, &hi)) > 0;)
+          if (hi > lo) ranges.push_back({lo, hi, off + hsize});
+      }
+      off = next;
+    }
+    std::sort(ranges.begin(), ranges.end(), [](const CuRange& a, const CuRange& b) { return a.lo < b.lo; });
+  }
+  // The last range starting at or below addr; ranges of different units do not overlap.
+  auto it =
+      std::upper_bound(ranges.begin(), ranges.end(), addr, [](Dwarf_Addr a, const CuRange& r) { return a < r.lo; });
+  if (it == ranges.begin()) return false;
+  --it;
+  return addr < it->hi && dwarf_offdie(dw, it->die, out) != nullptr;
+}
+
+}  // namespace
 
 }  // namespace lg

@@ -17,7 +17,7 @@ namespace lg {
 
 struct SymModule {
   std::string path;      // as the target mapped it
-  std::string build_id;  // hex
+  std::string build_id;  // hex (GNU build-id), or a Go build ID
   int fd = -1;           // an open fd of the very file (dup'ed by the symboliser); -1: open path
 };
 
@@ -31,6 +31,8 @@ class Symbolizer {
   // Frames for one address (innermost inlined call first); at least one frame, with only
   // module + offset filled when nothing is known. `file` is the path the debug info names.
   std::vector<Frame> symbolize(const SymModule& m, uint64_t file_offset);
+  // A Go program (its function names are kept whole: "sync.(*Once).doSlow").
+  bool is_go(const SymModule& m);
   // Modules symbolised so far that had no line information at all: path -> build-id.
   std::map<std::string, std::string> missing_debug_info() const;
 
@@ -42,7 +44,8 @@ class Symbolizer {
   std::map<std::string, std::pair<std::string, bool>> seen_;  // path -> (build-id, any line)
 };
 
-// "visit_netns" from "(anonymous namespace)::visit_netns(std::string const&)".
+// "visit_netns" from "(anonymous namespace)::visit_netns(std::string const&)" (C++ names;
+// Go names are not shortened).
 std::string short_function(const std::string& demangled);
 
 }  // namespace lg

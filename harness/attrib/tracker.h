@@ -33,7 +33,7 @@ struct TrackerOptions {
 struct ModuleInfo {
   uint32_t id = 0;
   std::string path;      // as /proc/PID/maps named it
-  std::string build_id;  // hex, "" when none
+  std::string build_id;  // hex (GNU build-id), else a Go program's Go build ID; "" when none
   uint64_t dev = 0, ino = 0;
   int fd = -1;      // held open from /proc/PID/map_files for symbolising later
   std::string cfi;  // ".eh_frame", ".debug_frame" or "" (frame pointers only)
