@@ -319,9 +319,14 @@ TEST_F(RealRuns, BisectSkipsWhatCannotBeTested) {
   EXPECT_EQ(r.exit_code, 125) << r.output;
   r = e2e::run({e2e::bin("leakguard"), "run", "--bisect", scenario, "--target", "--"});
   EXPECT_EQ(r.exit_code, 125) << r.output;
-  // The environment: no privilege.
+  // The environment: no privilege (with an output directory it may write, so that the missing
+  // privilege is what stops it).
+  std::string open_out = dir->path + "/nobody";
+  ASSERT_EQ(chmod(dir->path.c_str(), 0711), 0);
+  ASSERT_EQ(mkdir(open_out.c_str(), 0777), 0);
+  ASSERT_EQ(chmod(open_out.c_str(), 0777), 0);
   r = e2e::run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", e2e::bin("leakguard"), "run", "--bisect",
-                scenario});
+                scenario, "--out", open_out});
   EXPECT_EQ(r.exit_code, 125) << r.output;
   EXPECT_TRUE(has(r.output, "run needs root")) << r.output;
   EXPECT_TRUE(has(r.output, "leakguard: --bisect: exit 125, skip: environment error")) << r.output;

@@ -313,14 +313,18 @@ TEST_P(Interrupted, JudgesNothingItDidNotFinishAndEveryReportCountsTheSame) {
                             "  - {metric: sys.netns, max_residue: 0}\n"
                             "  - {metric: sys.tasks, max_residue: 100000}\n");
   // Something forks all the time: sys.tasks never holds still, so settle lasts its timeout.
+  // Each child lives 25 ms and the next comes 25 ms later, so a reading sees it half the time
+  // however idle the machine is (a child that exits at once is rarely seen).
   std::atomic<bool> done{false};
   std::thread churn([&] {
     while (!done) {
-      if (pid_t p = fork(); p == 0)
+      if (pid_t p = fork(); p == 0) {
+        usleep(25000);
         _exit(0);
-      else if (p > 0)
+      } else if (p > 0) {
         waitpid(p, nullptr, 0);
-      usleep(20000);
+      }
+      usleep(25000);
     }
   });
   Leakguard lg(d, {sc, "--out", d.path + "/out"});
