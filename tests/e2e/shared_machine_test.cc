@@ -166,7 +166,8 @@ TEST(Baseline, WaitsForThePreviousScenariosTeardown) {
 
 // A leak into a BPF map stops growing when the map is full: the defaults fail on it and name
 // the map. pidprof in leaky mode keeps 3 entries per exec'd process (its delete batch stops at
-// a key it never inserted); with 512 entries its maps fill after ~170 processes.
+// a key it never inserted); with 512 entries its maps fill after ~170 processes. The churn is
+// paced (1 s) so the slope checks have samples to fit however fast processes start here.
 TEST(MapFull, AMapThatFillsUpFails) {
   REQUIRE_ROOT();
   for (const char* mode : {"leaky", "fixed"}) {
@@ -177,7 +178,7 @@ TEST(MapFull, AMapThatFillsUpFails) {
                   "phases:\n"
                   "  - {name: warmup, duration: 500ms}\n"
                   "  - name: churn\n"
-                  "    workloads: [{kind: procexit, count: 400, concurrency: 4, exec: [/bin/true]}]\n"
+                  "    workloads: [{kind: procexit, count: 400, rate: 400/s, concurrency: 4, exec: [/bin/true]}]\n"
                   "  - {name: cooldown, duration: 500ms}\n");
     e2e::Result r = e2e::run({e2e::bin("leakguard"), "run", sc, "--out", out.path});
     SCOPED_TRACE(r.output);
