@@ -296,6 +296,39 @@ struct Step {
 // Names the step in test listings (instead of its bytes).
 void PrintTo(const Step& s, std::ostream* os) { *os << s.name; }
 
+// A process that forks one child every 20 ms and keeps each alive until stop(): the machine's
+// task count climbs all the time, so no two readings 50 ms apart agree. (Children that came
+// and went at a steady period were missed by readings taken at that same period and settle
+// ended early: seen once on CI.) Everything is reaped when it goes out of scope.
+class ForkNoise {
+ public:
+  ForkNoise() : thread_([this] { loop(); }) {}
+  ~ForkNoise() { stop(); }
+  void stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+    for (pid_t k : kids_) kill(k, SIGKILL);
+    for (pid_t k : kids_) waitpid(k, nullptr, 0);
+    kids_.clear();
+  }
+
+ private:
+  void loop() {
+    while (!done_ && kids_.size() < 2000) {
+      if (pid_t p = fork(); p == 0) {
+        pause();
+        _exit(0);
+      } else if (p > 0) {
+        kids_.push_back(p);
+      }
+      usleep(20000);
+    }
+  }
+  std::atomic<bool> done_{false};
+  std::vector<pid_t> kids_;
+  std::thread thread_;
+};
+
 class Interrupted : public ::testing::TestWithParam<Step> {};
 
 TEST_P(Interrupted, JudgesNothingItDidNotFinishAndEveryReportCountsTheSame) {
@@ -313,20 +346,7 @@ TEST_P(Interrupted, JudgesNothingItDidNotFinishAndEveryReportCountsTheSame) {
                             "  - {metric: sys.netns, max_residue: 0}\n"
                             "  - {metric: sys.tasks, max_residue: 100000}\n");
   // Something forks all the time: sys.tasks never holds still, so settle lasts its timeout.
-  // Each child lives 25 ms and the next comes 25 ms later, so a reading sees it half the time
-  // however idle the machine is (a child that exits at once is rarely seen).
-  std::atomic<bool> done{false};
-  std::thread churn([&] {
-    while (!done) {
-      if (pid_t p = fork(); p == 0) {
-        usleep(25000);
-        _exit(0);
-      } else if (p > 0) {
-        waitpid(p, nullptr, 0);
-      }
-      usleep(25000);
-    }
-  });
+  ForkNoise noise;
   Leakguard lg(d, {sc, "--out", d.path + "/out"});
   // From the target's start (its pid in the file): setting up the run takes a while on a
   // loaded machine, and an interrupt before the scenario starts runs nothing at all.
@@ -334,8 +354,7 @@ TEST_P(Interrupted, JudgesNothingItDidNotFinishAndEveryReportCountsTheSame) {
   usleep((useconds_t)(st.at * 1e6));
   kill(lg.pid, SIGINT);
   int code = lg.wait(30);
-  done = true;
-  churn.join();
+  noise.stop();
   EXPECT_EQ(code, 1) << lg.output();
   std::string junit = lg::read_file(d.path + "/out/cut/junit.xml");
   std::string series = lg::read_file(d.path + "/out/cut/series.json");
