@@ -24,7 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/workload.h"
@@ -62,7 +64,7 @@ WorkloadOutcome engine(const char* kind, std::map<std::string, ParamValue> value
   auto w = make_workload(*find_workload_kind(kind), p);
   std::atomic<bool> stop{false}, done{false};
   ctx.stop = &stop;
-  double t0 = mono_now();
+  double t0 = monotonic_seconds();
   std::thread t([&] {
     w->run(ctx);
     done = true;
@@ -70,7 +72,7 @@ WorkloadOutcome engine(const char* kind, std::map<std::string, ParamValue> value
   while (!done) {
     usleep(50000);
     if (poll) poll();
-    if (stop_after >= 0 && mono_now() - t0 >= stop_after) stop = true;
+    if (stop_after >= 0 && monotonic_seconds() - t0 >= stop_after) stop = true;
   }
   t.join();
   return w->outcome();
@@ -107,7 +109,7 @@ void BM_netns_engine(benchmark::State& st) {
 // unshare + open the ns fd + close, on `threads` threads; the thread goes back at the end.
 double netns_raw(int64_t n, int threads) {
   std::vector<std::thread> ts;
-  double t0 = mono_now();
+  double t0 = monotonic_seconds();
   for (int i = 0; i < threads; i++)
     ts.emplace_back([n, threads] {
       int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -119,7 +121,7 @@ double netns_raw(int64_t n, int threads) {
       close(orig);
     });
   for (auto& t : ts) t.join();
-  return mono_now() - t0;
+  return monotonic_seconds() - t0;
 }
 
 void BM_netns_raw_1thread(benchmark::State& st) {
@@ -146,7 +148,7 @@ void BM_ip_netns_add_del(benchmark::State& st) {
   if (!need_root(st)) return;
   for (auto _ : st) {
     const int n = 200;
-    double t0 = mono_now();
+    double t0 = monotonic_seconds();
     int ok = 0;
     for (int i = 0; i < n; i++) {
       std::string name = "lgbench-" + std::to_string(i);
@@ -166,7 +168,7 @@ void BM_ip_netns_add_del(benchmark::State& st) {
       waitpid(d, &sd, 0);
       ok += sa == 0 && sd == 0;
     }
-    double secs = mono_now() - t0;
+    double secs = monotonic_seconds() - t0;
     if (ok != n) st.SkipWithError("ip netns add/del failed");
     report(st, "ip netns add+del", ok, secs);
   }
@@ -185,7 +187,7 @@ void BM_procexit_engine(benchmark::State& st) {
 
 double fork_raw(int64_t n, int threads) {
   std::vector<std::thread> ts;
-  double t0 = mono_now();
+  double t0 = monotonic_seconds();
   for (int i = 0; i < threads; i++)
     ts.emplace_back([n, threads] {
       for (int64_t j = 0; j < n / threads; j++) {
@@ -195,7 +197,7 @@ double fork_raw(int64_t n, int threads) {
       }
     });
   for (auto& t : ts) t.join();
-  return mono_now() - t0;
+  return monotonic_seconds() - t0;
 }
 
 void BM_procexit_raw_1thread(benchmark::State& st) {
@@ -246,7 +248,7 @@ void BM_maps_engine(benchmark::State& st) {
 void BM_maps_raw(benchmark::State& st) {
   if (!need_root(st)) return;
   for (auto _ : st) {
-    double t0 = mono_now();
+    double t0 = monotonic_seconds();
     uint64_t v = 1;
     for (int64_t i = 0; i < kMaps; i++) {
       int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lgw_raw", 4, 8, 16, nullptr);
@@ -255,7 +257,7 @@ void BM_maps_raw(benchmark::State& st) {
       for (uint32_t k = 0; k < 16; k++) bpf_map_delete_elem(fd, &k);
       close(fd);
     }
-    report(st, "maps raw", kMaps, mono_now() - t0);
+    report(st, "maps raw", kMaps, monotonic_seconds() - t0);
   }
 }
 
@@ -279,9 +281,9 @@ void BM_idle_overhead(benchmark::State& st) {
   if (!need_root(st)) return;
   for (auto _ : st) {
     // 64 namespaces held for 5 s: the engine only waits. CPU time of the whole process.
-    double c0 = cpu_seconds(), t0 = mono_now();
+    double c0 = cpu_seconds(), t0 = monotonic_seconds();
     auto o = engine("netns", {{"count", int64_t{64}}, {"hold", 5.0}, {"concurrency", int64_t{64}}});
-    double secs = mono_now() - t0, cpu = cpu_seconds() - c0;
+    double secs = monotonic_seconds() - t0, cpu = cpu_seconds() - c0;
     st.counters["cpu_pct"] = 100 * cpu / secs;
     st.SetIterationTime(secs);
     g_rate["idle: CPU % while holding 64 netns 5 s"] = 100 * cpu / secs;
@@ -293,9 +295,9 @@ void BM_idle_overhead(benchmark::State& st) {
     }
     WorkloadContext ctx;
     ctx.target_pid = child;
-    c0 = cpu_seconds(), t0 = mono_now();
+    c0 = cpu_seconds(), t0 = monotonic_seconds();
     engine("signal", {{"count", int64_t{50}}, {"rate", 10.0}, {"signal", int64_t{SIGHUP}}}, ctx);
-    secs = mono_now() - t0, cpu = cpu_seconds() - c0;
+    secs = monotonic_seconds() - t0, cpu = cpu_seconds() - c0;
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
     g_rate["idle: CPU % signalling 10/s"] = 100 * cpu / secs;

@@ -20,12 +20,6 @@ char LICENSE[] SEC("license") = "GPL";
 extern s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-#define S_IFMT 0170000
-#define S_IFSOCK 0140000
-#define S_IFREG 0100000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
 #define ANON_INODE_FS_MAGIC 0x09041934
 #define NSFS_MAGIC 0x6e736673
 #define PIDFS_MAGIC 0x50494446
@@ -129,14 +123,7 @@ static __always_inline __u32 classify(struct file *file, __u32 *id) {
       type = BPF_CORE_READ((struct ns_common___old *)ns, ops, type);
     return type == CLONE_NEWNET ? CENSUS_FD_NETNS : CENSUS_FD_NSFS_OTHER;
   }
-  switch (inode->i_mode & S_IFMT) {
-    case S_IFREG: return CENSUS_FD_FILE;
-    case S_IFDIR: return CENSUS_FD_DIR;
-    case S_IFSOCK: return CENSUS_FD_SOCKET;
-    case S_IFIFO: return CENSUS_FD_PIPE;
-    case S_IFCHR: return CENSUS_FD_CHR;
-  }
-  return CENSUS_FD_OTHER;
+  return census_fd_kind_of_mode(inode->i_mode);
 }
 
 SEC("iter/task_file")

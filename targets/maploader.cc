@@ -18,6 +18,12 @@
 namespace {
 
 const char* kProg = "maploader";
+const char* kSummary =
+    "Loads tables into 3 BPF maps (hash ml_routes, array ml_config, LPM trie ml_prefixes)\n"
+    "and reloads them on SIGHUP by building a new generation and swapping it in.\n"
+    "Leaky mode never closes an old generation and leaves its pins behind.";
+const char* kSignals =
+    "SIGHUP reloads (next generation); SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)";
 
 struct MapSpec {
   const char* name;
@@ -113,10 +119,8 @@ bool build(Generation& g, unsigned long long id, const std::string& pin_dir, int
 
 int main(int argc, char** argv) {
   tgt::Cli cli{kProg,
-               "Loads tables into 3 BPF maps (hash ml_routes, array ml_config, LPM trie ml_prefixes)\n"
-               "and reloads them on SIGHUP by building a new generation and swapping it in.\n"
-               "Leaky mode never closes an old generation and leaves its pins behind.",
-               "SIGHUP reloads (next generation); SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
+               kSummary,
+               kSignals,
                {tgt::mode_opt(),
                 {"pin", "DIR", "pin each generation under DIR/<generation>/ (DIR on a bpf filesystem)", ""},
                 {"entries", "N", "entries loaded into ml_routes and ml_prefixes per generation", "64"}}};

@@ -19,6 +19,12 @@
 namespace {
 
 const char* kProg = "reaper";
+const char* kSummary =
+    "On each SIGHUP starts a worker process that exits after --worker-time, and a helper\n"
+    "thread that waits for its exit status. Leaky mode never reaps workers (zombies) and\n"
+    "its helpers block forever (threads).";
+const char* kSignals =
+    "SIGHUP starts a worker and its helper; SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)";
 
 // One worker and the helper that waits for it. The reaper fills status and wakes the helper.
 struct Job {
@@ -70,15 +76,10 @@ void finish(std::unordered_map<pid_t, Job*>& jobs, pid_t pid, int status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{kProg,
-               "On each SIGHUP starts a worker process that exits after --worker-time, and a helper\n"
-               "thread that waits for its exit status. Leaky mode never reaps workers (zombies) and\n"
-               "its helpers block forever (threads).",
-               "SIGHUP starts a worker and its helper; SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
-               {tgt::mode_opt(), {"worker-time", "DUR", "how long each worker lives", "10ms"}}};
+  tgt::Cli cli{
+      kProg, kSummary, kSignals, {tgt::mode_opt(), {"worker-time", "DUR", "how long each worker lives", "10ms"}}};
   cli.parse(argc, argv);
-  tgt::Mode mode = cli.mode();
-  bool fixed = mode == tgt::Mode::Fixed;
+  bool fixed = cli.mode() == tgt::Mode::Fixed;
   long long worker_us = cli.duration_us("worker-time");
 
   // The bug is the missing SIGCHLD handling: leaky mode leaves SIGCHLD at its default.

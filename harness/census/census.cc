@@ -2,7 +2,9 @@
 // make_census: picks a backend; Auto prefers BPF and says why it fell back.
 #include "harness/census/census.h"
 
-#include "harness/census/census_util.h"
+#include "harness/base/cgroup.h"
+#include "harness/base/procfs.h"
+#include "harness/census/backends.h"
 
 namespace lg {
 

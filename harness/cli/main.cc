@@ -5,6 +5,7 @@
 
 #include "harness/base/exit_codes.h"
 #include "harness/base/metrics.h"
+#include "harness/base/strings.h"
 #include "harness/cli/command.h"
 #include "version.h"
 

@@ -20,8 +20,6 @@ namespace lg {
 class Census;
 class Workload;
 
-double monotonic_seconds();
-
 // Cumulative events per kind: finished workloads' final counts plus live ones' counters.
 class EventBoard {
  public:

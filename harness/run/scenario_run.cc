@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/run/cgroup.h"
 #include "harness/run/target.h"
 

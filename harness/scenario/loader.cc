@@ -12,6 +12,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/scenario/checks.h"
 #include "harness/scenario/scenario.h"

@@ -23,37 +23,36 @@ constexpr double kPerEventScale = 1000;
 constexpr double kPerMinuteLimit = 1;  // per minute, when no workload runs
 constexpr double kDefaultMinGrowth = 3;
 
-Check slope_per_event(const std::string& metric, const std::string& kind) {
+Check check(const std::string& metric, CheckType type, double limit) {
   Check c;
   c.metric = metric;
-  c.type = CheckType::MaxSlope;
-  c.per_event = kind;
-  c.per_event_scale = kPerEventScale;
-  c.limit = kPerEventLimit / kPerEventScale;
-  c.min_growth = kDefaultMinGrowth;
+  c.type = type;
+  c.limit = limit;
+  return c;
+}
+
+// The check in words, once it is complete.
+Check worded(Check c) {
   c.text = describe_check(c);
   return c;
+}
+
+Check slope_per_event(const std::string& metric, const std::string& kind) {
+  Check c = check(metric, CheckType::MaxSlope, kPerEventLimit / kPerEventScale);
+  c.per_event = kind;
+  c.per_event_scale = kPerEventScale;
+  c.min_growth = kDefaultMinGrowth;
+  return worded(c);
 }
 
 Check slope_per_time(const std::string& metric) {
-  Check c;
-  c.metric = metric;
-  c.type = CheckType::MaxSlope;
+  Check c = check(metric, CheckType::MaxSlope, kPerMinuteLimit / 60);
   c.per_time_unit = "min";
-  c.limit = kPerMinuteLimit / 60;
   c.min_growth = kDefaultMinGrowth;
-  c.text = describe_check(c);
-  return c;
+  return worded(c);
 }
 
-Check residue(const std::string& metric) {
-  Check c;
-  c.metric = metric;
-  c.type = CheckType::MaxResidue;
-  c.limit = 0;
-  c.text = describe_check(c);
-  return c;
-}
+Check residue(const std::string& metric) { return worded(check(metric, CheckType::MaxResidue, 0)); }
 
 }  // namespace
 

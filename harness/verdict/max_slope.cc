@@ -8,6 +8,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/stats.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
@@ -91,8 +92,9 @@ void judge(const Check& c, const Series& s, int mi, Verdict& v) {
     v = error_verdict(v, "no '" + c.per_event + "' events recorded (workload kinds: " + joined(s.event_kinds) + ")");
     return;
   }
-  Window w = c.phases.empty() ? workload_phases(s) : named_phases(c, s);
-  if (!w.error.empty()) return void(v = error_verdict(v, w.error));
+  Window w;
+  if (!named_window(c, s, w, v)) return;
+  if (c.phases.empty()) w = workload_phases(s);
   if (per_event && c.phases.empty()) {
     // By default, only the workload phases where this kind's events advance: another
     // workload's phase would add its own growth at a standstill of this x.

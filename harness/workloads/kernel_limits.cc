@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 
 namespace lg {

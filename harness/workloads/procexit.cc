@@ -24,7 +24,9 @@
 #include <mutex>
 #include <thread>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/workloads/kernel_limits.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
@@ -38,10 +40,7 @@ namespace {
 
 constexpr size_t kThreadStack = 64 * 1024;
 
-struct ProcexitOpts {
-  uint64_t count = 0;
-  double rate = 0;
-  uint64_t concurrency = 4;
+struct ProcexitOpts : Churn {
   std::vector<std::string> exec;
   uint64_t threads = 0;
   double lifetime = 0;
@@ -192,7 +191,7 @@ void ProcexitWorkload::worker() {
       break;
     }
     events_.fetch_add(1, std::memory_order_relaxed);
-    last = mono_now();
+    last = monotonic_seconds();
   }
   if (stacks) munmap(stacks, stacks_len);
   munmap(rep, sizeof *rep);
@@ -206,7 +205,7 @@ void ProcexitWorkload::run(const WorkloadContext& ctx) {
   pacer_ = &pacer;
   auto finish = [&] {
     err_.to(outcome_, events(), "processes");
-    double active = (last_ > 0 ? last_ : mono_now()) - pacer.start();
+    double active = (last_ > 0 ? last_ : monotonic_seconds()) - pacer.start();
     finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stop && ctx.stop->load(), "processes");
   };
   if (o_.in_netns && ctx.run_netns_fd < 0) {
@@ -234,9 +233,7 @@ void ProcexitWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_procexit(const Params& p) {
   ProcexitOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
-  o.rate = p.number("rate");
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  static_cast<Churn&>(o) = churn_of(p);
   o.exec = p.list("exec");
   o.threads = (uint64_t)std::max<int64_t>(0, p.count("threads"));
   o.lifetime = p.number("lifetime");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness/base/params.h"
+#include "harness/base/run_result.h"
 
 namespace lg {
 
@@ -30,18 +31,6 @@ struct WorkloadContext {
   // Every process of the run (the target and its descendants), for `signal` with `to: group`
   // (nullptr: unknown; the workload then signals the target's process group).
   std::function<std::vector<pid_t>()> target_pids;
-};
-
-// How a workload ended. Filled by run().
-struct WorkloadOutcome {
-  uint64_t requested = 0;             // count asked for (0: until the phase ends)
-  uint64_t achieved = 0;              // events completed
-  double requested_rate = 0;          // per second, 0: as fast as possible
-  double achieved_rate = 0;           // events / active seconds
-  double seconds = 0;                 // active time
-  int error_errno = 0;                // 0: no error
-  std::string error;                  // "unshare(CLONE_NEWNET): No space left on device after 1,021 netns"
-  std::vector<std::string> warnings;  // "achieved 812/s of 1,000/s asked (81%)"
 };
 
 class Workload {

@@ -10,7 +10,7 @@
 #include "census/zoo.h"
 #include "harness/base/series.h"
 #include "harness/census/census.h"
-#include "harness/census/census_util.h"
+#include "harness/census/columns.h"
 
 namespace lg {
 namespace {

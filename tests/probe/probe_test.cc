@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "harness/probe/probe.h"
-
-#include "harness/base/fs.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include "harness/base/fs.h"
+#include "harness/probe/probe.h"
 
 using namespace lg;
 

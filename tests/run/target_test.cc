@@ -8,6 +8,7 @@
 #include <string>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/run/cgroup.h"
 #include "harness/run/target.h"
 #include "harness/run/watchdog.h"

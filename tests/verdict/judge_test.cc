@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "harness/verdict/judge.h"
-#include "harness/verdict/synth.h"
+#include "tests/synth/synth.h"
 
 using namespace lg;
 

@@ -2,11 +2,13 @@
 // Synthetic series: each behaviour is a count of "extra" objects as a function of the
 // cumulative events and time, on top of a base level, integer noise, spikes and the
 // transient fds of in-flight work. Random shape parameters per seed make each series differ.
-#include "harness/verdict/synth.h"
+#include "tests/synth/synth.h"
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+
+#include "harness/base/metrics.h"
 
 namespace lg::synth {
 
@@ -69,9 +71,11 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   double spike_p = 0.005;
 
   Series s;
-  s.metrics = {"fd.total",  "proc.threads", "proc.zombies",  "bpf.maps",
-               "sys.netns", "sys.bpf_maps", "sys.bpf_progs", "sys.bpf_links"};
-  s.units = {"fds", "threads", "processes", "maps", "namespaces", "maps", "progs", "links"};
+  for (MetricId id : {MetricId::fd_total, MetricId::proc_threads, MetricId::proc_zombies, MetricId::bpf_maps,
+                      MetricId::sys_netns, MetricId::sys_bpf_maps, MetricId::sys_bpf_progs, MetricId::sys_bpf_links}) {
+    s.metrics.push_back(metric_name(id));
+    s.units.push_back(metric_info(id).unit);
+  }
   s.unavailable.assign(s.metrics.size(), "");
   s.unavailable[7] = "synthetic: not measured";
   s.event_kinds = {p.kind};
