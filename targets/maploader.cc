@@ -3,7 +3,6 @@
 // SIGHUP by building a fresh set and swapping it in. It imitates agents whose hot reload
 // never closed the previous generation's map fds, and whose pins outlived them in bpffs.
 #include <linux/types.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -161,11 +160,7 @@ int main(int argc, char** argv) {
            (pin_dir.empty() ? "" : ", pinned under " + pin_dir) + ")");
 
   for (;;) {
-    pollfd p{sfd, POLLIN, 0};
-    if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-      fprintf(stderr, "%s: poll: %s\n", kProg, strerror(errno));
-      return 1;
-    }
+    tgt::wait_signal(kProg, sfd);
     while (int sig = tgt::next_signal(sfd)) {
       if (sig == SIGHUP) {
         Generation next;

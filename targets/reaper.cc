@@ -3,7 +3,6 @@
 // helper thread that waits for the worker's result. It imitates supervisors that never
 // handled SIGCHLD: exited workers stay zombies and the helpers wait forever for a wake-up
 // that only the reaping code would send.
-#include <poll.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,11 +90,7 @@ int main(int argc, char** argv) {
   tgt::say(std::string("reaper ready (") + cli.get("mode") + ")");
 
   for (;;) {
-    pollfd p{sfd, POLLIN, 0};
-    if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-      fprintf(stderr, "%s: poll: %s\n", kProg, strerror(errno));
-      return 1;
-    }
+    tgt::wait_signal(kProg, sfd);
     while (int sig = tgt::next_signal(sfd)) {
       if (sig == SIGHUP) {
         pid_t pid = start_worker(worker_us);
