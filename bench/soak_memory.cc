@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/out_dir.h"

@@ -29,7 +29,9 @@
 #include <thread>
 #include <vector>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/spawner.h"
@@ -51,7 +53,7 @@ int child_exit(void*) { _exit(0); }
 
 double helper_loop(int mode, long n) {
   char* const true_argv[] = {const_cast<char*>("/bin/true"), nullptr};
-  double t0 = mono_now();
+  double t0 = monotonic_seconds();
   for (long i = 0; i < n; i++) {
     pid_t p = -1;
     switch (mode) {
@@ -79,7 +81,7 @@ double helper_loop(int mode, long n) {
     if (p < 0) return -1;
     waitpid(p, nullptr, 0);
   }
-  return n / (mono_now() - t0);
+  return n / (monotonic_seconds() - t0);
 }
 
 bool start_helper() {
@@ -127,7 +129,7 @@ double through_spawner(long n, int channels, int spawners, const SpawnSpec& spec
   std::atomic<long> left{n};
   std::atomic<bool> failed{false};
   std::vector<std::thread> ts;
-  double t0 = mono_now();
+  double t0 = monotonic_seconds();
   for (int c = 0; c < channels; c++)
     ts.emplace_back([&, c] {
       std::string err;
@@ -145,7 +147,7 @@ double through_spawner(long n, int channels, int spawners, const SpawnSpec& spec
       }
     });
   for (auto& t : ts) t.join();
-  return failed ? -1 : n / (mono_now() - t0);
+  return failed ? -1 : n / (monotonic_seconds() - t0);
 }
 
 void spawner_bench(benchmark::State& st, const char* key, long n, int channels, int spawners, bool exec) {
@@ -178,13 +180,13 @@ void BM_fork_from_grown_process(benchmark::State& st) {
     });
   for (auto _ : st) {
     const long n = 2000;
-    double t0 = mono_now();
+    double t0 = monotonic_seconds();
     for (long i = 0; i < n; i++) {
       pid_t p = fork();
       if (p == 0) _exit(0);
       waitpid(p, nullptr, 0);
     }
-    double secs = mono_now() - t0;
+    double secs = monotonic_seconds() - t0;
     st.counters["per_s"] = n / secs;
     st.SetIterationTime(secs);
     g_rate["fork from a grown process (128 MiB, 8 threads)"] = n / secs;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Accuracy of the verdicts on synthetic runs (harness/verdict/synth.h): for every behaviour,
+// Accuracy of the verdicts on synthetic runs (tests/synth/synth.h): for every behaviour,
 // N series with random shapes and noise, judged by the default checks and by a typical
 // scenario check set. Prints false-positive rates for the passing behaviours, detection
 // rates for the failing ones, and detection of leaks at exactly twice the limit.
@@ -17,7 +17,7 @@
 #include "harness/verdict/check_type.h"
 #include "harness/verdict/compare.h"
 #include "harness/verdict/judge.h"
-#include "harness/verdict/synth.h"
+#include "tests/synth/synth.h"
 
 using namespace lg;
 

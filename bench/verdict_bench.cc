@@ -5,7 +5,7 @@
 
 #include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"
-#include "harness/verdict/synth.h"
+#include "tests/synth/synth.h"
 
 using namespace lg;
 

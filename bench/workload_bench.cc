@@ -37,8 +37,11 @@
 #include <thread>
 #include <vector>
 
+#include "harness/base/cgroup.h"
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/base/run_result.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/spawner.h"
@@ -88,7 +91,7 @@ WorkloadOutcome engine(const char* kind, std::map<std::string, ParamValue> value
   std::atomic<bool> stop{false}, done{false};
   ctx.stop = &stop;
   if (!ctx.spawner) ctx.spawner = &g_spawner;
-  double t0 = mono_now();
+  double t0 = monotonic_seconds();
   std::thread t([&] {
     w->run(ctx);
     done = true;
@@ -96,7 +99,7 @@ WorkloadOutcome engine(const char* kind, std::map<std::string, ParamValue> value
   while (!done) {
     usleep(50000);
     if (poll) poll();
-    if (stop_after >= 0 && mono_now() - t0 >= stop_after) stop = true;
+    if (stop_after >= 0 && monotonic_seconds() - t0 >= stop_after) stop = true;
   }
   t.join();
   return w->outcome();
@@ -232,7 +235,7 @@ void BM_ip_netns_add_del(benchmark::State& st) {
   if (!need_root(st)) return;
   for (auto _ : st) {
     const int n = 200;
-    double t0 = mono_now();
+    double t0 = monotonic_seconds();
     int ok = 0;
     for (int i = 0; i < n; i++) {
       std::string name = "lgbench-" + std::to_string(i);
@@ -241,7 +244,7 @@ void BM_ip_netns_add_del(benchmark::State& st) {
       command("ip netns del " + name, sd);
       ok += sa == 0 && sd == 0;
     }
-    double secs = mono_now() - t0;
+    double secs = monotonic_seconds() - t0;
     if (ok != n) st.SkipWithError("ip netns add/del failed");
     report(st, "ip netns add+del", ok / secs, secs);
   }
@@ -346,9 +349,9 @@ void BM_idle_overhead(benchmark::State& st) {
   if (!need_root(st)) return;
   for (auto _ : st) {
     // 64 namespaces held for 5 s: the engine only waits. CPU time of the whole process.
-    double c0 = cpu_seconds(), t0 = mono_now();
+    double c0 = cpu_seconds(), t0 = monotonic_seconds();
     engine("netns", {{"count", int64_t{64}}, {"hold", 5.0}, {"concurrency", int64_t{64}}});
-    double secs = mono_now() - t0, cpu = cpu_seconds() - c0;
+    double secs = monotonic_seconds() - t0, cpu = cpu_seconds() - c0;
     st.counters["cpu_pct"] = 100 * cpu / secs;
     st.SetIterationTime(secs);
     g_rate["idle: CPU % while holding 64 netns 5 s"] = 100 * cpu / secs;
@@ -360,9 +363,9 @@ void BM_idle_overhead(benchmark::State& st) {
     }
     WorkloadContext ctx;
     ctx.target_pid = child;
-    c0 = cpu_seconds(), t0 = mono_now();
+    c0 = cpu_seconds(), t0 = monotonic_seconds();
     engine("signal", {{"count", int64_t{50}}, {"rate", 10.0}, {"signal", int64_t{SIGHUP}}}, ctx);
-    secs = mono_now() - t0, cpu = cpu_seconds() - c0;
+    secs = monotonic_seconds() - t0, cpu = cpu_seconds() - c0;
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
     g_rate["idle: CPU % signalling 10/s"] = 100 * cpu / secs;

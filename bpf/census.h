@@ -16,6 +16,19 @@ enum census_fd_kind {
   LG_FD_KINDS(CENSUS_FD_KIND_ENUM, _) CENSUS_FD_KINDS,
 };
 
+/* The kind of an fd by the file type of its inode (i_mode & S_IFMT): fds that are neither
+ * anonymous inodes, nsfs nor pidfs. Both census.bpf.c and the procfs census use it. */
+static inline __attribute__((always_inline)) __u32 census_fd_kind_of_mode(__u32 mode) {
+  switch (mode & 0170000) {
+    case 0100000: return CENSUS_FD_FILE;   /* S_IFREG */
+    case 0040000: return CENSUS_FD_DIR;    /* S_IFDIR */
+    case 0140000: return CENSUS_FD_SOCKET; /* S_IFSOCK */
+    case 0010000: return CENSUS_FD_PIPE;   /* S_IFIFO */
+    case 0020000: return CENSUS_FD_CHR;    /* S_IFCHR */
+  }
+  return CENSUS_FD_OTHER;
+}
+
 /* How the BPF side decides which tasks are the target (census_bpf.cc sets it before load). */
 enum census_target_mode {
   CENSUS_TARGET_NONE,   /* system scope: no target */

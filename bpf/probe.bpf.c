@@ -11,41 +11,20 @@ extern s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym __weak;
 
 __u64 hits = 0;
 
-SEC("iter/task")
-int probe_iter_task(struct bpf_iter__task *ctx) {
-  if (ctx->task) __sync_fetch_and_add(&hits, 1);
-  return 0;
-}
+// One program per iterator type, counting the objects it visits: probe_iter_<type>.
+#define PROBE_ITER(type, object)                        \
+  SEC("iter/" #type)                                    \
+  int probe_iter_##type(struct bpf_iter__##type *ctx) { \
+    if (ctx->object) __sync_fetch_and_add(&hits, 1);    \
+    return 0;                                           \
+  }
 
-SEC("iter/task_file")
-int probe_iter_task_file(struct bpf_iter__task_file *ctx) {
-  if (ctx->file) __sync_fetch_and_add(&hits, 1);
-  return 0;
-}
-
-SEC("iter/bpf_map")
-int probe_iter_bpf_map(struct bpf_iter__bpf_map *ctx) {
-  if (ctx->map) __sync_fetch_and_add(&hits, 1);
-  return 0;
-}
-
-SEC("iter/bpf_prog")
-int probe_iter_bpf_prog(struct bpf_iter__bpf_prog *ctx) {
-  if (ctx->prog) __sync_fetch_and_add(&hits, 1);
-  return 0;
-}
-
-SEC("iter/bpf_link")
-int probe_iter_bpf_link(struct bpf_iter__bpf_link *ctx) {
-  if (ctx->link) __sync_fetch_and_add(&hits, 1);
-  return 0;
-}
-
-SEC("iter/kmem_cache")
-int probe_iter_kmem_cache(struct bpf_iter__kmem_cache *ctx) {
-  if (ctx->s) __sync_fetch_and_add(&hits, 1);
-  return 0;
-}
+PROBE_ITER(task, task)
+PROBE_ITER(task_file, file)
+PROBE_ITER(bpf_map, map)
+PROBE_ITER(bpf_prog, prog)
+PROBE_ITER(bpf_link, link)
+PROBE_ITER(kmem_cache, s)
 
 SEC("iter/bpf_map")
 int probe_kfunc_sum_elem(struct bpf_iter__bpf_map *ctx) {

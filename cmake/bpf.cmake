@@ -35,7 +35,8 @@ function(leakguard_bpf_skeleton name src)
   set(obj ${BPF_OUT}/${name}.bpf.o)
   set(lobj ${BPF_OUT}/${name}.o)
   set(skel ${BPF_OUT}/${name}.skel.h)
-  file(GLOB headers ${CMAKE_SOURCE_DIR}/bpf/*.h)
+  get_filename_component(src_dir ${src} DIRECTORY)
+  file(GLOB headers ${CMAKE_SOURCE_DIR}/bpf/*.h ${src_dir}/*.h)
   add_custom_command(OUTPUT ${skel}
     COMMAND ${BPF_CLANG} -target bpf -g -O2 -D__TARGET_ARCH_${BPF_ARCH}
             -I${BPF_OUT} -I${CMAKE_SOURCE_DIR}/bpf -I${CMAKE_SOURCE_DIR}

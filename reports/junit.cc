@@ -22,48 +22,10 @@ namespace {
 
 constexpr size_t kMaxSystemOut = 64 * 1024;
 
-struct Counts {
-  int tests = 0, failures = 0, errors = 0, skipped = 0;
-};
-
-pugi::xml_node testcase(pugi::xml_node suite, Counts& n, const std::string& classname, const std::string& name,
-                        double seconds) {
-  n.tests++;
-  auto tc = suite.append_child("testcase");
-  tc.append_attribute("name") = clean_line(name).c_str();
-  tc.append_attribute("classname") = classname.c_str();
-  tc.append_attribute("time") = junit_seconds(seconds).c_str();
-  return tc;
-}
-
-// <failure>/<error>/<skipped> with a one-line message and an optional body.
-void outcome(pugi::xml_node tc, Counts& n, const char* element, const char* type, const std::string& message,
-             const std::string& body = "") {
-  std::string el = element;
-  if (el == "failure")
-    n.failures++;
-  else if (el == "error")
-    n.errors++;
-  else
-    n.skipped++;
-  auto e = tc.append_child(element);
-  if (type) e.append_attribute("type") = type;
-  e.append_attribute("message") = clean_line(message).c_str();
-  if (!body.empty()) e.text().set(clean_text(body).c_str());
-}
-
 void append_suite(pugi::xml_node root, const RunResult& r) {
   const std::string cls = clean_line(r.scenario.empty() ? "leakguard" : r.scenario);
-  auto suite = root.append_child("testsuite");
-  // Attribute order matches what most readers print; the counts are filled in at the end.
-  suite.append_attribute("name") = cls.c_str();
-  auto a_tests = suite.append_attribute("tests");
-  auto a_failures = suite.append_attribute("failures");
-  auto a_errors = suite.append_attribute("errors");
-  auto a_skipped = suite.append_attribute("skipped");
-  suite.append_attribute("time") = junit_seconds(r.duration).c_str();
-  if (!r.timestamp.empty()) suite.append_attribute("timestamp") = r.timestamp.c_str();
-  if (!r.hostname.empty()) suite.append_attribute("hostname") = clean_line(r.hostname).c_str();
+  // The counts are filled in by junit_text, from the testcases, for every writer alike.
+  auto suite = junit_suite(root, cls, r.duration, r.timestamp, r.hostname);
 
   auto props = suite.append_child("properties");
   junit_property(props, "leakguard.version", r.version);
@@ -83,25 +45,24 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
                    format_fixed(w.achieved_rate, 1) + "/s (asked " +
                        (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s)" : std::string("no rate)")));
 
-  Counts n;
   if (!r.environment_error.empty()) {
-    auto tc = testcase(suite, n, cls, "environment: the run could start", 0);
-    outcome(tc, n, "error", "environment", r.environment_error, r.environment_error);
+    auto tc = junit_testcase(suite, cls, "environment: the run could start", 0);
+    junit_outcome(tc, "error", "environment", r.environment_error, r.environment_error);
   }
   if (r.interrupted) {
-    auto tc = testcase(suite, n, cls, "run: finished without interruption", 0);
-    outcome(
-        tc, n, "error", "interrupted",
+    auto tc = junit_testcase(suite, cls, "run: finished without interruption", 0);
+    junit_outcome(
+        tc, "error", "interrupted",
         "the run was interrupted after " + format_fixed(r.duration, 1) + "s; verdicts cover only what was recorded");
   }
 
   if (!r.escapes.empty()) {
-    auto tc = testcase(suite, n, cls, "target: stayed in its cgroup", 0);
+    auto tc = junit_testcase(suite, cls, "target: stayed in its cgroup", 0);
     std::string all;
     for (const auto& e : r.escapes) all += e + "\n";
     std::string msg = r.escapes[0];
     if (r.escapes.size() > 1) msg += " (and " + std::to_string(r.escapes.size() - 1) + " more)";
-    outcome(tc, n, "error", "containment", msg, all);
+    junit_outcome(tc, "error", "containment", msg, all);
   }
 
   // Lifecycle. A system-only scenario has no target: its steps are reported as skipped.
@@ -114,12 +75,12 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
   std::vector<LifecycleStep> steps = reported_steps(r);
   for (size_t i = 0; i < steps.size(); i++) {
     const auto& s = steps[i];
-    auto tc = testcase(suite, n, cls, "target " + s.name, s.seconds);
+    auto tc = junit_testcase(suite, cls, "target " + s.name, s.seconds);
     Outcome so = step_outcome(s);
     if (so == Outcome::Skipped)
-      outcome(tc, n, "skipped", nullptr, s.message.empty() ? "skipped" : s.message);
+      junit_outcome(tc, "skipped", nullptr, s.message.empty() ? "skipped" : s.message);
     else if (so == Outcome::Error)
-      outcome(tc, n, "error", "lifecycle", s.message.empty() ? "target " + s.name + " failed" : s.message, s.detail);
+      junit_outcome(tc, "error", "lifecycle", s.message.empty() ? "target " + s.name + " failed" : s.message, s.detail);
     // The target's output goes with the last step, or with the step that went wrong.
     bool last = i + 1 == steps.size();
     if (!s.skipped && (last || !s.ok)) {
@@ -131,7 +92,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
   }
 
   for (const auto& w : r.workloads) {
-    auto tc = testcase(suite, n, cls, w.phase + "/" + w.label() + " achieved what was asked", w.seconds);
+    auto tc = junit_testcase(suite, cls, w.phase + "/" + w.label() + " achieved what was asked", w.seconds);
     std::ostringstream o;
     o << "requested: " << w.requested << " at "
       << (w.requested_rate > 0 ? format_fixed(w.requested_rate, 1) + "/s" : std::string("no set rate")) << "\n"
@@ -139,7 +100,7 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
       << format_fixed(w.seconds, 1) << "s\n";
     for (const auto& warn : w.warnings) o << "warning: " << warn << "\n";
     if (workload_outcome(w) == Outcome::Error)
-      outcome(tc, n, "error", "workload", w.error, o.str());
+      junit_outcome(tc, "error", "workload", w.error, o.str());
     else
       junit_stream(tc, "system-out", o.str(), "");
   }
@@ -150,15 +111,15 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     const Check& c = v.check;
     // Judging takes no time worth reporting; the window's length would add up to more than the
     // run in readers that sum testcase times.
-    auto tc = testcase(suite, n, cls, check_words(c), 0);
+    auto tc = junit_testcase(suite, cls, check_words(c), 0);
     std::string numbers = verdict_numbers(v);
     if (const Diagnosis* d = r.diagnosis(c.metric); d && (v.outcome == Outcome::Fail || v.outcome == Outcome::Error))
       numbers += "\n" + diagnosis_text(*d, {.indent = "", .max_sites = 10, .max_frames = 16, .modules = true});
     switch (v.outcome) {
       case Outcome::Pass: break;
-      case Outcome::Fail: outcome(tc, n, "failure", "leak", v.sentence, numbers); break;
-      case Outcome::Error: outcome(tc, n, "error", "check", v.sentence, numbers); break;
-      case Outcome::Skipped: outcome(tc, n, "skipped", nullptr, v.sentence); break;
+      case Outcome::Fail: junit_outcome(tc, "failure", "leak", v.sentence, numbers); break;
+      case Outcome::Error: junit_outcome(tc, "error", "check", v.sentence, numbers); break;
+      case Outcome::Skipped: junit_outcome(tc, "skipped", nullptr, v.sentence); break;
     }
     if (v.outcome == Outcome::Skipped) continue;
     std::string out = v.sentence + "\n" + numbers;
@@ -167,11 +128,6 @@ void append_suite(pugi::xml_node root, const RunResult& r) {
     if (v.outcome != Outcome::Pass && !r.out_dir.empty()) out += "report: " + r.out_dir + "/report.html\n";
     junit_stream(tc, "system-out", out, "");
   }
-
-  a_tests = n.tests;
-  a_failures = n.failures;
-  a_errors = n.errors;
-  a_skipped = n.skipped;
 }
 
 }  // namespace
@@ -191,14 +147,20 @@ pugi::xml_node junit_suite(pugi::xml_node root, const std::string& name, double 
 
 pugi::xml_node junit_testcase(pugi::xml_node suite, const std::string& classname, const std::string& name,
                               double seconds) {
-  Counts unused;
-  return testcase(suite, unused, clean_line(classname), name, seconds);
+  auto tc = suite.append_child("testcase");
+  tc.append_attribute("name") = clean_line(name).c_str();
+  tc.append_attribute("classname") = clean_line(classname).c_str();
+  tc.append_attribute("time") = junit_seconds(seconds).c_str();
+  return tc;
 }
 
+// <failure>/<error>/<skipped> with a one-line message and an optional body.
 void junit_outcome(pugi::xml_node tc, const char* element, const char* type, const std::string& message,
                    const std::string& body) {
-  Counts unused;
-  outcome(tc, unused, element, type, message, body);
+  auto e = tc.append_child(element);
+  if (type) e.append_attribute("type") = type;
+  e.append_attribute("message") = clean_line(message).c_str();
+  if (!body.empty()) e.text().set(clean_text(body).c_str());
 }
 
 // Target output (or anything else) capped so one testcase never carries a whole log.

@@ -344,9 +344,16 @@ bool write_series_json(const RunResult& r, const std::string& path, std::string&
 }
 
 bool read_series_json(const std::string& path, RunResult& out, std::string& err) {
-  std::string text = read_file(path);
+  // A regular file only (never a FIFO or a device a hostile directory holds), and bounded: a
+  // day of samples at 100 ms is a few hundred MiB.
+  constexpr size_t kMaxSeriesInput = size_t{1} << 30;
+  std::string text, why;
+  if (!read_regular_file(path, kMaxSeriesInput, text, why)) {
+    err = path + ": " + why;
+    return false;
+  }
   if (text.empty()) {
-    err = path + ": cannot read the file (or it is empty)";
+    err = path + ": the file is empty";
     return false;
   }
   json j = json::parse(text, nullptr, false);

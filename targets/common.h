@@ -2,6 +2,7 @@
 #pragma once
 // What the reference targets share: option parsing, --mode, the ready line and signals.
 // Header-only because targets/CMakeLists.txt builds each targets/<name>.cc on its own.
+#include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -140,6 +141,16 @@ inline int next_signal(int sfd) {
   signalfd_siginfo si;
   ssize_t n = read(sfd, &si, sizeof si);
   return n == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
+}
+
+// Blocks until a signal is pending on `sfd` (the loop of a target that only acts on signals).
+// Exits 1 when poll fails.
+inline void wait_signal(const char* prog, int sfd) {
+  pollfd p{sfd, POLLIN, 0};
+  if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+    fprintf(stderr, "%s: poll: %s\n", prog, strerror(errno));
+    exit(1);
+  }
 }
 
 // Children must not inherit the blocked signals the targets use for their signalfd.

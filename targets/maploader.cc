@@ -3,7 +3,6 @@
 // SIGHUP by building a fresh set and swapping it in. It imitates agents whose hot reload
 // never closed the previous generation's map fds, and whose pins outlived them in bpffs.
 #include <linux/types.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -19,6 +18,12 @@
 namespace {
 
 const char* kProg = "maploader";
+const char* kSummary =
+    "Loads tables into 3 BPF maps (hash ml_routes, array ml_config, LPM trie ml_prefixes)\n"
+    "and reloads them on SIGHUP by building a new generation and swapping it in.\n"
+    "Leaky mode never closes an old generation and leaves its pins behind.";
+const char* kSignals =
+    "SIGHUP reloads (next generation); SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)";
 
 struct MapSpec {
   const char* name;
@@ -116,10 +121,8 @@ bool build(Generation& g, unsigned long long id, const std::string& pin_dir, int
 
 int main(int argc, char** argv) {
   tgt::Cli cli{kProg,
-               "Loads tables into 3 BPF maps (hash ml_routes, array ml_config, LPM trie ml_prefixes)\n"
-               "and reloads them on SIGHUP by building a new generation and swapping it in.\n"
-               "Leaky mode never closes an old generation and leaves its pins behind.",
-               "SIGHUP reloads (next generation); SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
+               kSummary,
+               kSignals,
                {tgt::mode_opt(),
                 {"pin", "DIR", "pin each generation under DIR/<generation>/ (DIR on a bpf filesystem)", ""},
                 {"entries", "N", "entries loaded into ml_routes and ml_prefixes per generation", "64"},
@@ -173,11 +176,7 @@ int main(int argc, char** argv) {
            (pin_dir.empty() ? "" : ", pinned under " + pin_dir) + ")");
 
   for (;;) {
-    pollfd p{sfd, POLLIN, 0};
-    if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-      fprintf(stderr, "%s: poll: %s\n", kProg, strerror(errno));
-      return 1;
-    }
+    tgt::wait_signal(kProg, sfd);
     while (int sig = tgt::next_signal(sfd)) {
       if (sig == SIGHUP) {
         Generation next;

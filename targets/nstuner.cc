@@ -22,6 +22,12 @@
 namespace {
 
 const char* kProg = "nstuner";
+const char* kSummary =
+    "Applies a TCP sysctl in every network namespace it discovers (nsfs mounts under\n"
+    "--netns-dir and /proc/*/ns/net), polling. Leaky mode never closes the fd that\n"
+    "saves its own namespace: one fd per namespace visited.";
+const char* kSignals =
+    "SIGHUP rescans at once (reload); SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)";
 
 struct Stats {
   unsigned long long visited = 0, tuned = 0, errors = 0, skipped = 0;
@@ -178,10 +184,8 @@ double now() {
 
 int main(int argc, char** argv) {
   tgt::Cli cli{kProg,
-               "Applies a TCP sysctl in every network namespace it discovers (nsfs mounts under\n"
-               "--netns-dir and /proc/*/ns/net), polling. Leaky mode never closes the fd that\n"
-               "saves its own namespace: one fd per namespace visited.",
-               "SIGHUP rescans at once (reload); SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
+               kSummary,
+               kSignals,
                {tgt::mode_opt(),
                 {"netns-dir", "DIR", "take nsfs mounts under DIR ('/' for all)", "/run/netns"},
                 {"interval", "DUR", "discovery period", "100ms"},

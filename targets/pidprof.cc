@@ -11,13 +11,18 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpf/pidprof.h"
+#include "targets/pidprof.h"
 #include "pidprof.skel.h"
 #include "targets/common.h"
 
 namespace {
 
 const char* kProg = "pidprof";
+const char* kSummary =
+    "Keeps (pid, page) -> mapping entries for every exec'd process in BPF maps (hash\n"
+    "pp_pages, LPM trie pp_ranges) and deletes them when the process exits. Leaky mode\n"
+    "gives up when BPF_MAP_DELETE_BATCH stops at a key that was never inserted.";
+const char* kSignals = "SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)";
 
 struct Stats {
   unsigned long long exits = 0, deleted = 0, batch_failures = 0, key_failures = 0, given_up = 0;
@@ -101,10 +106,8 @@ int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list ap) {
 
 int main(int argc, char** argv) {
   tgt::Cli cli{kProg,
-               "Keeps (pid, page) -> mapping entries for every exec'd process in BPF maps (hash\n"
-               "pp_pages, LPM trie pp_ranges) and deletes them when the process exits. Leaky mode\n"
-               "gives up when BPF_MAP_DELETE_BATCH stops at a key that was never inserted.",
-               "SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
+               kSummary,
+               kSignals,
                {tgt::mode_opt(), {"max-entries", "N", "capacity of pp_pages and pp_ranges", "65536"}}};
   cli.parse(argc, argv);
   Ctx c{cli.mode(), -1, -1, {}};

@@ -3,7 +3,6 @@
 // helper thread that waits for the worker's result. It imitates supervisors that never
 // handled SIGCHLD: exited workers stay zombies and the helpers wait forever for a wake-up
 // that only the reaping code would send.
-#include <poll.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +18,12 @@
 namespace {
 
 const char* kProg = "reaper";
+const char* kSummary =
+    "On each SIGHUP starts a worker process that exits after --worker-time, and a helper\n"
+    "thread that waits for its exit status. Leaky mode never reaps workers (zombies) and\n"
+    "its helpers block forever (threads).";
+const char* kSignals =
+    "SIGHUP starts a worker and its helper; SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)";
 
 // One worker and the helper that waits for it. The reaper fills status and wakes the helper.
 struct Job {
@@ -71,15 +76,10 @@ void finish(std::unordered_map<pid_t, Job*>& jobs, pid_t pid, int status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{kProg,
-               "On each SIGHUP starts a worker process that exits after --worker-time, and a helper\n"
-               "thread that waits for its exit status. Leaky mode never reaps workers (zombies) and\n"
-               "its helpers block forever (threads).",
-               "SIGHUP starts a worker and its helper; SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
-               {tgt::mode_opt(), {"worker-time", "DUR", "how long each worker lives", "10ms"}}};
+  tgt::Cli cli{
+      kProg, kSummary, kSignals, {tgt::mode_opt(), {"worker-time", "DUR", "how long each worker lives", "10ms"}}};
   cli.parse(argc, argv);
-  tgt::Mode mode = cli.mode();
-  bool fixed = mode == tgt::Mode::Fixed;
+  bool fixed = cli.mode() == tgt::Mode::Fixed;
   long long worker_us = cli.duration_us("worker-time");
 
   // The bug is the missing SIGCHLD handling: leaky mode leaves SIGCHLD at its default.
@@ -91,11 +91,7 @@ int main(int argc, char** argv) {
   tgt::say(std::string("reaper ready (") + cli.get("mode") + ")");
 
   for (;;) {
-    pollfd p{sfd, POLLIN, 0};
-    if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-      fprintf(stderr, "%s: poll: %s\n", kProg, strerror(errno));
-      return 1;
-    }
+    tgt::wait_signal(kProg, sfd);
     while (int sig = tgt::next_signal(sfd)) {
       if (sig == SIGHUP) {
         pid_t pid = start_worker(worker_us);

@@ -12,11 +12,14 @@
 #include "bpf/census.h"
 #include "harness/attrib/own_code.h"
 #include "harness/attrib/symbolize.h"
-#include "harness/base/safe_file.h"
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/procfs.h"
+#include "harness/base/safe_file.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
-#include "harness/census/census_util.h"
+#include "harness/census/columns.h"
 
 namespace lg {
 namespace {
@@ -27,12 +30,6 @@ constexpr int kCatCreated = 200;  // + fd kind of a BPF object the target create
 constexpr int kCatNetns = 300, kCatPin = 301, kCatZombie = 302;
 constexpr int kCatEntries = 400;  // key: map id; value: entries
 constexpr double kTimelineStep = 1.0;
-
-double mono() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int obj_kind(const std::string& what) {  // "maps" -> CENSUS_FD_BPF_MAP
   if (what == "maps") return CENSUS_FD_BPF_MAP;
@@ -213,7 +210,7 @@ class AttribCensus : public Census {
     v.resize(names_.size(), kUnavailable);
     if (!a_) return true;
     Snapshot s;
-    if (!a_->take(mono() - t0_, s, err)) return false;
+    if (!a_->take(monotonic_seconds() - t0_, s, err)) return false;
     a_->fill_columns(s, v, names_);
     return true;
   }

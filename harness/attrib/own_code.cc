@@ -2,6 +2,7 @@
 #include "harness/attrib/own_code.h"
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 
 namespace lg {
 

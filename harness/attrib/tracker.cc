@@ -20,16 +20,14 @@
 #include "harness/attrib/cfi.h"
 #include "harness/base/fs.h"
 #include "harness/base/libbpf_log.h"
-#include "harness/census/census_util.h"
+#include "harness/base/cgroup.h"
+#include "harness/base/clock.h"
+#include "harness/base/procfs.h"
+#include "harness/base/strings.h"
+#include "harness/census/backends.h"
 
 namespace lg {
 namespace {
-
-double now_s() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 uint64_t ktime_ns() {
   timespec ts;
@@ -103,9 +101,9 @@ std::unique_ptr<Tracker> Tracker::create(const TrackerOptions& o, std::string& e
   return nullptr;
 #endif
   std::unique_ptr<Tracker> t(new Tracker(o));
-  double t0 = now_s();
+  double t0 = monotonic_seconds();
   if (!t->load(err)) return nullptr;
-  t->setup_seconds_ = now_s() - t0;
+  t->setup_seconds_ = monotonic_seconds() - t0;
   return t;
 }
 

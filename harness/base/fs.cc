@@ -9,6 +9,8 @@
 #include <climits>
 #include <cstring>
 
+#include "harness/base/strings.h"
+
 namespace lg {
 
 std::string read_file(const std::string& path) {
@@ -36,27 +38,6 @@ bool make_dirs(const std::string& path, std::string& err) {
   return true;
 }
 
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && isspace((unsigned char)s[b])) b++;
-  while (e > b && isspace((unsigned char)s[e - 1])) e--;
-  return std::string(s.substr(b, e - b));
-}
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (true) {
-    size_t n = s.find(sep, pos);
-    out.emplace_back(s.substr(pos, n == std::string_view::npos ? std::string_view::npos : n - pos));
-    if (n == std::string_view::npos) break;
-    pos = n + 1;
-  }
-  return out;
-}
-
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 std::string unescape_mount_path(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); i++) {
@@ -71,12 +52,8 @@ std::string unescape_mount_path(std::string_view s) {
 }
 
 std::string find_mount(const std::string& mounts, const std::string& fstype) {
-  size_t pos = 0;
-  while (pos < mounts.size()) {
-    size_t eol = mounts.find('\n', pos);
-    if (eol == std::string::npos) eol = mounts.size();
-    std::string line = mounts.substr(pos, eol - pos);
-    pos = eol + 1;
+  std::string_view text = mounts, line;
+  for (size_t pos = 0; next_line(text, pos, line);) {
     // device mountpoint fstype options ...
     size_t a = line.find(' ');
     if (a == std::string::npos) continue;
@@ -88,8 +65,6 @@ std::string find_mount(const std::string& mounts, const std::string& fstype) {
   }
   return "";
 }
-
-std::string cgroup2_mount() { return find_mount(read_file("/proc/mounts"), "cgroup2"); }
 
 std::string self_dir() {
   char buf[PATH_MAX];

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "harness/base/strings.h"
+
 namespace lg {
 
 const std::vector<MetricInfo>& metric_catalogue() {
@@ -83,28 +85,6 @@ const MetricInfo* find_metric(std::string_view name) {
 const std::vector<std::string>& default_slab_caches() {
   static const std::vector<std::string> c = {"net_namespace", "filp", "task_struct", "sock_inode_cache"};
   return c;
-}
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); j++) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); i++) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); j++)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string closest_match(std::string_view word, const std::vector<std::string>& choices) {
-  std::string best;
-  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const auto& c : choices) {
-    size_t d = edit_distance(word, c);
-    if (d < best_d) best_d = d, best = c;
-  }
-  return best;
 }
 
 std::string suggest_metric(std::string_view name) {

@@ -158,9 +158,4 @@ std::string slab_cache_problem(const std::string& cache);
 // Closest catalogue name to `name` (edit distance), or "" when nothing is close.
 std::string suggest_metric(std::string_view name);
 
-// Levenshtein distance, shared by every "did you mean" in the harness.
-size_t edit_distance(std::string_view a, std::string_view b);
-// Closest of `choices` to `word` within a distance that makes sense for its length, or "".
-std::string closest_match(std::string_view word, const std::vector<std::string>& choices);
-
 }  // namespace lg

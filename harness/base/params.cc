@@ -3,45 +3,36 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/signals.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 
 namespace lg {
 
 int64_t Params::count(const std::string& k, int64_t def) const {
-  auto it = values.find(k);
-  if (it == values.end()) return def;
-  if (auto* i = std::get_if<int64_t>(&it->second)) return *i;
-  if (auto* d = std::get_if<double>(&it->second)) return (int64_t)*d;
+  if (auto* i = get<int64_t>(k)) return *i;
+  if (auto* d = get<double>(k)) return (int64_t)*d;
   return def;
 }
 
 double Params::number(const std::string& k, double def) const {
-  auto it = values.find(k);
-  if (it == values.end()) return def;
-  if (auto* d = std::get_if<double>(&it->second)) return *d;
-  if (auto* i = std::get_if<int64_t>(&it->second)) return (double)*i;
+  if (auto* d = get<double>(k)) return *d;
+  if (auto* i = get<int64_t>(k)) return (double)*i;
   return def;
 }
 
 bool Params::flag(const std::string& k, bool def) const {
-  auto it = values.find(k);
-  if (it == values.end()) return def;
-  if (auto* b = std::get_if<bool>(&it->second)) return *b;
-  return def;
+  auto* b = get<bool>(k);
+  return b ? *b : def;
 }
 
 std::string Params::str(const std::string& k, const std::string& def) const {
-  auto it = values.find(k);
-  if (it == values.end()) return def;
-  if (auto* s = std::get_if<std::string>(&it->second)) return *s;
-  return def;
+  auto* s = get<std::string>(k);
+  return s ? *s : def;
 }
 
 std::vector<std::string> Params::list(const std::string& k) const {
-  auto it = values.find(k);
-  if (it == values.end()) return {};
-  if (auto* v = std::get_if<std::vector<std::string>>(&it->second)) return *v;
-  if (auto* s = std::get_if<std::string>(&it->second)) return {*s};
+  if (auto* v = get<std::vector<std::string>>(k)) return *v;
+  if (auto* s = get<std::string>(k)) return {*s};
   return {};
 }
 

@@ -46,6 +46,13 @@ struct Params {
   bool flag(const std::string& k, bool def = false) const;
   std::string str(const std::string& k, const std::string& def = "") const;  // String, Enum
   std::vector<std::string> list(const std::string& k) const;                 // Argv
+
+ private:
+  template <class T>
+  const T* get(const std::string& k) const {
+    auto it = values.find(k);
+    return it == values.end() ? nullptr : std::get_if<T>(&it->second);
+  }
 };
 
 // The value of a field written as `text`, as a default is written in a FieldSpec; nullopt when

@@ -21,14 +21,21 @@ struct LifecycleStep {
   double seconds = 0;
 };
 
-struct WorkloadReport {
+// How a workload ended: filled by its run(), reported per phase and kind.
+struct WorkloadOutcome {
+  uint64_t requested = 0;             // count asked for (0: until the phase ends)
+  uint64_t achieved = 0;              // events completed
+  double requested_rate = 0;          // per second, 0: as fast as possible
+  double achieved_rate = 0;           // events / active seconds
+  double seconds = 0;                 // active time
+  int error_errno = 0;                // 0: no error
+  std::string error;                  // "unshare(CLONE_NEWNET): No space left on device after 1,021 netns"
+  std::vector<std::string> warnings;  // "achieved 812/s of 1,000/s asked (81%)"
+};
+
+struct WorkloadReport : WorkloadOutcome {
   std::string phase;
   std::string kind;
-  uint64_t requested = 0, achieved = 0;
-  double requested_rate = 0, achieved_rate = 0, seconds = 0;
-  int error_errno = 0;
-  std::string error;
-  std::vector<std::string> warnings;
   std::string name;  // unique within the phase (the scenario's `name:`, or the kind numbered)
   // What reports call it: "<phase>/<label>" ("churn/netns-2").
   const std::string& label() const { return name.empty() ? kind : name; }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 
 namespace lg {
@@ -23,13 +24,6 @@ const SignalName kSignals[] = {
     {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
     {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},   {"SYS", SIGSYS},
 };
-
-bool all_digits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!isdigit((unsigned char)c) && c != '_' && c != ',') return false;
-  return true;
-}
 
 }  // namespace
 

@@ -4,7 +4,9 @@
 
 #include <linux/bpf.h>
 
-#include "harness/census/census_util.h"
+#include "harness/base/cgroup.h"
+#include "harness/base/procfs.h"
+#include "harness/census/backends.h"
 
 namespace lg {
 

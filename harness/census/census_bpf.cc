@@ -14,12 +14,19 @@
 #include "bpf/census.h"
 #include "bpf/proctrack.h"
 #include "census.skel.h"
+#include "harness/base/cgroup.h"
 #include "harness/base/fs.h"
 #include "harness/base/libbpf_log.h"
 #include "harness/base/metrics.h"
+#include "harness/base/procfs.h"
 #include "harness/base/series.h"
-#include "harness/census/census_util.h"
 #include "harness/census/proctrack.h"
+#include "harness/base/strings.h"
+#include "harness/census/backends.h"
+#include "harness/census/columns.h"
+#include "harness/census/own_objects.h"
+#include "harness/census/slabs.h"
+#include "harness/census/system_files.h"
 
 namespace lg {
 namespace {
@@ -80,6 +87,22 @@ class BpfCensus : public Census {
  private:
   bool load(bool with_slab, bool with_ghost, std::string& err);
   bool read_iter(bpf_link* l, const char* what, std::string& err);
+  // Reads an iterator whose stream is records of T and calls f on each; false (err) when the
+  // stream is not whole records.
+  template <class T, class F>
+  bool read_records(bpf_link* l, const char* what, std::string& err, F f) {
+    if (!read_iter(l, what, err)) return false;
+    if (len_ % sizeof(T)) {
+      err = std::string(what) + " iterator: malformed stream of " + std::to_string(len_) + " bytes";
+      return false;
+    }
+    for (size_t off = 0; off < len_; off += sizeof(T)) {
+      T r;
+      memcpy(&r, buf_.data() + off, sizeof r);
+      f(r);
+    }
+    return true;
+  }
   double map_memlock(pid_t tgid, int fd, uint32_t id);
   void sync_tracked();  // a procfs tracker's processes into lgc_tracked
 
@@ -355,15 +378,8 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
 
   // Maps: system counts, and the element counts of the target's maps.
   maps_.clear();
-  if (opts_.system || bpf_fds) {
-    if (!read_iter(map_, "bpf_map", err)) return false;
-    if (len_ % sizeof(census_map)) {
-      err = "bpf_map iterator: malformed stream of " + std::to_string(len_) + " bytes";
-      return false;
-    }
-    maps_.resize(len_ / sizeof(census_map));
-    if (len_) memcpy(maps_.data(), buf_.data(), len_);
-  }
+  if (opts_.system || bpf_fds)
+    if (!read_records<census_map>(map_, "bpf_map", err, [&](const census_map& m) { maps_.push_back(m); })) return false;
 
   if (target) {
     // The ids behind the target's BPF fds, from iter/task_file; only when the walk saw some.
@@ -440,39 +456,23 @@ bool BpfCensus::sample(std::vector<double>& values, std::string& err) {
   for (const auto& m : maps_) nmaps += !has(own_maps_, m.id) && !own_bpf_map_name(m.name);
   set(values, MetricId::sys_bpf_maps, nmaps);
 
-  if (!read_iter(prog_, "bpf_prog", err)) return false;
-  if (len_ % sizeof(census_prog)) {
-    err = "bpf_prog iterator: malformed stream";
+  double nprogs = 0, nlinks = 0;
+  if (!read_records<census_prog>(prog_, "bpf_prog", err, [&](const census_prog& p) {
+        nprogs += !has(own_progs_, p.id) && !own_bpf_prog_name(p.name);
+      }))
     return false;
-  }
-  double nprogs = 0;
-  for (size_t off = 0; off < len_; off += sizeof(census_prog)) {
-    census_prog p;
-    memcpy(&p, buf_.data() + off, sizeof p);
-    nprogs += !has(own_progs_, p.id) && !own_bpf_prog_name(p.name);
-  }
   set(values, MetricId::sys_bpf_progs, nprogs);
-
-  if (!read_iter(link_, "bpf_link", err)) return false;
-  if (len_ % sizeof(census_link)) {
-    err = "bpf_link iterator: malformed stream";
+  if (!read_records<census_link>(link_, "bpf_link", err, [&](const census_link& l) {
+        nlinks += !has(own_links_, l.id) && !has(own_progs_, l.prog_id) && !own_bpf_prog_name(l.prog_name);
+      }))
     return false;
-  }
-  double nlinks = 0;
-  for (size_t off = 0; off < len_; off += sizeof(census_link)) {
-    census_link l;
-    memcpy(&l, buf_.data() + off, sizeof l);
-    nlinks += !has(own_links_, l.id) && !has(own_progs_, l.prog_id) && !own_bpf_prog_name(l.prog_name);
-  }
   set(values, MetricId::sys_bpf_links, nlinks);
 
   if (slab_bpf_) {
-    if (!read_iter(slab_, "kmem_cache", err)) return false;
-    for (size_t off = 0; off + sizeof(census_slab) <= len_; off += sizeof(census_slab)) {
-      census_slab s;
-      memcpy(&s, buf_.data() + off, sizeof s);
+    auto slab = [&](const census_slab& s) {
       if (s.index < slabs_.size()) set_column(values, slab_column(s.index), (double)s.active);
-    }
+    };
+    if (!read_records<census_slab>(slab_, "kmem_cache", err, slab)) return false;
   } else if (slab_procfs_) {
     slabs_from_procfs(slabs_, [&](size_t i, double v) { set_column(values, slab_column(i), v); });
   }

@@ -11,11 +11,18 @@
 #include <cerrno>
 #include <cstring>
 
+#include "harness/base/cgroup.h"
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/procfs.h"
 #include "harness/base/series.h"
-#include "harness/census/census_util.h"
 #include "harness/census/proctrack.h"
+#include "harness/census/backends.h"
+#include "harness/census/columns.h"
+#include "harness/census/fd_links.h"
+#include "harness/census/own_objects.h"
+#include "harness/census/slabs.h"
+#include "harness/census/system_files.h"
 
 namespace lg {
 namespace {
@@ -51,6 +58,21 @@ bool contains(const std::vector<pid_t>& sorted, pid_t p) { return std::binary_se
 void sort_unique(std::vector<uint32_t>& v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// Every BPF object of one type, by id (bpf(BPF_*_GET_NEXT_ID)), with its info; one freed
+// meanwhile is left out.
+template <class Info, class F>
+void for_each_bpf_object(int (*next_id)(__u32, __u32*), int (*fd_by_id)(__u32), F f) {
+  uint32_t id = 0;
+  while (next_id(id, &id) == 0) {
+    int fd = fd_by_id(id);
+    if (fd < 0) continue;  // freed meanwhile
+    Info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) f(id, info);
+    close(fd);
+  }
 }
 
 class ProcfsCensus : public Census {
@@ -108,23 +130,9 @@ const ProcStat* ProcfsCensus::stat_of(pid_t pid) const {
 }
 
 bool ProcfsCensus::scan_proc(std::string& err) {
-  stats_.clear();
-  int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* d = proc >= 0 ? fdopendir(proc) : nullptr;
-  if (!d) {
-    if (proc >= 0) close(proc);
-    err = std::string("cannot list /proc: ") + strerror(errno);
-    return false;
-  }
-  char path[300], buf[1024];
-  while (dirent* e = readdir(d)) {
-    if (!isdigit((unsigned char)e->d_name[0])) continue;
-    snprintf(path, sizeof path, "%s/stat", e->d_name);
-    ProcStat s;
-    if (read_at(proc, path, buf, sizeof buf) > 0 && parse_proc_stat(buf, s)) stats_.push_back(s);
-  }
-  closedir(d);
-  return true;
+  if (list_processes(stats_)) return true;
+  err = std::string("cannot list /proc: ") + strerror(errno);
+  return false;
 }
 
 bool ProcfsCensus::target_pids(std::string& err) {
@@ -150,7 +158,7 @@ bool ProcfsCensus::target_pids(std::string& err) {
     }
   } else if (mode_ == CENSUS_TARGET_CGROUP) {
     std::vector<pid_t> pids;
-    if (!cgroup_pids(scope_.cgroup, pids, err)) return false;
+    if (!cgroup_pids(scope_.cgroup, true, pids, err)) return false;
     for (pid_t p : pids) {
       const ProcStat* s = find(p);
       if (s && !s->zombie()) targets_.push_back(p);
@@ -228,41 +236,20 @@ bool ProcfsCensus::count_fds(pid_t pid, std::string& err) {
 void ProcfsCensus::system_bpf(std::vector<double>& values) {
   if (!measurable(MetricId::sys_bpf_maps)) return;
   double maps = 0, progs = 0, links = 0;
-  uint32_t id = 0;
-  while (bpf_map_get_next_id(id, &id) == 0) {
-    int fd = bpf_map_get_fd_by_id(id);
-    if (fd < 0) continue;  // freed meanwhile
-    bpf_map_info info{};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && !own_bpf_map_name(info.name)) maps++;
-    close(fd);
-  }
+  for_each_bpf_object<bpf_map_info>(bpf_map_get_next_id, bpf_map_get_fd_by_id,
+                                    [&](uint32_t, const bpf_map_info& i) { maps += !own_bpf_map_name(i.name); });
   std::vector<uint32_t> own_progs;
-  id = 0;
-  while (bpf_prog_get_next_id(id, &id) == 0) {
-    int fd = bpf_prog_get_fd_by_id(id);
-    if (fd < 0) continue;
-    bpf_prog_info info{};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
-      if (own_bpf_prog_name(info.name))
-        own_progs.push_back(id);
-      else
-        progs++;
-    }
-    close(fd);
-  }
-  id = 0;
-  while (bpf_link_get_next_id(id, &id) == 0) {
-    int fd = bpf_link_get_fd_by_id(id);
-    if (fd < 0) continue;
-    bpf_link_info info{};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-        std::find(own_progs.begin(), own_progs.end(), info.prog_id) == own_progs.end())
-      links++;
-    close(fd);
-  }
+  for_each_bpf_object<bpf_prog_info>(bpf_prog_get_next_id, bpf_prog_get_fd_by_id,
+                                     [&](uint32_t id, const bpf_prog_info& i) {
+                                       if (own_bpf_prog_name(i.name))
+                                         own_progs.push_back(id);
+                                       else
+                                         progs++;
+                                     });
+  for_each_bpf_object<bpf_link_info>(
+      bpf_link_get_next_id, bpf_link_get_fd_by_id, [&](uint32_t, const bpf_link_info& i) {
+        links += std::find(own_progs.begin(), own_progs.end(), i.prog_id) == own_progs.end();
+      });
   set(values, MetricId::sys_bpf_maps, maps);
   set(values, MetricId::sys_bpf_progs, progs);
   set(values, MetricId::sys_bpf_links, links);

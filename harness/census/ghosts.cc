@@ -2,6 +2,7 @@
 #include "harness/census/ghosts.h"
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 
 namespace lg {
 

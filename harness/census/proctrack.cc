@@ -17,7 +17,9 @@
 #include "bpf/proctrack.h"
 #include "harness/base/fs.h"
 #include "harness/base/libbpf_log.h"
-#include "harness/census/census_util.h"
+#include "harness/base/cgroup.h"
+#include "harness/base/procfs.h"
+#include "harness/base/strings.h"
 #include "proctrack.skel.h"
 
 namespace lg {
@@ -274,7 +276,7 @@ void ProcTracker::poll_bpf() {
 void ProcTracker::poll_procfs() {
   std::vector<pid_t> members;
   std::string err;
-  if (!cgroup_.empty()) cgroup_pids(cgroup_, members, err);
+  if (!cgroup_.empty()) cgroup_pids(cgroup_, true, members, err);
   std::set<pid_t> in_cgroup(members.begin(), members.end());
   std::map<pid_t, Proc> live;
   for (pid_t p : all_pids()) {

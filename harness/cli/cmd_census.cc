@@ -12,6 +12,7 @@
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/series.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/census/census.h"
 #include "harness/cli/command.h"

@@ -7,6 +7,7 @@
 
 #include "harness/base/exit_codes.h"
 #include "harness/base/metrics.h"
+#include "harness/base/strings.h"
 #include "harness/cli/command.h"
 #include "harness/workloads/cgroup_parent.h"
 #include "version.h"

@@ -18,6 +18,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/libbpf_log.h"
+#include "harness/base/strings.h"
 #include "probe.skel.h"
 
 namespace lg {

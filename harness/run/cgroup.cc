@@ -10,7 +10,9 @@
 #include <cstring>
 #include <ctime>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 
 namespace lg {
 
@@ -43,22 +45,7 @@ std::vector<std::string> subdirs(const std::string& dir) {
   return out;
 }
 
-double now_s() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 }  // namespace
-
-std::string cgroup_of(pid_t pid, const std::string& mount) {
-  for (const auto& line : split(read_file("/proc/" + std::to_string(pid) + "/cgroup"), '\n'))
-    if (starts_with(line, "0::")) {
-      std::string rel = line.substr(3);
-      return rel == "/" ? mount : mount + rel;
-    }
-  return "";
-}
 
 bool cgroup_create(const std::string& dir, std::string& err) {
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -70,16 +57,6 @@ bool cgroup_create(const std::string& dir, std::string& err) {
 
 bool cgroup_add(const std::string& dir, pid_t pid, std::string& err) {
   return write_str(dir + "/cgroup.procs", std::to_string(pid), err);
-}
-
-std::vector<pid_t> cgroup_pids(const std::string& dir, bool recursive) {
-  std::vector<pid_t> out;
-  for (const auto& l : split(read_file(dir + "/cgroup.procs"), '\n'))
-    if (!l.empty()) out.push_back((pid_t)atoi(l.c_str()));
-  if (recursive)
-    for (const auto& s : subdirs(dir))
-      for (pid_t p : cgroup_pids(s, true)) out.push_back(p);
-  return out;
 }
 
 bool cgroup_populated(const std::string& dir) {
@@ -98,10 +75,10 @@ void cgroup_kill(const std::string& dir) {
 }
 
 bool cgroup_wait_empty(const std::string& dir, double timeout_s) {
-  double end = now_s() + timeout_s;
+  double end = monotonic_seconds() + timeout_s;
   while (true) {
     if (access(dir.c_str(), F_OK) != 0 || !cgroup_populated(dir)) return true;
-    if (now_s() >= end) return false;
+    if (monotonic_seconds() >= end) return false;
     usleep(5000);
   }
 }

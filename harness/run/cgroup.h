@@ -9,16 +9,13 @@
 #include <string>
 #include <vector>
 
-namespace lg {
+#include "harness/base/cgroup.h"
 
-// Absolute directory of `pid`'s cgroup v2 group (from /proc/PID/cgroup "0::/path"), "" if none.
-std::string cgroup_of(pid_t pid, const std::string& mount);
+namespace lg {
 
 bool cgroup_create(const std::string& dir, std::string& err);
 // Moves a process (all its threads) into the group.
 bool cgroup_add(const std::string& dir, pid_t pid, std::string& err);
-// Pids in the group and, with `recursive`, in every group below it.
-std::vector<pid_t> cgroup_pids(const std::string& dir, bool recursive);
 // "populated 1" in cgroup.events: a process lives in the group or below.
 bool cgroup_populated(const std::string& dir);
 // SIGKILL to every process of the group and below: cgroup.kill, or one by one (kernel < 5.14).

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/census/proctrack.h"
 #include "harness/run/cgroup.h"
 

@@ -7,6 +7,8 @@
 #include <memory>
 #include <thread>
 
+#include "harness/base/clock.h"
+
 namespace lg {
 
 namespace {
@@ -100,19 +102,11 @@ void run_phase(const PhaseSpec& ph, const std::vector<std::string>& kinds, Event
   for (auto& r : runs) r->th.join();
   for (auto& r : runs) {
     board.finish(r->kind, r->w.get());
-    const WorkloadOutcome& o = r->w->outcome();
     WorkloadReport rep;
+    static_cast<WorkloadOutcome&>(rep) = r->w->outcome();
     rep.phase = ph.name;
     rep.kind = r->spec->kind;
     rep.name = r->spec->name.empty() ? r->spec->kind : r->spec->name;
-    rep.requested = o.requested;
-    rep.achieved = o.achieved;
-    rep.requested_rate = o.requested_rate;
-    rep.achieved_rate = o.achieved_rate;
-    rep.seconds = o.seconds;
-    rep.error_errno = o.error_errno;
-    rep.error = o.error;
-    rep.warnings = o.warnings;
     out.push_back(rep);
   }
 }

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "harness/base/clock.h"
 #include "harness/base/units.h"
 #include "harness/run/sampler.h"
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/census/census.h"
@@ -13,12 +14,6 @@
 #include "harness/workloads/workload.h"
 
 namespace lg {
-
-double monotonic_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void EventBoard::add(size_t kind, const Workload* w) {
   std::lock_guard<std::mutex> l(mu_);

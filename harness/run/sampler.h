@@ -22,8 +22,6 @@ class Census;
 struct TargetMap;
 class Workload;
 
-double monotonic_seconds();
-
 // Cumulative events per kind: finished workloads' final counts plus live ones' counters.
 class EventBoard {
  public:

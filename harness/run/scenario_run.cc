@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "harness/attrib/attribution.h"
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"

@@ -21,8 +21,11 @@
 #include <algorithm>
 #include <set>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
+#include "harness/base/procfs.h"
 #include "harness/base/signals.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/run/cgroup.h"
 
@@ -32,33 +35,12 @@ namespace lg {
 
 namespace {
 
-double mono() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-struct ProcStat {
-  pid_t pid, ppid, pgrp, sid;
-};
-
+// Every live process (zombies and dead ones are gone already: only their reaper matters).
 std::vector<ProcStat> all_procs() {
-  std::vector<ProcStat> out;
-  DIR* d = opendir("/proc");
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    if (!isdigit((unsigned char)e->d_name[0])) continue;
-    std::string s = read_file(std::string("/proc/") + e->d_name + "/stat");
-    size_t rp = s.rfind(')');
-    if (rp == std::string::npos) continue;
-    ProcStat p{};
-    char state;
-    if (sscanf(s.c_str() + rp + 1, " %c %d %d %d", &state, &p.ppid, &p.pgrp, &p.sid) != 4) continue;
-    if (state == 'Z' || state == 'X') continue;  // dead already; only the reaper matters
-    p.pid = atoi(e->d_name);
-    out.push_back(p);
-  }
-  closedir(d);
+  std::vector<ProcStat> all, out;
+  list_processes(all);
+  for (const auto& p : all)
+    if (p.state != 'Z' && p.state != 'X') out.push_back(p);
   return out;
 }
 
@@ -264,7 +246,7 @@ void Target::wait_loop() {
   }
   std::lock_guard<std::mutex> l(mu_);
   status_ = st;
-  exit_time_ = mono();
+  exit_time_ = monotonic_seconds();
   exited_ = true;
   cv_.notify_all();
 }
@@ -385,7 +367,7 @@ bool Target::wait_exit(double seconds) {
 bool Target::wait_ready(const ReadySpec& r, const std::atomic<bool>* cancel, std::string& msg) {
   // Ready at once: what happens next (an early exit) is the stop step's to report.
   if (r.kind == ReadySpec::None) return true;
-  double start = mono();
+  double start = monotonic_seconds();
   double limit = r.kind == ReadySpec::Delay ? r.delay : r.timeout;
   while (true) {
     if (exited_) {
@@ -407,7 +389,7 @@ bool Target::wait_ready(const ReadySpec& r, const std::atomic<bool>* cancel, std
       msg = "interrupted before ready";
       return false;
     }
-    double elapsed = mono() - start;
+    double elapsed = monotonic_seconds() - start;
     if (elapsed >= limit) {
       if (r.kind == ReadySpec::None || r.kind == ReadySpec::Delay) return true;
       std::string why = r.kind == ReadySpec::Stdout   ? "no stdout line matched /" + r.pattern + "/"
@@ -447,8 +429,8 @@ void Target::kill_all() {
     for (int i = 0; i < 20 && !cgroup_wait_empty(cfg_.cgroup, 0.25); i++) cgroup_kill(cfg_.cgroup);
     if (cfg_.tracker) cfg_.tracker->kill_all();
   } else {
-    double end = mono() + 5;
-    while (mono() < end) {
+    double end = monotonic_seconds() + 5;
+    while (monotonic_seconds() < end) {
       std::vector<pid_t> ps = process_tree(pid_, cfg_.tag);
       if (!exited_) ps.push_back(pid_);
       if (ps.empty()) break;
@@ -466,7 +448,7 @@ void Target::kill_all() {
 LifecycleStep Target::stop(const StopSpec& s, const std::function<bool()>& hurry) {
   LifecycleStep step;
   step.name = "stopped cleanly";
-  double t0 = mono();
+  double t0 = monotonic_seconds();
   if (exited_) {
     // Ended before we asked: a crash or an early exit, both fail the run.
     step.ok = false;
@@ -481,7 +463,7 @@ LifecycleStep Target::stop(const StopSpec& s, const std::function<bool()>& hurry
     bool fast = hurry && hurry();
     bool done = false;
     for (double end = t0 + s.grace; !fast && !done;) {
-      double left = end - mono();
+      double left = end - monotonic_seconds();
       if (left <= 0) break;
       done = wait_exit(std::min(left, 0.05));
       fast = hurry && hurry();
@@ -497,7 +479,7 @@ LifecycleStep Target::stop(const StopSpec& s, const std::function<bool()>& hurry
         step.message += " (not a clean stop: add it to target.stop.exit_codes if the program means it)";
       if (!clean) step.detail = stderr_last(20);
       // Descendants get what is left of the grace to follow their parent out.
-      double left_grace = s.grace - (mono() - t0);
+      double left_grace = s.grace - (monotonic_seconds() - t0);
       if (!cfg_.cgroup.empty()) cgroup_wait_empty(cfg_.cgroup, std::max(0.0, left_grace));
       size_t left = pids().size();
       if (left) step.message += "; " + std::to_string(left) + " leftover processes killed after grace";
@@ -510,7 +492,7 @@ LifecycleStep Target::stop(const StopSpec& s, const std::function<bool()>& hurry
     kill_all();
   }
   readers_stop_ = true;
-  step.seconds = mono() - t0;
+  step.seconds = monotonic_seconds() - t0;
   return step;
 }
 

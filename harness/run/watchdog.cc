@@ -13,6 +13,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/census/proctrack.h"
+#include "harness/base/strings.h"
 #include "harness/run/cgroup.h"
 #include "harness/run/target.h"
 

@@ -8,6 +8,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/strings.h"
 #include "harness/verdict/check_type.h"
 #include "harness/workloads/workload.h"
 

@@ -6,6 +6,7 @@
 
 #include "harness/base/metrics.h"
 #include "harness/base/params.h"
+#include "harness/base/strings.h"
 #include "harness/scenario/yaml_reader.h"
 #include "harness/workloads/workload.h"
 

@@ -16,6 +16,7 @@
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/safe_file.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/scenario/checks.h"
 #include "harness/scenario/scenario.h"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "harness/scenario/overrides.h"
 
+#include "harness/base/strings.h"
+
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/units.h"

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/scenario/scenario.h"
 
 namespace lg {

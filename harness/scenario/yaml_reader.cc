@@ -9,6 +9,7 @@
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/signals.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/scenario/env_expand.h"
 
@@ -20,31 +21,18 @@ namespace {
 constexpr double kMaxSeconds = 30 * 86400.0;  // durations: 30 days
 constexpr double kMaxRate = 1e9;              // events per second
 
-std::string quote(const std::string& s) {
-  if (s.size() > 60) return "'" + s.substr(0, 57) + "...'";
-  return "'" + s + "'";
-}
-
-bool all_digits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!isdigit((unsigned char)c) && c != '_' && c != ',') return false;
-  return true;
-}
-
 }  // namespace
 
-std::string join_words(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
+std::string quoted(const std::string& s) {
+  if (s.size() > 60) return "'" + s.substr(0, 57) + "...'";
+  return "'" + s + "'";
 }
 
 std::string describe_node(const YAML::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "nothing";
   if (n.IsSequence()) return "a list";
   if (n.IsMap()) return "a map";
-  return quote(n.Scalar());
+  return quoted(n.Scalar());
 }
 
 Location YamlReader::loc(const YAML::Node& n) const {
@@ -157,7 +145,7 @@ std::optional<int64_t> YamlReader::count(const YAML::Node& n, const std::string&
     if (all_digits(s) || (s.size() > 1 && s[0] == '-' && all_digits(s.substr(1))))
       error(n, what + ": " + s + " is too large");
     else
-      error(n, what + ": expected an integer, got " + quote(*t));
+      error(n, what + ": expected an integer, got " + quoted(*t));
     return std::nullopt;
   }
   if (*v < min) {
@@ -168,51 +156,39 @@ std::optional<int64_t> YamlReader::count(const YAML::Node& n, const std::string&
 }
 
 std::optional<double> YamlReader::duration(const YAML::Node& n, const std::string& what, bool allow_zero) {
-  auto t = text(n, what, "a duration");
-  if (!t) return std::nullopt;
-  auto v = parse_duration(*t);
-  if (!v) {
-    error(n, what + ": bad duration " + quote(*t) + "; write a number and a unit: 250ms, 2s, 1m, 1h");
-    return std::nullopt;
-  }
+  std::string t;
+  auto v = parsed(n, what, "duration", "write a number and a unit: 250ms, 2s, 1m, 1h", parse_duration, t);
+  if (!v) return std::nullopt;
   if (*v < 0 || (!allow_zero && *v == 0)) {
-    error(n, what + " must be " + (allow_zero ? "zero or more" : "positive") + ", got " + quote(*t));
+    error(n, what + " must be " + (allow_zero ? "zero or more" : "positive") + ", got " + quoted(t));
     return std::nullopt;
   }
   if (*v > kMaxSeconds) {
-    error(n, what + ": " + quote(*t) + " is too long (at most 30 days)");
+    error(n, what + ": " + quoted(t) + " is too long (at most 30 days)");
     return std::nullopt;
   }
   return v;
 }
 
 std::optional<double> YamlReader::rate(const YAML::Node& n, const std::string& what) {
-  auto t = text(n, what, "a rate");
-  if (!t) return std::nullopt;
-  auto v = parse_rate(*t);
-  if (!v) {
-    error(n, what + ": bad rate " + quote(*t) + "; write events per time: 1000/s, 60/min");
-    return std::nullopt;
-  }
+  std::string t;
+  auto v = parsed(n, what, "rate", "write events per time: 1000/s, 60/min", parse_rate, t);
+  if (!v) return std::nullopt;
   if (*v <= 0) {
-    error(n, what + " must be positive, got " + quote(*t));
+    error(n, what + " must be positive, got " + quoted(t));
     return std::nullopt;
   }
   if (*v > kMaxRate) {
-    error(n, what + ": " + quote(*t) + " is too high (at most 1000000000/s)");
+    error(n, what + ": " + quoted(t) + " is too high (at most 1000000000/s)");
     return std::nullopt;
   }
   return v;
 }
 
 std::optional<double> YamlReader::size(const YAML::Node& n, const std::string& what) {
-  auto t = text(n, what, "a size");
-  if (!t) return std::nullopt;
-  auto v = parse_size(*t);
-  if (!v) {
-    error(n, what + ": bad size " + quote(*t) + "; write bytes or a unit: 4096, 4KiB, 1MiB, 1GiB");
-    return std::nullopt;
-  }
+  std::string t;
+  auto v = parsed(n, what, "size", "write bytes or a unit: 4096, 4KiB, 1MiB, 1GiB", parse_size, t);
+  if (!v) return std::nullopt;
   return (double)*v;
 }
 
@@ -223,7 +199,7 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& n, const std::string& 
   for (auto& c : s) c = (char)tolower((unsigned char)c);
   if (s == "true" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "no" || s == "off") return false;
-  error(n, what + ": expected true or false, got " + quote(*t));
+  error(n, what + ": expected true or false, got " + quoted(*t));
   return std::nullopt;
 }
 
@@ -238,13 +214,13 @@ std::optional<double> YamlReader::number(const YAML::Node& n, const std::string&
   if (!plain) {
     auto sz = parse_size(s);  // "1MiB" for byte metrics
     if (!sz) {
-      error(n, what + ": expected a number, got " + quote(*t));
+      error(n, what + ": expected a number, got " + quoted(*t));
       return std::nullopt;
     }
     v = (double)*sz;
   }
   if (v < 0) {
-    error(n, what + " must be zero or more, got " + quote(*t));
+    error(n, what + " must be zero or more, got " + quoted(*t));
     return std::nullopt;
   }
   return v;
@@ -259,7 +235,7 @@ std::optional<std::string> YamlReader::choice(const YAML::Node& n, const std::st
   std::string list;
   for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
   std::string m = closest_match(*t, choices);
-  error(n, what + ": " + quote(*t) + " is not one of " + list + (m.empty() ? "" : "; did you mean '" + m + "'?"));
+  error(n, what + ": " + quoted(*t) + " is not one of " + list + (m.empty() ? "" : "; did you mean '" + m + "'?"));
   return std::nullopt;
 }
 
@@ -293,7 +269,7 @@ std::optional<int> YamlReader::signal(const YAML::Node& n, const std::string& wh
   if (!t) return std::nullopt;
   int sig = signal_number(trim(*t));
   if (!sig) {
-    error(n, what + ": unknown signal " + quote(*t) + "; write a name (HUP, TERM, USR1) or a number");
+    error(n, what + ": unknown signal " + quoted(*t) + "; write a name (HUP, TERM, USR1) or a number");
     return std::nullopt;
   }
   return sig;

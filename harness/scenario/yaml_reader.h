@@ -16,6 +16,9 @@
 
 namespace lg {
 
+// 'text', shortened to 60 characters, for messages.
+std::string quoted(const std::string& s);
+
 class YamlReader {
  public:
   YamlReader(std::string file, std::vector<Diagnostic>& diags) : file_(std::move(file)), diags_(diags) {}
@@ -57,6 +60,18 @@ class YamlReader {
   void report(Diagnostic::Severity sev, const YAML::Node& n, const std::string& msg);
   // The scalar text of `n` after ${VAR} expansion, or nullopt (reported) for a non-scalar.
   std::optional<std::string> text(const YAML::Node& n, const std::string& what, const char* expected);
+  // The text of `n` (into `t`) read by `parse`: "<what>: bad <noun> '<t>'; <hint>" is reported
+  // when it does not read.
+  template <class Parse>
+  auto parsed(const YAML::Node& n, const std::string& what, const char* noun, const char* hint, Parse parse,
+              std::string& t) -> decltype(parse(t)) {
+    auto s = text(n, what, (std::string("a ") + noun).c_str());
+    if (!s) return std::nullopt;
+    t = *s;
+    auto v = parse(t);
+    if (!v) error(n, what + ": bad " + noun + " " + quoted(t) + "; " + hint);
+    return v;
+  }
 
   std::string file_;
   std::vector<Diagnostic>& diags_;
@@ -67,8 +82,6 @@ class YamlReader {
 // filled with reset(). (A default-constructed Node counts as a defined null.)
 inline YAML::Node absent() { return YAML::Node(YAML::NodeType::Undefined); }
 
-// "a, b, c".
-std::string join_words(const std::vector<std::string>& v);
 // "a list", "a map", "nothing" or "'text'": what a value is, for messages.
 std::string describe_node(const YAML::Node& n);
 

@@ -35,52 +35,44 @@ constexpr double kRssPerEventLimit = 1 * kMiB;  // per 1000 events
 constexpr double kRssPerMinuteLimit = 1 * kMiB;
 constexpr double kRssMinGrowth = 4 * kMiB;
 
-Check slope_per_event(const std::string& metric, const std::string& kind, double per_1000 = kPerEventLimit,
-                      double min_growth = kDefaultMinGrowth) {
+Check check(const std::string& metric, CheckType type, double limit) {
   Check c;
   c.metric = metric;
-  c.type = CheckType::MaxSlope;
-  c.per_event = kind;
-  c.per_event_scale = kPerEventScale;
-  c.limit = per_1000 / kPerEventScale;
-  c.min_growth = min_growth;
+  c.type = type;
+  c.limit = limit;
+  return c;
+}
+
+// The check in words, once it is complete.
+Check worded(Check c) {
   c.text = describe_check(c);
   return c;
 }
 
+Check slope_per_event(const std::string& metric, const std::string& kind, double per_1000 = kPerEventLimit,
+                      double min_growth = kDefaultMinGrowth) {
+  Check c = check(metric, CheckType::MaxSlope, per_1000 / kPerEventScale);
+  c.per_event = kind;
+  c.per_event_scale = kPerEventScale;
+  c.min_growth = min_growth;
+  return worded(c);
+}
+
 Check slope_per_time(const std::string& metric, double per_minute = kPerMinuteLimit,
                      double min_growth = kDefaultMinGrowth) {
-  Check c;
-  c.metric = metric;
-  c.type = CheckType::MaxSlope;
+  Check c = check(metric, CheckType::MaxSlope, per_minute / 60);
   c.per_time_unit = "min";
-  c.limit = per_minute / 60;
   c.min_growth = min_growth;
-  c.text = describe_check(c);
-  return c;
+  return worded(c);
 }
 
 // The fd table's headroom: a daemon creeping towards its RLIMIT_NOFILE fails here before it
 // meets EMFILE in production.
 constexpr double kFdLimitUsedMax = 0.8;
 
-Check residue(const std::string& metric) {
-  Check c;
-  c.metric = metric;
-  c.type = CheckType::MaxResidue;
-  c.limit = 0;
-  c.text = describe_check(c);
-  return c;
-}
+Check residue(const std::string& metric) { return worded(check(metric, CheckType::MaxResidue, 0)); }
 
-Check at_most(const std::string& metric, double limit) {
-  Check c;
-  c.metric = metric;
-  c.type = CheckType::Max;
-  c.limit = limit;
-  c.text = describe_check(c);
-  return c;
-}
+Check at_most(const std::string& metric, double limit) { return worded(check(metric, CheckType::Max, limit)); }
 
 }  // namespace
 

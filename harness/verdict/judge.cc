@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Judging a check against a recorded series: whether its metric can be judged at all, then its
 // type's own judge (check_types.cc lists them). The methods are docs/verdicts.md.
+#include "harness/verdict/judge.h"
+
 #include <algorithm>
 #include <exception>
 
 #include "harness/verdict/check_type.h"
-#include "harness/verdict/judge.h"
 #include "harness/verdict/window.h"
 
 namespace lg {

@@ -10,14 +10,9 @@ namespace lg {
 
 namespace {
 
-std::string limit_words(const Check& c) { return amount_words(c, c.limit); }
-
 void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   Window w;
-  if (!c.phases.empty()) {
-    w = named_phases(c, s);
-    if (!w.error.empty()) return void(v = error_verdict(v, w.error));
-  }
+  if (!named_window(c, s, w, v)) return;
   const auto& vals = s.values[mi];
   double peak = -std::numeric_limits<double>::infinity(), when = 0;
   size_t n = 0;
@@ -44,7 +39,7 @@ extern const CheckTypeInfo max_check = {
     "max",
     "the highest sample must stay at or under the limit",
     nullptr,
-    limit_words,
+    amount_words,
     judge,
     /*needs_samples=*/true,
     /*takes_min_growth=*/false,

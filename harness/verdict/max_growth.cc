@@ -13,14 +13,10 @@ namespace lg {
 
 namespace {
 
-std::string limit_words(const Check& c) { return amount_words(c, c.limit); }
-
 void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   Window w;
-  if (!c.phases.empty()) {
-    w = named_phases(c, s);
-    if (!w.error.empty()) return void(v = error_verdict(v, w.error));
-  } else {
+  if (!named_window(c, s, w, v)) return;
+  if (c.phases.empty()) {
     // From the first workload to the end of the run: the end level is taken after the
     // phases that follow the churn, so deferred teardown has had its time.
     Window wl = workload_phases(s);
@@ -65,7 +61,7 @@ extern const CheckTypeInfo max_growth_check = {
     "max_growth",
     "end level minus the baseline before the churn must stay at or under the limit",
     nullptr,
-    limit_words,
+    amount_words,
     judge,
     /*needs_samples=*/true,
     /*takes_min_growth=*/false,

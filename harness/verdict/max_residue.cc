@@ -10,8 +10,6 @@ namespace lg {
 
 namespace {
 
-std::string limit_words(const Check& c) { return amount_words(c, c.limit); }
-
 void judge(const Check& c, const Series& s, int mi, Verdict& v) {
   double pre = (size_t)mi < s.pre_launch.size() ? s.pre_launch[mi] : kUnavailable;
   double post = (size_t)mi < s.post_settle.size() ? s.post_settle[mi] : kUnavailable;
@@ -64,7 +62,7 @@ extern const CheckTypeInfo max_residue_check = {
     "the system census after the target stopped and the system settled, minus the one before launch, must stay at "
     "or under the limit",
     nullptr,
-    limit_words,
+    amount_words,
     judge,
     /*needs_samples=*/false,
     /*takes_min_growth=*/false,

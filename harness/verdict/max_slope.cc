@@ -9,6 +9,7 @@
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
 #include "harness/base/stats.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/verdict/check_type.h"
 #include "harness/verdict/judge.h"

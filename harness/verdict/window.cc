@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 
 namespace lg {
@@ -30,11 +31,7 @@ double run_end(const Series& s) {
   return s.t.empty() ? 0 : s.t.back();
 }
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "none" : out;
-}
+std::string joined(const std::vector<std::string>& names) { return names.empty() ? "none" : join_words(names); }
 
 Window named_phases(const Check& c, const Series& s) {
   Window w;
@@ -50,6 +47,13 @@ Window named_phases(const Check& c, const Series& s) {
   }
   std::sort(w.spans.begin(), w.spans.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
   return w;
+}
+
+bool named_window(const Check& c, const Series& s, Window& w, Verdict& v) {
+  w = named_phases(c, s);
+  if (w.error.empty()) return true;
+  v = error_verdict(v, w.error);
+  return false;
 }
 
 Window workload_phases(const Series& s) {
@@ -70,6 +74,8 @@ std::string plain(double v) {
   }
   return buf;
 }
+
+std::string amount_words(const Check& c) { return plain(c.limit); }
 
 std::string signed_number(double v) {
   std::string out = v >= 0 ? "+" : "";

@@ -25,6 +25,9 @@ struct Window {
 
 // The spans of the phases a check names; an unknown name is an error naming the choices.
 Window named_phases(const Check& c, const Series& s);
+// w = the phases c names (empty when it names none). False, with v made an error, when a name
+// is unknown.
+bool named_window(const Check& c, const Series& s, Window& w, Verdict& v);
 // The spans of the phases that run workloads.
 Window workload_phases(const Series& s);
 // When the target was asked to stop, else the last sample (0 without samples).
@@ -37,6 +40,7 @@ size_t tail_count(size_t n);
 std::string joined(const std::vector<std::string>& names);  // "a, b" or "none"
 std::string plain(double v);                                // a limit as written: "1", "0.5", "1e-06"
 std::string signed_number(double v);                        // "+3", "-0.5"
+std::string amount_words(const Check& c);                   // the limit of an amount check: "20"
 // "95% CI 0.98-0.98", "95% CI -0.1 to 0.2".
 std::string interval_text(double lo, double hi, double confidence);
 

@@ -26,6 +26,7 @@
 #include <map>
 #include <mutex>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/workloads/cgroup_parent.h"
 #include "harness/workloads/kernel_limits.h"
@@ -147,7 +148,7 @@ void CgroupWorkload::run(const WorkloadContext& ctx) {
   double last = 0;
   auto finish = [&] {
     err_.to(outcome_, events(), "cgroups");
-    double active = (last > 0 ? last : mono_now()) - pacer.start();
+    double active = (last > 0 ? last : monotonic_seconds()) - pacer.start();
     finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "cgroups");
   };
   std::string e;
@@ -188,7 +189,7 @@ void CgroupWorkload::run(const WorkloadContext& ctx) {
       have = pacer.take(due);
       exhausted = !have;
     }
-    double now = mono_now();
+    double now = monotonic_seconds();
     while (!live_.empty() && live_.front().release_at <= now) {
       Group g = live_.front();
       live_.pop_front();
@@ -208,7 +209,7 @@ void CgroupWorkload::run(const WorkloadContext& ctx) {
         failed = true;
         break;
       }
-      last = mono_now();
+      last = monotonic_seconds();
       g.release_at = last + o_.hold;
       live_.push_back(g);
       have = false;

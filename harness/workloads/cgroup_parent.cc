@@ -11,7 +11,9 @@
 #include <mutex>
 #include <vector>
 
+#include "harness/base/cgroup.h"
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 
 namespace lg {
 

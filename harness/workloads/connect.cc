@@ -27,6 +27,7 @@
 #include <mutex>
 #include <thread>
 
+#include "harness/base/clock.h"
 #include "harness/base/units.h"
 #include "harness/workloads/netlink.h"
 #include "harness/workloads/outcome.h"
@@ -132,7 +133,7 @@ class ConnectWorkload : public Workload {
 int ConnectWorkload::await_fd(int fd, short events, double deadline) {
   for (;;) {
     if (pacer_->stopped()) return -1;
-    double left = deadline - mono_now();
+    double left = deadline - monotonic_seconds();
     if (left <= 0) return 0;
     pollfd p{fd, events, 0};
     int ms = (int)std::min(20.0, left * 1000 + 1);
@@ -143,7 +144,7 @@ int ConnectWorkload::await_fd(int fd, short events, double deadline) {
 }
 
 int ConnectWorkload::once(int& step) {
-  double deadline = mono_now() + o_.timeout;
+  double deadline = monotonic_seconds() + o_.timeout;
   step = kConnect;
   int fd = socket(sa_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
@@ -216,7 +217,7 @@ void ConnectWorkload::worker(const WorkloadContext& ctx) {
       continue;
     }
     events_.fetch_add(1, std::memory_order_relaxed);
-    last = mono_now();
+    last = monotonic_seconds();
   }
   if (home >= 0) {
     setns(home, CLONE_NEWNET);
@@ -230,7 +231,7 @@ void ConnectWorkload::run(const WorkloadContext& ctx) {
   Pacer pacer(o_.count, o_.rate, ctx.stop);
   pacer_ = &pacer;
   auto finish = [&] {
-    double active = (last_ > 0 ? last_ : mono_now()) - pacer.start();
+    double active = (last_ > 0 ? last_ : monotonic_seconds()) - pacer.start();
     uint64_t ok = events(), failed;
     std::string detail;
     {

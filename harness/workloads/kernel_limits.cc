@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 
 namespace lg {

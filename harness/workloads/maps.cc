@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "harness/base/clock.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/workload.h"
@@ -26,13 +27,10 @@ namespace {
 
 constexpr long kBpfFsMagic = 0xcafe4a11;
 
-struct MapsOpts {
-  uint64_t count = 0;
-  double rate = 0;
-  uint64_t concurrency = 1;
-  std::string map_type = "hash";
-  uint64_t entries = 16;
-  std::string del = "each";
+struct MapsOpts : Churn {
+  std::string map_type;
+  uint64_t entries = 0;
+  std::string del;
   bool pin = false, progs = false;
 };
 
@@ -135,7 +133,7 @@ void MapsWorkload::worker() {
       break;
     }
     events_.fetch_add(1, std::memory_order_relaxed);
-    last = mono_now();
+    last = monotonic_seconds();
   }
   std::lock_guard<std::mutex> l(mu_);
   last_ = std::max(last_, last);
@@ -147,7 +145,7 @@ void MapsWorkload::run(const WorkloadContext& ctx) {
   pacer_ = &pacer;
   auto finish = [&] {
     err_.to(outcome_, events(), "maps");
-    double active = (last_ > 0 ? last_ : mono_now()) - pacer.start();
+    double active = (last_ > 0 ? last_ : monotonic_seconds()) - pacer.start();
     finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "maps");
   };
   if (o_.pin) {
@@ -199,9 +197,7 @@ void MapsWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_maps(const Params& p) {
   MapsOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
-  o.rate = p.number("rate");
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  static_cast<Churn&>(o) = churn_of(p);
   o.map_type = p.str("map_type");
   o.entries = (uint64_t)std::max<int64_t>(0, p.count("entries"));
   o.del = p.str("delete");

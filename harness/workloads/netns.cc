@@ -30,6 +30,7 @@
 #include <mutex>
 #include <thread>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/base/units.h"
 #include "harness/workloads/kernel_limits.h"
@@ -42,10 +43,7 @@ namespace lg {
 
 namespace {
 
-struct NetnsOpts {
-  uint64_t count = 0;
-  double rate = 0;
-  uint64_t concurrency = 64;
+struct NetnsOpts : Churn {
   double hold = 0;
   bool bind_mount = false, process = false, loopback_up = false, veth = false;
   double max_live = -1;  // < 0: not asked
@@ -242,7 +240,7 @@ void NetnsWorkload::worker(unsigned limit) {
     events_.fetch_add(1, std::memory_order_relaxed);
   };
   auto release_expired = [&] {
-    double now = mono_now();
+    double now = monotonic_seconds();
     while (!held.empty() && held.front().release_at <= now) release_front();
   };
   for (;;) {
@@ -255,7 +253,7 @@ void NetnsWorkload::worker(unsigned limit) {
     // Wait for the ticket's time, releasing namespaces whose hold ends meanwhile.
     for (;;) {
       release_expired();
-      double now = mono_now();
+      double now = monotonic_seconds();
       if (now >= due) break;
       double wake = held.empty() ? due : std::min(due, held.front().release_at);
       home();
@@ -266,7 +264,7 @@ void NetnsWorkload::worker(unsigned limit) {
       while (ctx_->live_netns() > o_.max_live) {
         home();
         release_expired();
-        if (!sleep_until(mono_now() + 0.005, *pacer_)) break;
+        if (!sleep_until(monotonic_seconds() + 0.005, *pacer_)) break;
       }
     }
     if (pacer_->stopped()) break;
@@ -280,7 +278,7 @@ void NetnsWorkload::worker(unsigned limit) {
     }
     away = true;
     created_.fetch_add(1, std::memory_order_relaxed);
-    last = mono_now();
+    last = monotonic_seconds();
     h.release_at = last + o_.hold;
     if (o_.hold <= 0) {
       release(h, rtnl);
@@ -307,7 +305,7 @@ void NetnsWorkload::run(const WorkloadContext& ctx) {
   double start = pacer.start();
   auto finish = [&] {
     err_.to(outcome_, created_.load(), "netns");
-    double active = (last_create_ > 0 ? last_create_ : mono_now()) - start;
+    double active = (last_create_ > 0 ? last_create_ : monotonic_seconds()) - start;
     finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "netns");
   };
   if (o_.max_live >= 0 && !ctx.live_netns)
@@ -345,9 +343,7 @@ void NetnsWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_netns(const Params& p) {
   NetnsOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
-  o.rate = p.number("rate");
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  static_cast<Churn&>(o) = churn_of(p);
   o.hold = p.number("hold");
   o.bind_mount = p.flag("bind_mount");
   o.process = p.flag("process");

@@ -3,18 +3,23 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
+
+#include "harness/base/clock.h"
 
 namespace lg {
 
-double mono_now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
+Churn churn_of(const Params& p) {
+  Churn c;
+  c.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
+  c.rate = p.number("rate");
+  c.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  return c;
 }
 
 Pacer::Pacer(uint64_t count, double rate, const std::atomic<bool>* stop)
-    : count_(count), rate_(rate), start_(mono_now()), stop_(stop) {}
+    : count_(count), rate_(rate), start_(monotonic_seconds()), stop_(stop) {}
 
 bool Pacer::take(double& due) {
   if (stopped()) return false;
@@ -29,7 +34,7 @@ bool sleep_until(double t, const Pacer& p) {
   constexpr double kSlice = 0.02;
   for (;;) {
     if (p.stopped()) return false;
-    double now = mono_now();
+    double now = monotonic_seconds();
     if (now >= t) return true;
     double until = t - now > kSlice ? now + kSlice : t;
     timespec ts;

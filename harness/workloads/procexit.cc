@@ -17,7 +17,9 @@
 #include <mutex>
 #include <thread>
 
+#include "harness/base/clock.h"
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/workloads/kernel_limits.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
@@ -28,10 +30,7 @@ namespace lg {
 
 namespace {
 
-struct ProcexitOpts {
-  uint64_t count = 0;
-  double rate = 0;
-  uint64_t concurrency = 4;
+struct ProcexitOpts : Churn {
   std::vector<std::string> exec;
   uint64_t threads = 0;
   double lifetime = 0;
@@ -106,7 +105,7 @@ void ProcexitWorkload::worker(Spawner& sp) {
       break;
     }
     events_.fetch_add(1, std::memory_order_relaxed);
-    last = mono_now();
+    last = monotonic_seconds();
   }
   std::lock_guard<std::mutex> l(mu_);
   last_ = std::max(last_, last);
@@ -118,7 +117,7 @@ void ProcexitWorkload::run(const WorkloadContext& ctx) {
   pacer_ = &pacer;
   auto finish = [&] {
     err_.to(outcome_, events(), "processes");
-    double active = (last_ > 0 ? last_ : mono_now()) - pacer.start();
+    double active = (last_ > 0 ? last_ : monotonic_seconds()) - pacer.start();
     finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "processes");
   };
   if (o_.in_netns && ctx.run_netns_fd < 0) {
@@ -160,9 +159,7 @@ void ProcexitWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_procexit(const Params& p) {
   ProcexitOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
-  o.rate = p.number("rate");
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  static_cast<Churn&>(o) = churn_of(p);
   o.exec = p.list("exec");
   o.threads = (uint64_t)std::max<int64_t>(0, p.count("threads"));
   o.lifetime = p.number("lifetime");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "harness/base/clock.h"
 #include "harness/base/signals.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
@@ -48,10 +49,10 @@ class SignalWorkload : public Workload {
         }
       }
       events_.fetch_add(1, std::memory_order_relaxed);
-      last = mono_now();
+      last = monotonic_seconds();
     }
     err.to(outcome_, events(), "signals");
-    double active = (last > 0 ? last : mono_now()) - pacer.start();
+    double active = (last > 0 ? last : monotonic_seconds()) - pacer.start();
     finish_outcome(outcome_, count_, rate_, events(), active, ctx.stopped_by(), "signals");
   }
 
@@ -63,8 +64,8 @@ class SignalWorkload : public Workload {
 };
 
 std::unique_ptr<Workload> make_signal(const Params& p) {
-  return std::make_unique<SignalWorkload>((uint64_t)std::max<int64_t>(0, p.count("count")), p.number("rate"),
-                                          (int)p.count("signal"), p.str("to") == "group");
+  Churn c = churn_of(p);
+  return std::make_unique<SignalWorkload>(c.count, c.rate, (int)p.count("signal"), p.str("to") == "group");
 }
 
 std::vector<FieldProblem> check_signal(const Params& p) {

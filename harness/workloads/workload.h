@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness/base/params.h"
+#include "harness/base/run_result.h"
 
 namespace lg {
 
@@ -44,18 +45,6 @@ struct WorkloadContext {
   // Told about every cgroup directory a workload is about to create, so that the watchdog
   // removes it should leakguard die (nullptr: nobody to tell).
   std::function<void(const std::string&)> own_cgroup;
-};
-
-// How a workload ended. Filled by run().
-struct WorkloadOutcome {
-  uint64_t requested = 0;             // count asked for (0: until the phase ends)
-  uint64_t achieved = 0;              // events completed
-  double requested_rate = 0;          // per second, 0: as fast as possible
-  double achieved_rate = 0;           // events / active seconds
-  double seconds = 0;                 // active time
-  int error_errno = 0;                // 0: no error
-  std::string error;                  // "unshare(CLONE_NEWNET): No space left on device after 1,021 netns"
-  std::vector<std::string> warnings;  // "achieved 812/s of 1,000/s asked (81%)"
 };
 
 class Workload {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 
 #include <gtest/gtest.h>

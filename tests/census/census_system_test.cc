@@ -13,10 +13,11 @@
 #include <map>
 
 #include "census/zoo.h"
+#include "harness/base/cgroup.h"
 #include "harness/base/fs.h"
 #include "harness/base/series.h"
 #include "harness/census/census.h"
-#include "harness/census/census_util.h"
+#include "harness/census/columns.h"
 
 namespace lg {
 namespace {

@@ -13,7 +13,7 @@
 #include "e2e/e2e_util.h"
 #include "harness/base/fs.h"
 #include "harness/verdict/judge.h"
-#include "harness/verdict/synth.h"
+#include "tests/synth/synth.h"
 #include "reports/report.h"
 
 namespace {

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "harness/probe/probe.h"
-
-#include "harness/base/fs.h"
-
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include "harness/base/fs.h"
+#include "harness/probe/probe.h"
 
 using namespace lg;
 

@@ -19,6 +19,14 @@
 
 namespace lg::test {
 
+inline WorkloadReport workload_report(const std::string& phase, const std::string& kind, const WorkloadOutcome& o) {
+  WorkloadReport w;
+  static_cast<WorkloadOutcome&>(w) = o;
+  w.phase = phase;
+  w.kind = kind;
+  return w;
+}
+
 // A scratch directory removed when the test ends.
 struct TempDir {
   std::string path;
@@ -94,7 +102,7 @@ inline RunResult base_run(const std::string& name, const std::string& out_root) 
   r.lifecycle = {{"started", true, false, "pid 1234", "", 0.01},
                  {"became ready", true, false, "ready line after 0.2s", "", 0.2},
                  {"stopped cleanly", true, false, "exited 0 after SIGTERM", "", 0.3}};
-  r.workloads = {{"churn", "netns", 1000, 1000, 50, 49.8, 20.1, 0, "", {}, ""}};
+  r.workloads = {workload_report("churn", "netns", {1000, 1000, 50, 49.8, 20.1, 0, "", {}})};
   r.stdout_log = r.out_dir + "/target.stdout.log";
   r.stderr_log = r.out_dir + "/target.stderr.log";
   r.stdout_tail = "listening on 127.0.0.1:8080\nready\n";
@@ -164,7 +172,8 @@ inline RunResult lifecycle_error_run(const std::string& out_root) {
       {"started", true, false, "pid 99", "", 0.01},
       {"became ready", false, false, "exited with status 3 before ready", "fatal: cannot bind 127.0.0.1:8080\n", 0.4},
       {"stopped cleanly", false, true, "not reached", "", 0}};
-  r.workloads = {{"churn", "netns", 1000, 12, 50, 30, 0.4, 24, "netns: unshare failed: EPERM", {"slow start"}, ""}};
+  r.workloads = {
+      workload_report("churn", "netns", {1000, 12, 50, 30, 0.4, 24, "netns: unshare failed: EPERM", {"slow start"}})};
   r.stderr_tail = "fatal: cannot bind 127.0.0.1:8080\n";
   r.verdicts = {verdict(make_check("fd.netns", CheckType::MaxSlope, 0.001, "netns", 1000), Outcome::Error,
                         "fd.netns: too few samples in the window (3)")};

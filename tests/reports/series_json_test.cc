@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // series.json: a full round trip, re-judging gives the same verdicts, bad files are named.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "harness/verdict/judge.h"
 #include "reports/fixtures.h"
@@ -195,6 +196,13 @@ TEST(SeriesJson, BadFilesAreNamed) {
   ASSERT_TRUE(write_file(future, "{\"format\": \"leakguard-series\", \"format_version\": 99}", err));
   EXPECT_FALSE(read_series_json(future, b, err));
   EXPECT_NE(err.find("format_version 99"), std::string::npos) << err;
+  // A FIFO (or a device) planted where series.json was: named, never waited on or read.
+  std::string fifo = d.path + "/fifo.json";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_FALSE(read_series_json(fifo, b, err));
+  EXPECT_EQ(err, fifo + ": is a FIFO, not a regular file");
+  EXPECT_FALSE(read_series_json("/dev/zero", b, err));
+  EXPECT_EQ(err, "/dev/zero: is a character device, not a regular file");
   // A file that lost its sample times.
   RunResult r = test::passing_run(d.path);
   std::string good = d.path + "/good.json";

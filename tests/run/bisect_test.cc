@@ -39,7 +39,7 @@ TEST(Bisect, LeakFoundOnlyInARunThatCanBeTrusted) {
   r.lifecycle[2].ok = false;  // did not stop cleanly: the leak was measured while it ran
   EXPECT_TRUE(leak_found(r));
   r = run_with(Outcome::Fail);
-  r.workloads = {{"churn", "netns", 100, 50, 0, 0, 1, 24, "unshare: EPERM", {}, ""}};
+  r.workloads = {WorkloadReport{{100, 50, 0, 0, 1, 24, "unshare: EPERM", {}}, "churn", "netns", ""}};
   EXPECT_TRUE(leak_found(r));
   // A system-only scenario has no target: its skipped steps do not matter.
   r = run_with(Outcome::Fail);

@@ -15,6 +15,7 @@
 #include <regex>
 #include <thread>
 
+#include "harness/base/strings.h"
 #include "harness/run/cgroup.h"
 #include "harness/run/leftovers.h"
 #include "run/run_util.h"

@@ -17,6 +17,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/series.h"
+#include "harness/base/strings.h"
 #include "harness/census/census.h"
 #include "harness/run/cgroup.h"
 #include "run/run_util.h"

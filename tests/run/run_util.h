@@ -17,6 +17,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/safe_file.h"
+#include "harness/base/strings.h"
 
 extern char** environ;
 

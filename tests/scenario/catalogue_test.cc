@@ -5,6 +5,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/strings.h"
 #include "harness/scenario/listing.h"
 #include "harness/workloads/workload.h"
 #include "scenario/scenario_util.h"

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/base/metrics.h"
 #include "scenario/scenario_util.h"

@@ -13,6 +13,7 @@
 
 #include "harness/base/fs.h"
 #include "harness/base/metrics.h"
+#include "harness/base/strings.h"
 #include "scenario/scenario_util.h"
 #include "tmp_dir.h"
 

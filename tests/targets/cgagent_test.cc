@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "harness/base/cgroup.h"
 #include "tests/targets/target_proc.h"
 
 namespace {

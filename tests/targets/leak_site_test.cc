@@ -63,7 +63,7 @@ const std::map<std::string, std::pair<std::string, std::string>> kSites = {
     // name -> (file, text the marked line must contain)
     {"nstuner-netns", {"targets/nstuner.cc", "open(\"/proc/self/ns/net\""}},
     {"pidprof-maps", {"targets/pidprof.cc", "pidprof_bpf::load(skel)"}},
-    {"pidprof-entries", {"bpf/pidprof.bpf.c", "bpf_map_update_elem(&pp_pages"}},
+    {"pidprof-entries", {"targets/pidprof.bpf.c", "bpf_map_update_elem(&pp_pages"}},
     {"maploader-map", {"targets/maploader.cc", "bpf_map_create("}},
     {"maploader-pin", {"targets/maploader.cc", "bpf_obj_pin("}},
     {"reaper-zombie", {"targets/reaper.cc", "fork()"}},

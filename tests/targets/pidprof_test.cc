@@ -8,7 +8,7 @@
 
 #include <set>
 
-#include "bpf/pidprof.h"
+#include "targets/pidprof.h"
 #include "tests/targets/target_proc.h"
 
 namespace {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 
 namespace tt {
 

@@ -11,7 +11,7 @@
 #include "harness/verdict/compare.h"
 #include "harness/verdict/judge.h"
 #include "verdict/hand_run.h"
-#include "harness/verdict/synth.h"
+#include "tests/synth/synth.h"
 
 using namespace lg;
 using namespace lg::test;

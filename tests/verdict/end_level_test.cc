@@ -7,7 +7,7 @@
 #include "harness/base/units.h"
 #include "harness/verdict/churn_seen.h"
 #include "harness/verdict/judge.h"
-#include "harness/verdict/synth.h"
+#include "tests/synth/synth.h"
 
 using namespace lg;
 

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/base/cgroup.h"
 #include "harness/workloads/cgroup_parent.h"
 #include "tests/workloads/wl_util.h"
 

@@ -18,6 +18,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#include "harness/base/strings.h"
 #include "tests/workloads/wl_util.h"
 
 namespace lg::test {

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/base/strings.h"
 #include "tests/workloads/wl_util.h"
 
 namespace lg::test {

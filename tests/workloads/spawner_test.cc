@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/base/cgroup.h"
 #include "harness/base/fs.h"
 #include "tests/workloads/wl_util.h"
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "harness/base/fs.h"
+#include "harness/base/strings.h"
 #include "harness/base/units.h"
 #include "harness/workloads/workload.h"
 

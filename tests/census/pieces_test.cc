@@ -7,8 +7,14 @@
 
 #include <cmath>
 
+#include "harness/base/cgroup.h"
 #include "harness/base/metrics.h"
-#include "harness/census/census_util.h"
+#include "harness/base/procfs.h"
+#include "harness/census/backends.h"
+#include "harness/census/columns.h"
+#include "harness/census/fd_links.h"
+#include "harness/census/own_objects.h"
+#include "harness/census/slabs.h"
 
 namespace lg {
 namespace {
@@ -37,12 +43,12 @@ TEST(FdKindFromLink, EveryKindProcfsShows) {
 }
 
 TEST(FdKindFromMode, FileTypes) {
-  EXPECT_EQ(fd_kind_from_mode(S_IFREG | 0644), CENSUS_FD_FILE);
-  EXPECT_EQ(fd_kind_from_mode(S_IFDIR | 0755), CENSUS_FD_DIR);
-  EXPECT_EQ(fd_kind_from_mode(S_IFIFO), CENSUS_FD_PIPE);
-  EXPECT_EQ(fd_kind_from_mode(S_IFSOCK), CENSUS_FD_SOCKET);
-  EXPECT_EQ(fd_kind_from_mode(S_IFCHR), CENSUS_FD_CHR);
-  EXPECT_EQ(fd_kind_from_mode(S_IFBLK), CENSUS_FD_OTHER);
+  EXPECT_EQ(census_fd_kind_of_mode(S_IFREG | 0644), CENSUS_FD_FILE);
+  EXPECT_EQ(census_fd_kind_of_mode(S_IFDIR | 0755), CENSUS_FD_DIR);
+  EXPECT_EQ(census_fd_kind_of_mode(S_IFIFO), CENSUS_FD_PIPE);
+  EXPECT_EQ(census_fd_kind_of_mode(S_IFSOCK), CENSUS_FD_SOCKET);
+  EXPECT_EQ(census_fd_kind_of_mode(S_IFCHR), CENSUS_FD_CHR);
+  EXPECT_EQ(census_fd_kind_of_mode(S_IFBLK), CENSUS_FD_OTHER);
 }
 
 TEST(FdKindFromMagic, FilesystemsDecideWhatTheyCan) {

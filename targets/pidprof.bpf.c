@@ -45,7 +45,7 @@ __u64 exits = 0;
 __u64 drops = 0;  // exit events lost (ring buffer full): their entries stay
 __u64 full = 0;   // inserts refused (a map full)
 
-static void lpm_key(struct pp_lpm_key *k, __u32 pid, __u64 page) {
+static void lpm_key(struct pp_lpm_key* k, __u32 pid, __u64 page) {
   __u32 p = bpf_htonl(pid);
   __u64 a = bpf_cpu_to_be64(page << 12);
   k->prefixlen = PP_LPM_PREFIX;
@@ -53,7 +53,7 @@ static void lpm_key(struct pp_lpm_key *k, __u32 pid, __u64 page) {
   __builtin_memcpy(k->data + 4, &a, 8);
 }
 
-static void forget(__u32 pid, struct pp_layout *l) {
+static void forget(__u32 pid, struct pp_layout* l) {
   for (int r = 0; r < PP_NREGIONS; r++) {
     if (!l->pages[r]) continue;
     struct pp_key k = {.pid = pid, .page = l->pages[r]};
@@ -64,7 +64,7 @@ static void forget(__u32 pid, struct pp_layout *l) {
   }
 }
 
-static void add(__u32 pid, __u32 region, __u64 start, __u64 end, struct pp_layout *l) {
+static void add(__u32 pid, __u32 region, __u64 start, __u64 end, struct pp_layout* l) {
   l->pages[region] = start >> 12;
   if (!start || end <= start) return;  // nothing mapped there (yet)
   struct pp_key k = {.pid = pid, .page = start >> 12};
@@ -77,14 +77,14 @@ static void add(__u32 pid, __u32 region, __u64 start, __u64 end, struct pp_layou
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *p) {
+int BPF_PROG(handle_exec, struct task_struct* p) {
   __u32 pid = BPF_CORE_READ(p, tgid);
-  struct mm_struct *mm = BPF_CORE_READ(p, mm);
+  struct mm_struct* mm = BPF_CORE_READ(p, mm);
   if (!mm) return 0;
   __sync_fetch_and_add(&execs, 1);
 
   // A process that execs again drops the entries of its previous image.
-  struct pp_layout *old = bpf_map_lookup_elem(&pp_procs, &pid);
+  struct pp_layout* old = bpf_map_lookup_elem(&pp_procs, &pid);
   if (old) forget(pid, old);
 
   struct pp_layout l = {};
@@ -98,13 +98,13 @@ int BPF_PROG(handle_exec, struct task_struct *p) {
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *p) {
+int BPF_PROG(handle_exit, struct task_struct* p) {
   __u32 pid = BPF_CORE_READ(p, tgid);
   if (BPF_CORE_READ(p, pid) != pid) return 0;  // a thread, not the process
-  struct pp_layout *l = bpf_map_lookup_elem(&pp_procs, &pid);
+  struct pp_layout* l = bpf_map_lookup_elem(&pp_procs, &pid);
   if (!l) return 0;  // started before us
   __sync_fetch_and_add(&exits, 1);
-  struct pp_exit *e = bpf_ringbuf_reserve(&pp_exits, sizeof(*e), 0);
+  struct pp_exit* e = bpf_ringbuf_reserve(&pp_exits, sizeof(*e), 0);
   if (e) {
     e->pid = pid;
     e->pad = 0;

@@ -2,7 +2,8 @@
 #pragma once
 // Synthetic recorded runs for every behaviour the verdicts must classify (docs/verdicts.md).
 // One copy, shared by tests/verdict and bench/verdict_accuracy, so the table in the docs and
-// the unit tests judge the same shapes.
+// the unit tests judge the same shapes; test data, not part of the leakguard program (the
+// library lg_synth is built with the tests or the benchmarks).
 #include <cstdint>
 #include <string>
 #include <vector>

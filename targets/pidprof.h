@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 #pragma once
-// Layouts shared by bpf/pidprof.bpf.c and targets/pidprof.cc. The includer provides
+// Layouts shared by targets/pidprof.bpf.c and targets/pidprof.cc. The includer provides
 // __u32/__u64 (vmlinux.h on the BPF side, <linux/types.h> in user space).
 
 // The regions of a process's memory the profiler keeps one entry per page for, in memory

@@ -2,11 +2,13 @@
 // Synthetic series: each behaviour is a count of "extra" objects as a function of the
 // cumulative events and time, on top of a base level, integer noise, spikes and the
 // transient fds of in-flight work. Random shape parameters per seed make each series differ.
-#include "harness/verdict/synth.h"
+#include "tests/synth/synth.h"
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+
+#include "harness/base/metrics.h"
 
 namespace lg::synth {
 
@@ -88,12 +90,14 @@ Series make_series(Behaviour b, uint64_t seed, const Params& p) {
   Series s;
   // target.*: what the target's churn created that is alive (the kernel objects of `kern`,
   // the maps it holds), as the creation tracker counts it; other tenants never move it.
-  s.metrics = {"fd.total",         "proc.threads",    "proc.zombies",  "bpf.maps",       "sys.netns",
-               "sys.bpf_maps",     "sys.bpf_progs",   "sys.bpf_links", "proc.rss_bytes", "proc.cpu_seconds",
-               "bpf.map_entries",  "bpf.map_fill",    "bpf.maps_full", "target.netns",   "target.bpf_maps",
-               "target.bpf_progs", "target.bpf_links"};
-  s.units = {"fds",     "threads", "processes", "maps", "namespaces", "maps", "progs", "links", "bytes",
-             "seconds", "entries", "fraction",  "maps", "namespaces", "maps", "progs", "links"};
+  for (MetricId id :
+       {MetricId::fd_total, MetricId::proc_threads, MetricId::proc_zombies, MetricId::bpf_maps, MetricId::sys_netns,
+        MetricId::sys_bpf_maps, MetricId::sys_bpf_progs, MetricId::sys_bpf_links, MetricId::proc_rss_bytes,
+        MetricId::proc_cpu_seconds, MetricId::bpf_map_entries, MetricId::bpf_map_fill, MetricId::bpf_maps_full,
+        MetricId::target_netns, MetricId::target_bpf_maps, MetricId::target_bpf_progs, MetricId::target_bpf_links}) {
+    s.metrics.push_back(metric_name(id));
+    s.units.push_back(metric_info(id).unit);
+  }
   s.unavailable.assign(s.metrics.size(), "");
   s.unavailable[7] = "synthetic: not measured";
   s.unavailable[16] = "synthetic: not measured";
