@@ -125,7 +125,10 @@ class Tracker {
   lga_counters counters() const;
   bool syscalls() const { return opts_.syscalls; }
   double setup_seconds() const { return setup_seconds_; }
-  size_t rows_used() const { return rows_used_; }
+  size_t rows_used() const {  // the consumer thread adds to it
+    std::lock_guard<std::mutex> l(mu_);
+    return rows_used_;
+  }
 
  private:
   explicit Tracker(const TrackerOptions& o) : opts_(o) {}

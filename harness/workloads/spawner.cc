@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "harness/workloads/spawner.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -206,9 +207,31 @@ void reply(int session, const Wire& w) {
   send_wire(g.sessions[session].fd, w, nullptr, 0, nullptr, 0);  // a closed peer is not our problem
 }
 
+// The extra threads of a child share its TLS (no CLONE_SETTLS): they make raw syscalls only.
+#if defined(__SANITIZE_THREAD__)
+__attribute__((no_sanitize_thread))
+#endif
 int idle_thread(void*) {
-  for (;;) pause();
+  for (;;) syscall(SYS_pause);
   return 0;
+}
+
+// The clone() that makes those threads: libc's. ThreadSanitizer's clone interceptor takes every
+// clone for a fork and runs its fork hooks in the new thread, on the memory it shares with the
+// child, which then dies of SIGSEGV. The threads only pause: TSan has nothing to see in them.
+// Resolved in the caller before it forks a spawner (dlopen is not for a forked child).
+using CloneFn = int (*)(int (*)(void*), void*, int, void*, ...);
+CloneFn libc_clone() {
+#if defined(__SANITIZE_THREAD__)
+  static CloneFn f = [] {
+    void* libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    void* sym = libc ? dlsym(libc, "clone") : nullptr;
+    return sym ? reinterpret_cast<CloneFn>(sym) : &clone;
+  }();
+  return f;
+#else
+  return &clone;
+#endif
 }
 
 // struct clone_args of clone3(2) and CLONE_INTO_CGROUP (5.7), declared here: glibc 2.36 has no
@@ -237,7 +260,7 @@ struct CloneArgs {
   for (uint32_t i = 0; i < s.threads; i++) {
     char* top = s.stacks + (i + 1) * kThreadStack;
     int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
-    if (clone(idle_thread, top, flags, nullptr) < 0) fail(kSpawnClone, 1);
+    if (libc_clone()(idle_thread, top, flags, nullptr) < 0) fail(kSpawnClone, 1);
   }
   if (s.lifetime_ns > 0) {
     timespec ts{(time_t)(s.lifetime_ns / 1000000000), (long)(s.lifetime_ns % 1000000000)};
@@ -553,6 +576,7 @@ int SpawnChannel::next(SpawnEvent& ev, int timeout_ms) {
 }
 
 bool Spawner::start(std::string& err, unsigned processes) {
+  libc_clone();  // resolved here, before the fork
   for (unsigned i = 0; i < std::max(1u, processes); i++) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {

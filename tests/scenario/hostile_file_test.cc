@@ -52,14 +52,15 @@ TEST(HostileFile, AFifoIsRefusedWithoutWaitingForAWriter) {
 }
 
 TEST(HostileFile, DevZeroIsRefusedNotRead) {
-  // In a child with 1 GiB of address space (not under ASan, whose shadow needs more) and 30 s:
-  // reading /dev/zero to the end would die there, not take the machine down.
+  // In a child with 1 GiB of address space (not under ASan or TSan, whose shadow memory needs
+  // more: TSan cannot even start) and 30 s: reading /dev/zero to the end would die there, not
+  // take the machine down.
   std::string out =
       std::string(getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") + "/lg-devzero-" + std::to_string(getpid());
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     rlimit rl{1L << 30, 1L << 30};
     setrlimit(RLIMIT_AS, &rl);
 #endif

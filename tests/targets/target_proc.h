@@ -248,6 +248,14 @@ inline std::vector<unsigned> map_ids(pid_t pid) {
   return ids;
 }
 
+// The threads ThreadSanitizer's runtime adds to a program once it has started its first thread
+// (its background thread): the targets are built with the tests' sanitizer.
+#if defined(__SANITIZE_THREAD__)
+constexpr int kRuntimeThreads = 1;
+#else
+constexpr int kRuntimeThreads = 0;
+#endif
+
 inline int threads(pid_t pid) {
   std::string s = lg::read_file("/proc/" + std::to_string(pid) + "/status");
   size_t at = s.find("\nThreads:");
