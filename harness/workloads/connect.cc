@@ -38,12 +38,9 @@ namespace lg {
 
 namespace {
 
-struct ConnectOpts {
+struct ConnectOpts : Churn {
   std::string address;  // host:port, [v6]:port
   std::string send;     // escapes decoded
-  uint64_t count = 0;
-  double rate = 0;
-  uint64_t concurrency = 4;
   double timeout = 5;
   bool in_netns = false;
 };
@@ -322,9 +319,7 @@ std::unique_ptr<Workload> make_connect(const Params& p) {
   ConnectOpts o;
   o.address = p.str("address");
   decode_escapes(p.str("send"), o.send);
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
-  o.rate = p.number("rate");
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  static_cast<Churn&>(o) = churn_of(p);
   o.timeout = p.number("timeout");
   o.in_netns = p.flag("in_netns");
   return std::make_unique<ConnectWorkload>(o);
@@ -352,15 +347,23 @@ extern const WorkloadKind connect_workload = {
     "connect",
     "TCP connection churn: connect, send a request, read the reply until the peer closes, close",
     "TCP connection made, request sent, reply read to the end, closed",
-    {
-        {"address", FieldType::String, nullptr, "HOST:PORT or [IPv6]:PORT to connect to"},
-        {"send", FieldType::String, "", "bytes written after connecting; \\r \\n \\t \\0 \\\\ \\xHH are decoded"},
-        {"count", FieldType::Count, "1000", "connections to make"},
-        {"rate", FieldType::Rate, "", "connections started per second (absent: as fast as possible)"},
-        {"concurrency", FieldType::Count, "4", "connections open at once, at most"},
-        {"timeout", FieldType::Duration, "5s", "how long one connection may take, connect to close"},
-        {"in_netns", FieldType::Bool, "false", "connect from inside the run's network namespace (lo is brought up)"},
-    },
+    churn_fields(
+        {
+            {"address", FieldType::String, nullptr, "HOST:PORT or [IPv6]:PORT to connect to"},
+            {"send", FieldType::String, "", "bytes written after connecting; \\r \\n \\t \\0 \\\\ \\xHH are decoded"},
+        },
+        {.things = "connections",
+         .verb = "make",
+         .per_second = "connections started",
+         .alive = "open",
+         .count = "1000",
+         .concurrency = "4",
+         .count_zero = false},
+        {
+            {"timeout", FieldType::Duration, "5s", "how long one connection may take, connect to close"},
+            {"in_netns", FieldType::Bool, "false",
+             "connect from inside the run's network namespace (lo is brought up)"},
+        }),
     make_connect,
     check_connect,
     needs_connect,
