@@ -143,11 +143,7 @@ void CgroupWorkload::run(const WorkloadContext& ctx) {
   pacer_ = &pacer;
   instance_ = ++g_instance;
   double last = 0;
-  auto finish = [&] {
-    err_.to(outcome_, events(), "cgroups");
-    double active = (last > 0 ? last : monotonic_seconds()) - pacer.start();
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "cgroups");
-  };
+  auto finish = [&] { finish_run(err_, events(), pacer, last, ctx, "cgroups"); };
   std::string e;
   CgroupParent parent(o_.parent, ctx.own_cgroup);
   if (!parent.acquire(e)) {

@@ -124,7 +124,6 @@ class ConnectWorkload : public Workload {
   std::mutex mu_;
   std::map<std::pair<int, int>, uint64_t> failures_;  // (errno, step) -> count, under mu_
   uint64_t failed_ = 0;                               // under mu_
-  double last_ = 0;                                   // under mu_
 };
 
 int ConnectWorkload::await_fd(int fd, short events, double deadline) {
@@ -202,10 +201,7 @@ void ConnectWorkload::worker(const WorkloadContext& ctx) {
       return;
     }
   }
-  double last = 0;
-  for (;;) {
-    double due;
-    if (!pacer_->take(due) || !sleep_until(due, *pacer_)) break;
+  while (pacer_->next()) {
     int step = 0;
     int e = once(step);
     if (e < 0) break;  // stopped mid-connection
@@ -213,22 +209,18 @@ void ConnectWorkload::worker(const WorkloadContext& ctx) {
       count_failure(e, step);
       continue;
     }
-    events_.fetch_add(1, std::memory_order_relaxed);
-    last = monotonic_seconds();
+    count_event();
   }
   if (home >= 0) {
     setns(home, CLONE_NEWNET);
     close(home);
   }
-  std::lock_guard<std::mutex> l(mu_);
-  last_ = std::max(last_, last);
 }
 
 void ConnectWorkload::run(const WorkloadContext& ctx) {
   Pacer pacer(o_.count, o_.rate, ctx.stop);
   pacer_ = &pacer;
   auto finish = [&] {
-    double active = (last_ > 0 ? last_ : monotonic_seconds()) - pacer.start();
     uint64_t ok = events(), failed;
     std::string detail;
     {
@@ -249,8 +241,7 @@ void ConnectWorkload::run(const WorkloadContext& ctx) {
                  "connect " + o_.address + ": all " + format_number((double)failed) + " connections failed: " + detail);
       }
     }
-    err_.to(outcome_, ok, "connections");
-    finish_outcome(outcome_, o_.count, o_.rate, ok, active, ctx.stopped_by(), "connections");
+    finish_run(err_, ok, pacer, last_event(), ctx, "connections");
     if (failed && ok > 0)
       outcome_.warnings.push_back(format_number((double)failed) + " of " + format_number((double)(failed + ok)) +
                                   " connections to " + o_.address + " failed: " + detail);

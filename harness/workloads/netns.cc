@@ -302,12 +302,8 @@ void NetnsWorkload::run(const WorkloadContext& ctx) {
   pid_ = getpid();
   Pacer pacer(o_.count, o_.rate, ctx.stop);
   pacer_ = &pacer;
-  double start = pacer.start();
-  auto finish = [&] {
-    err_.to(outcome_, created_.load(), "netns");
-    double active = (last_create_ > 0 ? last_create_ : monotonic_seconds()) - start;
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "netns");
-  };
+  // An error counts the namespaces made before it; the active time ends at the last creation.
+  auto finish = [&] { finish_run(err_, created_.load(), pacer, last_create_, ctx, "netns"); };
   if (o_.max_live >= 0 && !ctx.live_netns)
     outcome_.warnings.push_back("max_live ignored: live network namespaces are not measured in this run");
   orig_fd_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);

@@ -46,6 +46,11 @@ bool Pacer::take(double& due) {
   return true;
 }
 
+bool Pacer::next() {
+  double due;
+  return take(due) && sleep_until(due, *this);
+}
+
 bool sleep_until(double t, const Pacer& p) {
   // Slices bound how late a stop is noticed; 20 ms costs ~50 wakeups/s only while waiting.
   constexpr double kSlice = 0.02;

@@ -45,12 +45,17 @@ class Pacer {
   // Takes the next ticket; `due` is when its event may start (monotonic_seconds() time).
   // Returns false when the count is used up or the workload must stop.
   bool take(double& due);
+  // Takes the next ticket and sleeps until its event is due; false when the count is used up or
+  // the workload must stop.
+  bool next();
   // Ends the workload early (an error in one worker stops all of them).
   void abort() { abort_.store(true, std::memory_order_relaxed); }
   bool stopped() const {
     return abort_.load(std::memory_order_relaxed) || (stop_ && stop_->load(std::memory_order_relaxed));
   }
   double start() const { return start_; }
+  uint64_t count() const { return count_; }
+  double rate() const { return rate_; }
 
  private:
   uint64_t count_;

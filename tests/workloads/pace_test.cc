@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The churn fields a kind declares through churn_fields; no privileges needed.
+// The churn fields a kind declares through churn_fields, and Pacer::next; no privileges needed.
 #include <gtest/gtest.h>
+
+#include <atomic>
 
 #include "harness/workloads/pace.h"
 
@@ -78,6 +80,23 @@ TEST(ChurnFields, ChurnOfReadsThemBack) {
   EXPECT_EQ(c.count, 7u);
   EXPECT_DOUBLE_EQ(c.rate, 50);
   EXPECT_EQ(c.concurrency, 3u);
+}
+
+TEST(Pacer, NextGivesExactlyTheCount) {
+  std::atomic<bool> stop{false};
+  Pacer p(5, 1000, &stop);
+  int n = 0;
+  while (p.next()) n++;
+  EXPECT_EQ(n, 5);
+  EXPECT_FALSE(p.next());
+}
+
+TEST(Pacer, NextIsFalseOnceStopped) {
+  std::atomic<bool> stop{false};
+  Pacer p(0, 0, &stop);
+  EXPECT_TRUE(p.next());
+  stop = true;
+  EXPECT_FALSE(p.next());
 }
 
 }  // namespace
