@@ -30,6 +30,7 @@
 #include "harness/base/clock.h"
 #include "harness/base/units.h"
 #include "harness/workloads/netlink.h"
+#include "harness/workloads/kernel_limits.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/workload.h"
@@ -327,11 +328,6 @@ std::vector<FieldProblem> check_connect(const Params& p) {
   return out;
 }
 
-std::vector<KernelNeed> needs_connect(const Params& p) {
-  if (p.flag("in_netns")) return {{"netns.create", " (in_netns) needs network namespaces"}};
-  return {};
-}
-
 }  // namespace
 
 extern const WorkloadKind connect_workload = {
@@ -357,7 +353,7 @@ extern const WorkloadKind connect_workload = {
         }),
     make_connect,
     check_connect,
-    needs_connect,
+    needs_in_netns,
 };
 
 }  // namespace lg

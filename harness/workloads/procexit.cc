@@ -165,11 +165,6 @@ std::vector<FieldProblem> check_procexit(const Params& p) {
   return out;
 }
 
-std::vector<KernelNeed> needs_procexit(const Params& p) {
-  if (p.flag("in_netns")) return {{"netns.create", " (in_netns) needs network namespaces"}};
-  return {};
-}
-
 }  // namespace
 
 // extern: a namespace-scope const has internal linkage otherwise; registry.cc refers to it.
@@ -192,7 +187,7 @@ extern const WorkloadKind procexit_workload = {
                  }),
     make_procexit,
     check_procexit,
-    needs_procexit,
+    needs_in_netns,
 };
 
 }  // namespace lg
