@@ -166,13 +166,12 @@ int main(int argc, char** argv) {
                                 {{"root", "DIR", "top of the tree to follow (default: the cgroup2 mount)", ""}});
   Agent a;
   a.fixed = cli.mode() == tgt::Mode::Fixed;
-  std::string root = cli.get("root");
+  std::string root = cli.dir("root");
   if (root.empty()) root = cgroup2_mount();
   if (root.empty()) {
     fprintf(stderr, "%s: cgroup v2 is not mounted and no --root was given\n", kProg);
     return 1;
   }
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
   struct stat st;
   if (stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "%s: --root %s: %s\n", kProg, root.c_str(), errno ? strerror(errno) : "not a directory");

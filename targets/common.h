@@ -39,6 +39,12 @@ struct Cli {
     return nullptr;
   }
   const std::string& get(const char* n) { return find(n)->value; }
+  // A directory option without its trailing slashes ("/" stays "/").
+  std::string dir(const char* n) {
+    std::string d = get(n);
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    return d;
+  }
   bool flag(const char* n) { return find(n)->given; }
 
   void usage(FILE* f) {

@@ -130,8 +130,7 @@ int main(int argc, char** argv) {
         "0"}});
   tgt::Mode mode = cli.mode();
   bool fixed = mode == tgt::Mode::Fixed;
-  std::string pin_dir = cli.get("pin");
-  while (pin_dir.size() > 1 && pin_dir.back() == '/') pin_dir.pop_back();
+  std::string pin_dir = cli.dir("pin");
   int entries = (int)cli.count("entries", 0);
   unsigned long long collect_every = (unsigned long long)cli.count("collect-every", 0);
   std::vector<Generation> retired;  // waiting for the next collection

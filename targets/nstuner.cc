@@ -190,8 +190,7 @@ int main(int argc, char** argv) {
        {"sysctl", "NAME", "sysctl under /proc/sys to read and write back", "net/ipv4/tcp_keepalive_time"}});
   g_mode = cli.mode();
   g_sysctl = cli.get("sysctl");
-  std::string netns_dir = cli.get("netns-dir");
-  while (netns_dir.size() > 1 && netns_dir.back() == '/') netns_dir.pop_back();
+  std::string netns_dir = cli.dir("netns-dir");
   double interval = cli.duration_us("interval") / 1e6;
   if (interval <= 0) cli.fail("--interval must be above 0");
 
