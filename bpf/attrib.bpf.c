@@ -653,21 +653,9 @@ int lga_files(struct bpf_iter__task_file *ctx) {
   return 0;
 }
 
-struct net_walk {
-  __u64 start, cur;
-  __u32 done;
-};
-
 static long net_step(__u32 i, void *data) {
   struct net_walk *w = data;
-  struct list_head *p = (struct list_head *)w->cur;
-  struct list_head *next = BPF_CORE_READ(p, next);
-  if (!next) return 1;
-  w->cur = (__u64)next;
-  if (w->cur == w->start) {
-    w->done = 1;
-    return 1;
-  }
+  if (net_walk_step(w)) return 1;
   struct net *net = (struct net *)(w->cur - bpf_core_field_offset(struct net, list));
   __u64 cookie = BPF_CORE_READ(net, net_cookie);
   struct lga_netns *n = bpf_map_lookup_elem(&lga_netns_map, &cookie);
@@ -681,12 +669,8 @@ int lga_tasks(struct bpf_iter__task *ctx) {
   if (!task) {
     // The end: mark the target's namespaces that are still in the kernel's net list.
     struct lga_task_end end = {.magic = LGA_TASK_END_MAGIC};
-    struct task_struct *me = bpf_get_current_task_btf();
-    struct net *net = BPF_CORE_READ(me, nsproxy, net_ns);
-    if (net) {
-      struct net_walk w = {};
-      w.start = (__u64)net + bpf_core_field_offset(struct net, list);
-      w.cur = w.start;
+    struct net_walk w = {};
+    if (net_walk_start(&w)) {
       bpf_loop(1 << 20, net_step, &w, 0);
       end.netns_ok = w.done;
     }

@@ -199,26 +199,7 @@ static __always_inline void walk_fds(struct task_struct *t) {
   }
 }
 
-struct list_walk {
-  __u64 start;
-  __u64 cur;
-  __u64 steps;
-  __u32 done;
-};
-
-static long list_step(__u32 i, void *data) {
-  struct list_walk *w = data;
-  struct list_head *p = (struct list_head *)w->cur;
-  struct list_head *next = BPF_CORE_READ(p, next);
-  if (!next) return 1;
-  w->cur = (__u64)next;
-  w->steps++;
-  if (w->cur == w->start) {
-    w->done = 1;
-    return 1;
-  }
-  return 0;
-}
+static long net_step(__u32 i, void *data) { return net_walk_step(data); }
 
 SEC("iter/task")
 int lgc_task(struct bpf_iter__task *ctx) {
@@ -227,19 +208,16 @@ int lgc_task(struct bpf_iter__task *ctx) {
   if (ctx->meta->seq_num == 0) __builtin_memset(&task_acc, 0, sizeof task_acc);
   if (!task) {
     if (want_netns) {
-      // The circular `net` list holds every live netns plus the global list head.
-      struct task_struct *me = bpf_get_current_task_btf();
-      struct net *net = BPF_CORE_READ(me, nsproxy, net_ns);
-      if (net) {
-        struct list_walk w = {};
-        w.start = (__u64)net + bpf_core_field_offset(struct net, list);
-        w.cur = w.start;
-        bpf_loop(1 << 20, list_step, &w, 0);
+      // Every live netns: the nodes of the list but its global head.
+      struct net_walk w = {};
+      if (net_walk_start(&w)) {
+        bpf_loop(1 << 20, net_step, &w, 0);
         task_acc.netns_ok = w.done;
         task_acc.netns = w.done ? w.steps - 1 : 0;
       }
       // Removed cgroups not yet freed, as the root's cgroup.stat shows them; read from the
       // default hierarchy's root, so it needs no cgroup2 mount.
+      struct task_struct *me = bpf_get_current_task_btf();
       struct cgroup *root = BPF_CORE_READ(me, cgroups, dfl_cgrp);
       task_acc.dying_cgroups = -1;
       if (root) task_acc.dying_cgroups = BPF_CORE_READ(root, root, cgrp.nr_dying_descendants);

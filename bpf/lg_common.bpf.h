@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /* lg_common.bpf.h: what the census (bpf/census.bpf.c) and the attribution tracker
  * (bpf/attrib.bpf.c) share, so both count the same fd as the same kind and the same task as
- * the target: the kind of an open file (enum census_fd_kind) and cgroup ancestry.
+ * the target: the kind of an open file (enum census_fd_kind), cgroup ancestry and the walk of
+ * the kernel's netns list.
  * BPF side only: include after vmlinux.h and the libbpf headers. */
 #ifndef LEAKGUARD_BPF_LG_COMMON_H
 #define LEAKGUARD_BPF_LG_COMMON_H
@@ -86,6 +87,40 @@ static __always_inline bool cgroup_under(struct cgroup *cg, __u32 level, __u64 c
   void *slot = (void *)cg + bpf_core_field_offset(struct cgroup, ancestors) + (__u64)level * sizeof(void *);
   bpf_probe_read_kernel(&anc, sizeof anc, slot);
   return anc && BPF_CORE_READ(anc, kn, id) == cgid;
+}
+
+// A walk around the kernel's circular list of network namespaces (struct net.list), which
+// holds every live netns plus the global list head, from the current task's netns; each step
+// is one bpf_loop iteration.
+struct net_walk {
+  __u64 start, cur;  // list nodes: where the walk began, where it stands
+  __u64 steps;
+  __u32 done;  // it came round to `start`: every node was seen
+};
+
+// False when the current task has no netns to start from.
+static __always_inline bool net_walk_start(struct net_walk *w) {
+  struct task_struct *me = bpf_get_current_task_btf();
+  struct net *net = BPF_CORE_READ(me, nsproxy, net_ns);
+  if (!net) return false;
+  w->start = (__u64)net + bpf_core_field_offset(struct net, list);
+  w->cur = w->start;
+  return true;
+}
+
+// Moves to the next node: 0 there (w->cur is a live netns's node), 1 to end the loop (came
+// round, w->done, or the list could not be read).
+static __always_inline long net_walk_step(struct net_walk *w) {
+  struct list_head *p = (struct list_head *)w->cur;
+  struct list_head *next = BPF_CORE_READ(p, next);
+  if (!next) return 1;
+  w->cur = (__u64)next;
+  w->steps++;
+  if (w->cur == w->start) {
+    w->done = 1;
+    return 1;
+  }
+  return 0;
 }
 
 #endif
