@@ -26,9 +26,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-extern s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
 #define EXIT_ZOMBIE 0x20
 #define LGA_MOD_ANON 0xffffffULL
 
@@ -700,17 +697,8 @@ int lga_maps(struct bpf_iter__bpf_map *ctx) {
   if (!map) return 0;
   struct lga_live_obj r = {
       .kind = CENSUS_FD_BPF_MAP, .id = map->id, .type = map->map_type, .max_entries = map->max_entries};
-  __u32 t = r.type;
-  if (t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_HASH ||
-      t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_HASH_OF_MAPS) {
-    s64 n = bpf_map_sum_elem_count(map);
-    r.entries = n > 0 ? n : 0;
-  } else if (t == BPF_MAP_TYPE_LPM_TRIE) {
-    struct lpm_trie *tr = bpf_rdonly_cast(map, bpf_core_type_id_kernel(struct lpm_trie));
-    r.entries = tr->n_entries;
-  } else if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY) {
-    r.entries = r.max_entries;
-  }
+  __u32 how;
+  r.entries = map_entries(map, &how);
   bpf_probe_read_kernel(r.name, sizeof r.name, map->name);
   mark_obj(r.kind, r.id);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);

@@ -19,8 +19,6 @@
 char LICENSE[] SEC("license") = "GPL";
 
 // bpftool 7.1's vmlinux.h has no kfunc prototypes.
-extern s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 #define EXIT_ZOMBIE 0x20
 #define RLIMIT_NOFILE 7
@@ -306,16 +304,6 @@ int lgc_ghost(struct bpf_iter__task *ctx) {
   return 0;
 }
 
-static __always_inline bool counts_by_kfunc(__u32 t) {
-  return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_HASH ||
-         t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_HASH_OF_MAPS;
-}
-
-static __always_inline bool counts_as_array(__u32 t) {
-  return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PROG_ARRAY ||
-         t == BPF_MAP_TYPE_PERF_EVENT_ARRAY || t == BPF_MAP_TYPE_CGROUP_ARRAY || t == BPF_MAP_TYPE_ARRAY_OF_MAPS;
-}
-
 SEC("iter/bpf_map")
 int lgc_map(struct bpf_iter__bpf_map *ctx) {
   struct bpf_map *map = ctx->map;
@@ -324,18 +312,7 @@ int lgc_map(struct bpf_iter__bpf_map *ctx) {
   r.id = map->id;
   r.type = map->map_type;
   r.max_entries = map->max_entries;
-  if (counts_by_kfunc(r.type)) {
-    s64 n = bpf_map_sum_elem_count(map);
-    r.entries = n > 0 ? n : 0;
-    r.entries_kind = CENSUS_ENTRIES_KFUNC;
-  } else if (r.type == BPF_MAP_TYPE_LPM_TRIE) {
-    struct lpm_trie *t = bpf_rdonly_cast(map, bpf_core_type_id_kernel(struct lpm_trie));
-    r.entries = t->n_entries;
-    r.entries_kind = CENSUS_ENTRIES_LPM;
-  } else if (counts_as_array(r.type)) {
-    r.entries = r.max_entries;
-    r.entries_kind = CENSUS_ENTRIES_MAX;
-  }
+  r.entries = map_entries(map, &r.entries_kind);
   bpf_probe_read_kernel(r.name, sizeof r.name, map->name);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
   return 0;

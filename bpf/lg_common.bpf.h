@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /* lg_common.bpf.h: what the census (bpf/census.bpf.c) and the attribution tracker
  * (bpf/attrib.bpf.c) share, so both count the same fd as the same kind and the same task as
- * the target: the kind of an open file (enum census_fd_kind), cgroup ancestry and the walk of
- * the kernel's netns list.
+ * the target: the kind of an open file (enum census_fd_kind), cgroup ancestry, a map's
+ * element count and the walk of the kernel's netns list.
  * BPF side only: include after vmlinux.h and the libbpf headers. */
 #ifndef LEAKGUARD_BPF_LG_COMMON_H
 #define LEAKGUARD_BPF_LG_COMMON_H
 
 #include "census.h"
+
+extern s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
@@ -87,6 +90,31 @@ static __always_inline bool cgroup_under(struct cgroup *cg, __u32 level, __u64 c
   void *slot = (void *)cg + bpf_core_field_offset(struct cgroup, ancestors) + (__u64)level * sizeof(void *);
   bpf_probe_read_kernel(&anc, sizeof anc, slot);
   return anc && BPF_CORE_READ(anc, kn, id) == cgid;
+}
+
+// A map's elements as bpf.map_entries counts them, for the census and the tracker alike; *how
+// says how they were found (enum census_entries_kind): the kfunc's count for the hash kinds,
+// n_entries for an LPM trie, max_entries for the array kinds (every slot exists), else none (0).
+static __always_inline __u64 map_entries(struct bpf_map *map, __u32 *how) {
+  __u32 t = map->map_type;
+  if (t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_HASH ||
+      t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_HASH_OF_MAPS) {
+    *how = CENSUS_ENTRIES_KFUNC;
+    s64 n = bpf_map_sum_elem_count(map);
+    return n > 0 ? n : 0;
+  }
+  if (t == BPF_MAP_TYPE_LPM_TRIE) {
+    *how = CENSUS_ENTRIES_LPM;
+    struct lpm_trie *trie = bpf_rdonly_cast(map, bpf_core_type_id_kernel(struct lpm_trie));
+    return trie->n_entries;
+  }
+  if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PROG_ARRAY ||
+      t == BPF_MAP_TYPE_PERF_EVENT_ARRAY || t == BPF_MAP_TYPE_CGROUP_ARRAY || t == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+    *how = CENSUS_ENTRIES_MAX;
+    return map->max_entries;
+  }
+  *how = CENSUS_ENTRIES_NONE;
+  return 0;
 }
 
 // A walk around the kernel's circular list of network namespaces (struct net.list), which
