@@ -709,10 +709,8 @@ SEC("iter/bpf_prog")
 int lga_progs(struct bpf_iter__bpf_prog *ctx) {
   struct bpf_prog *prog = ctx->prog;
   if (!prog) return 0;
-  struct lga_live_obj r = {.kind = CENSUS_FD_BPF_PROG, .id = BPF_CORE_READ(prog, aux, id)};
-  r.type = BPF_CORE_READ(prog, type);
-  struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
-  bpf_probe_read_kernel(r.name, sizeof r.name, &aux->name);
+  struct lga_live_obj r = {.kind = CENSUS_FD_BPF_PROG, .type = BPF_CORE_READ(prog, type)};
+  r.id = prog_id_name(prog, r.name);
   mark_obj(r.kind, r.id);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
   return 0;

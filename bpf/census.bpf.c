@@ -323,9 +323,7 @@ int lgc_prog(struct bpf_iter__bpf_prog *ctx) {
   struct bpf_prog *prog = ctx->prog;
   if (!prog) return 0;
   struct census_prog r = {};
-  r.id = BPF_CORE_READ(prog, aux, id);
-  struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
-  bpf_probe_read_kernel(r.name, sizeof r.name, &aux->name);
+  r.id = prog_id_name(prog, r.name);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
   return 0;
 }
@@ -337,11 +335,7 @@ int lgc_link(struct bpf_iter__bpf_link *ctx) {
   struct census_link r = {};
   r.id = BPF_CORE_READ(link, id);
   struct bpf_prog *prog = BPF_CORE_READ(link, prog);
-  if (prog) {
-    r.prog_id = BPF_CORE_READ(prog, aux, id);
-    struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
-    bpf_probe_read_kernel(r.prog_name, sizeof r.prog_name, &aux->name);
-  }
+  if (prog) r.prog_id = prog_id_name(prog, r.prog_name);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
   return 0;
 }

@@ -117,6 +117,13 @@ static __always_inline __u64 map_entries(struct bpf_map *map, __u32 *how) {
   return 0;
 }
 
+// A program's id; its name (16 bytes, the kernel's BPF_OBJ_NAME_LEN, NUL-padded) into `name`.
+static __always_inline __u32 prog_id_name(struct bpf_prog *prog, char name[16]) {
+  struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
+  bpf_probe_read_kernel(name, 16, &aux->name);
+  return BPF_CORE_READ(aux, id);
+}
+
 // A walk around the kernel's circular list of network namespaces (struct net.list), which
 // holds every live netns plus the global list head, from the current task's netns; each step
 // is one bpf_loop iteration.
