@@ -26,9 +26,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-extern s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
 #define EXIT_ZOMBIE 0x20
 #define LGA_MOD_ANON 0xffffffULL
 
@@ -653,21 +650,9 @@ int lga_files(struct bpf_iter__task_file *ctx) {
   return 0;
 }
 
-struct net_walk {
-  __u64 start, cur;
-  __u32 done;
-};
-
 static long net_step(__u32 i, void *data) {
   struct net_walk *w = data;
-  struct list_head *p = (struct list_head *)w->cur;
-  struct list_head *next = BPF_CORE_READ(p, next);
-  if (!next) return 1;
-  w->cur = (__u64)next;
-  if (w->cur == w->start) {
-    w->done = 1;
-    return 1;
-  }
+  if (net_walk_step(w)) return 1;
   struct net *net = (struct net *)(w->cur - bpf_core_field_offset(struct net, list));
   __u64 cookie = BPF_CORE_READ(net, net_cookie);
   struct lga_netns *n = bpf_map_lookup_elem(&lga_netns_map, &cookie);
@@ -681,12 +666,8 @@ int lga_tasks(struct bpf_iter__task *ctx) {
   if (!task) {
     // The end: mark the target's namespaces that are still in the kernel's net list.
     struct lga_task_end end = {.magic = LGA_TASK_END_MAGIC};
-    struct task_struct *me = bpf_get_current_task_btf();
-    struct net *net = BPF_CORE_READ(me, nsproxy, net_ns);
-    if (net) {
-      struct net_walk w = {};
-      w.start = (__u64)net + bpf_core_field_offset(struct net, list);
-      w.cur = w.start;
+    struct net_walk w = {};
+    if (net_walk_start(&w)) {
       bpf_loop(1 << 20, net_step, &w, 0);
       end.netns_ok = w.done;
     }
@@ -716,17 +697,8 @@ int lga_maps(struct bpf_iter__bpf_map *ctx) {
   if (!map) return 0;
   struct lga_live_obj r = {
       .kind = CENSUS_FD_BPF_MAP, .id = map->id, .type = map->map_type, .max_entries = map->max_entries};
-  __u32 t = r.type;
-  if (t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_HASH ||
-      t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_HASH_OF_MAPS) {
-    s64 n = bpf_map_sum_elem_count(map);
-    r.entries = n > 0 ? n : 0;
-  } else if (t == BPF_MAP_TYPE_LPM_TRIE) {
-    struct lpm_trie *tr = bpf_rdonly_cast(map, bpf_core_type_id_kernel(struct lpm_trie));
-    r.entries = tr->n_entries;
-  } else if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY) {
-    r.entries = r.max_entries;
-  }
+  __u32 how;
+  r.entries = map_entries(map, &how);
   bpf_probe_read_kernel(r.name, sizeof r.name, map->name);
   mark_obj(r.kind, r.id);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
@@ -737,10 +709,8 @@ SEC("iter/bpf_prog")
 int lga_progs(struct bpf_iter__bpf_prog *ctx) {
   struct bpf_prog *prog = ctx->prog;
   if (!prog) return 0;
-  struct lga_live_obj r = {.kind = CENSUS_FD_BPF_PROG, .id = BPF_CORE_READ(prog, aux, id)};
-  r.type = BPF_CORE_READ(prog, type);
-  struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
-  bpf_probe_read_kernel(r.name, sizeof r.name, &aux->name);
+  struct lga_live_obj r = {.kind = CENSUS_FD_BPF_PROG, .type = BPF_CORE_READ(prog, type)};
+  r.id = prog_id_name(prog, r.name);
   mark_obj(r.kind, r.id);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
   return 0;

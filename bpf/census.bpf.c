@@ -19,8 +19,6 @@
 char LICENSE[] SEC("license") = "GPL";
 
 // bpftool 7.1's vmlinux.h has no kfunc prototypes.
-extern s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 #define EXIT_ZOMBIE 0x20
 #define RLIMIT_NOFILE 7
@@ -199,26 +197,7 @@ static __always_inline void walk_fds(struct task_struct *t) {
   }
 }
 
-struct list_walk {
-  __u64 start;
-  __u64 cur;
-  __u64 steps;
-  __u32 done;
-};
-
-static long list_step(__u32 i, void *data) {
-  struct list_walk *w = data;
-  struct list_head *p = (struct list_head *)w->cur;
-  struct list_head *next = BPF_CORE_READ(p, next);
-  if (!next) return 1;
-  w->cur = (__u64)next;
-  w->steps++;
-  if (w->cur == w->start) {
-    w->done = 1;
-    return 1;
-  }
-  return 0;
-}
+static long net_step(__u32 i, void *data) { return net_walk_step(data); }
 
 SEC("iter/task")
 int lgc_task(struct bpf_iter__task *ctx) {
@@ -227,19 +206,16 @@ int lgc_task(struct bpf_iter__task *ctx) {
   if (ctx->meta->seq_num == 0) __builtin_memset(&task_acc, 0, sizeof task_acc);
   if (!task) {
     if (want_netns) {
-      // The circular `net` list holds every live netns plus the global list head.
-      struct task_struct *me = bpf_get_current_task_btf();
-      struct net *net = BPF_CORE_READ(me, nsproxy, net_ns);
-      if (net) {
-        struct list_walk w = {};
-        w.start = (__u64)net + bpf_core_field_offset(struct net, list);
-        w.cur = w.start;
-        bpf_loop(1 << 20, list_step, &w, 0);
+      // Every live netns: the nodes of the list but its global head.
+      struct net_walk w = {};
+      if (net_walk_start(&w)) {
+        bpf_loop(1 << 20, net_step, &w, 0);
         task_acc.netns_ok = w.done;
         task_acc.netns = w.done ? w.steps - 1 : 0;
       }
       // Removed cgroups not yet freed, as the root's cgroup.stat shows them; read from the
       // default hierarchy's root, so it needs no cgroup2 mount.
+      struct task_struct *me = bpf_get_current_task_btf();
       struct cgroup *root = BPF_CORE_READ(me, cgroups, dfl_cgrp);
       task_acc.dying_cgroups = -1;
       if (root) task_acc.dying_cgroups = BPF_CORE_READ(root, root, cgrp.nr_dying_descendants);
@@ -328,16 +304,6 @@ int lgc_ghost(struct bpf_iter__task *ctx) {
   return 0;
 }
 
-static __always_inline bool counts_by_kfunc(__u32 t) {
-  return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_HASH ||
-         t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_HASH_OF_MAPS;
-}
-
-static __always_inline bool counts_as_array(__u32 t) {
-  return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PROG_ARRAY ||
-         t == BPF_MAP_TYPE_PERF_EVENT_ARRAY || t == BPF_MAP_TYPE_CGROUP_ARRAY || t == BPF_MAP_TYPE_ARRAY_OF_MAPS;
-}
-
 SEC("iter/bpf_map")
 int lgc_map(struct bpf_iter__bpf_map *ctx) {
   struct bpf_map *map = ctx->map;
@@ -346,18 +312,7 @@ int lgc_map(struct bpf_iter__bpf_map *ctx) {
   r.id = map->id;
   r.type = map->map_type;
   r.max_entries = map->max_entries;
-  if (counts_by_kfunc(r.type)) {
-    s64 n = bpf_map_sum_elem_count(map);
-    r.entries = n > 0 ? n : 0;
-    r.entries_kind = CENSUS_ENTRIES_KFUNC;
-  } else if (r.type == BPF_MAP_TYPE_LPM_TRIE) {
-    struct lpm_trie *t = bpf_rdonly_cast(map, bpf_core_type_id_kernel(struct lpm_trie));
-    r.entries = t->n_entries;
-    r.entries_kind = CENSUS_ENTRIES_LPM;
-  } else if (counts_as_array(r.type)) {
-    r.entries = r.max_entries;
-    r.entries_kind = CENSUS_ENTRIES_MAX;
-  }
+  r.entries = map_entries(map, &r.entries_kind);
   bpf_probe_read_kernel(r.name, sizeof r.name, map->name);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
   return 0;
@@ -368,9 +323,7 @@ int lgc_prog(struct bpf_iter__bpf_prog *ctx) {
   struct bpf_prog *prog = ctx->prog;
   if (!prog) return 0;
   struct census_prog r = {};
-  r.id = BPF_CORE_READ(prog, aux, id);
-  struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
-  bpf_probe_read_kernel(r.name, sizeof r.name, &aux->name);
+  r.id = prog_id_name(prog, r.name);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
   return 0;
 }
@@ -382,11 +335,7 @@ int lgc_link(struct bpf_iter__bpf_link *ctx) {
   struct census_link r = {};
   r.id = BPF_CORE_READ(link, id);
   struct bpf_prog *prog = BPF_CORE_READ(link, prog);
-  if (prog) {
-    r.prog_id = BPF_CORE_READ(prog, aux, id);
-    struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
-    bpf_probe_read_kernel(r.prog_name, sizeof r.prog_name, &aux->name);
-  }
+  if (prog) r.prog_id = prog_id_name(prog, r.prog_name);
   bpf_seq_write(ctx->meta->seq, &r, sizeof r);
   return 0;
 }

@@ -21,6 +21,11 @@
 namespace {
 
 const char* kProg = "cgagent";
+const char* kSummary =
+    "Follows the cgroup v2 tree below --root with inotify; for each group it opens the\n"
+    "directory and cgroup.events. Leaky mode forgets removed groups without closing\n"
+    "them: two fds per group ever seen.";
+const char* kSignals = "SIGUSR1 prints counters on stderr; SIGHUP rescans the tree; SIGTERM/SIGINT stop (exit 0)";
 
 struct Group {
   std::string path;
@@ -157,22 +162,16 @@ std::string cgroup2_mount() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{kProg,
-               "Follows the cgroup v2 tree below --root with inotify; for each group it opens the\n"
-               "directory and cgroup.events. Leaky mode forgets removed groups without closing\n"
-               "them: two fds per group ever seen.",
-               "SIGUSR1 prints counters on stderr; SIGHUP rescans the tree; SIGTERM/SIGINT stop (exit 0)",
-               {tgt::mode_opt(), {"root", "DIR", "top of the tree to follow (default: the cgroup2 mount)", ""}}};
-  cli.parse(argc, argv);
+  tgt::Cli cli = tgt::parse_cli(argc, argv, kProg, kSummary, kSignals,
+                                {{"root", "DIR", "top of the tree to follow (default: the cgroup2 mount)", ""}});
   Agent a;
   a.fixed = cli.mode() == tgt::Mode::Fixed;
-  std::string root = cli.get("root");
+  std::string root = cli.dir("root");
   if (root.empty()) root = cgroup2_mount();
   if (root.empty()) {
     fprintf(stderr, "%s: cgroup v2 is not mounted and no --root was given\n", kProg);
     return 1;
   }
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
   struct stat st;
   if (stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "%s: --root %s: %s\n", kProg, root.c_str(), errno ? strerror(errno) : "not a directory");

@@ -39,6 +39,12 @@ struct Cli {
     return nullptr;
   }
   const std::string& get(const char* n) { return find(n)->value; }
+  // A directory option without its trailing slashes ("/" stays "/").
+  std::string dir(const char* n) {
+    std::string d = get(n);
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    return d;
+  }
   bool flag(const char* n) { return find(n)->given; }
 
   void usage(FILE* f) {
@@ -116,7 +122,15 @@ struct Cli {
   }
 };
 
-inline Opt mode_opt() { return {"mode", "leaky|fixed", "leaky: the bug is on; fixed: the bug is off", "fixed"}; }
+// Every target's command line: --mode, then the target's own options, parsed at once (exits 2
+// with one line on a bad option, 0 after --help).
+inline Cli parse_cli(int argc, char** argv, const char* prog, const char* summary, const char* signals,
+                     std::vector<Opt> own) {
+  Cli cli{prog, summary, signals, {{"mode", "leaky|fixed", "leaky: the bug is on; fixed: the bug is off", "fixed"}}};
+  for (auto& o : own) cli.opts.push_back(std::move(o));
+  cli.parse(argc, argv);
+  return cli;
+}
 
 // Blocks `sigs` and returns a signalfd for them, so the main loop can poll signals with its
 // other fds instead of doing work in handlers. Exits 1 on failure.

@@ -28,6 +28,11 @@
 namespace {
 
 const char* kProg = "dstuck";
+const char* kSummary =
+    "On each SIGHUP a helper thread spawns --exec with clone(CLONE_VM | CLONE_VFORK), as\n"
+    "posix_spawn does. Leaky mode makes the child wait for the parent's go-ahead before it\n"
+    "execs: the helper stays in D state (wait_for_vfork_done) and the child in pipe_read.";
+const char* kSignals = "SIGHUP starts a job; SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)";
 constexpr size_t kChildStack = 64 * 1024;
 
 struct Spawn {
@@ -99,13 +104,8 @@ struct Job {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{kProg,
-               "On each SIGHUP a helper thread spawns --exec with clone(CLONE_VM | CLONE_VFORK), as\n"
-               "posix_spawn does. Leaky mode makes the child wait for the parent's go-ahead before it\n"
-               "execs: the helper stays in D state (wait_for_vfork_done) and the child in pipe_read.",
-               "SIGHUP starts a job; SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
-               {tgt::mode_opt(), {"exec", "PATH", "the program each job runs", "/bin/true"}}};
-  cli.parse(argc, argv);
+  tgt::Cli cli = tgt::parse_cli(argc, argv, kProg, kSummary, kSignals,
+                                {{"exec", "PATH", "the program each job runs", "/bin/true"}});
   bool leaky = cli.mode() == tgt::Mode::Leaky;
   std::string exec = cli.get("exec");
   if (exec.empty() || exec[0] != '/') cli.fail("--exec needs an absolute path, not '" + exec + "'");

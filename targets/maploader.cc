@@ -120,21 +120,17 @@ bool build(Generation& g, unsigned long long id, const std::string& pin_dir, int
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{kProg,
-               kSummary,
-               kSignals,
-               {tgt::mode_opt(),
-                {"pin", "DIR", "pin each generation under DIR/<generation>/ (DIR on a bpf filesystem)", ""},
-                {"entries", "N", "entries loaded into ml_routes and ml_prefixes per generation", "64"},
-                {"collect-every", "N",
-                 "fixed mode: close retired generations only every N reloads, all at once, as a garbage "
-                 "collector running finalizers does (a bounded sawtooth that freezes when reloads stop); 0: at once",
-                 "0"}}};
-  cli.parse(argc, argv);
+  tgt::Cli cli = tgt::parse_cli(
+      argc, argv, kProg, kSummary, kSignals,
+      {{"pin", "DIR", "pin each generation under DIR/<generation>/ (DIR on a bpf filesystem)", ""},
+       {"entries", "N", "entries loaded into ml_routes and ml_prefixes per generation", "64"},
+       {"collect-every", "N",
+        "fixed mode: close retired generations only every N reloads, all at once, as a garbage "
+        "collector running finalizers does (a bounded sawtooth that freezes when reloads stop); 0: at once",
+        "0"}});
   tgt::Mode mode = cli.mode();
   bool fixed = mode == tgt::Mode::Fixed;
-  std::string pin_dir = cli.get("pin");
-  while (pin_dir.size() > 1 && pin_dir.back() == '/') pin_dir.pop_back();
+  std::string pin_dir = cli.dir("pin");
   int entries = (int)cli.count("entries", 0);
   unsigned long long collect_every = (unsigned long long)cli.count("collect-every", 0);
   std::vector<Generation> retired;  // waiting for the next collection

@@ -21,6 +21,11 @@
 namespace {
 
 const char* kProg = "metricsd";
+const char* kSummary =
+    "Serves Prometheus metrics over HTTP (GET /metrics), one connection per request\n"
+    "(Connection: close). Leaky mode ends each connection with shutdown() and never\n"
+    "closes it: one socket fd per scrape.";
+const char* kSignals = "SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)";
 
 struct Conn {
   std::string in;   // request bytes so far
@@ -79,13 +84,8 @@ std::string reply(const std::string& req) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{kProg,
-               "Serves Prometheus metrics over HTTP (GET /metrics), one connection per request\n"
-               "(Connection: close). Leaky mode ends each connection with shutdown() and never\n"
-               "closes it: one socket fd per scrape.",
-               "SIGUSR1 prints counters on stderr; SIGTERM/SIGINT stop (exit 0)",
-               {tgt::mode_opt(), {"listen", "ADDR:PORT", "where to listen", "127.0.0.1:19100"}}};
-  cli.parse(argc, argv);
+  tgt::Cli cli = tgt::parse_cli(argc, argv, kProg, kSummary, kSignals,
+                                {{"listen", "ADDR:PORT", "where to listen", "127.0.0.1:19100"}});
   bool fixed = cli.mode() == tgt::Mode::Fixed;
   const std::string& listen_at = cli.get("listen");
   size_t colon = listen_at.rfind(':');

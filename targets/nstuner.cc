@@ -183,18 +183,14 @@ double now() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{kProg,
-               kSummary,
-               kSignals,
-               {tgt::mode_opt(),
-                {"netns-dir", "DIR", "take nsfs mounts under DIR ('/' for all)", "/run/netns"},
-                {"interval", "DUR", "discovery period", "100ms"},
-                {"sysctl", "NAME", "sysctl under /proc/sys to read and write back", "net/ipv4/tcp_keepalive_time"}}};
-  cli.parse(argc, argv);
+  tgt::Cli cli = tgt::parse_cli(
+      argc, argv, kProg, kSummary, kSignals,
+      {{"netns-dir", "DIR", "take nsfs mounts under DIR ('/' for all)", "/run/netns"},
+       {"interval", "DUR", "discovery period", "100ms"},
+       {"sysctl", "NAME", "sysctl under /proc/sys to read and write back", "net/ipv4/tcp_keepalive_time"}});
   g_mode = cli.mode();
   g_sysctl = cli.get("sysctl");
-  std::string netns_dir = cli.get("netns-dir");
-  while (netns_dir.size() > 1 && netns_dir.back() == '/') netns_dir.pop_back();
+  std::string netns_dir = cli.dir("netns-dir");
   double interval = cli.duration_us("interval") / 1e6;
   if (interval <= 0) cli.fail("--interval must be above 0");
 

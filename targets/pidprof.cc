@@ -105,11 +105,8 @@ int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list ap) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{kProg,
-               kSummary,
-               kSignals,
-               {tgt::mode_opt(), {"max-entries", "N", "capacity of pp_pages and pp_ranges", "65536"}}};
-  cli.parse(argc, argv);
+  tgt::Cli cli = tgt::parse_cli(argc, argv, kProg, kSummary, kSignals,
+                                {{"max-entries", "N", "capacity of pp_pages and pp_ranges", "65536"}});
   Ctx c{cli.mode(), -1, -1, {}};
   long long max_entries = cli.count("max-entries", 1);
 

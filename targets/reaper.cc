@@ -76,9 +76,8 @@ void finish(std::unordered_map<pid_t, Job*>& jobs, pid_t pid, int status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tgt::Cli cli{
-      kProg, kSummary, kSignals, {tgt::mode_opt(), {"worker-time", "DUR", "how long each worker lives", "10ms"}}};
-  cli.parse(argc, argv);
+  tgt::Cli cli = tgt::parse_cli(argc, argv, kProg, kSummary, kSignals,
+                                {{"worker-time", "DUR", "how long each worker lives", "10ms"}});
   bool fixed = cli.mode() == tgt::Mode::Fixed;
   long long worker_us = cli.duration_us("worker-time");
 

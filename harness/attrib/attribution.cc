@@ -296,23 +296,18 @@ void Attribution::fill_columns(const Snapshot& s, std::vector<double>& v, const 
   set("target.bpf_pins", records() ? (double)s.pins.size() : kUnavailable);
 }
 
-void Attribution::mark_end(double t) {
+void Attribution::keep(double t, Snapshot& into, bool& have) {
   Snapshot s;
   std::string err;
   if (take(t, s, err)) {
-    end_ = std::move(s);
-    have_end_ = true;
+    into = std::move(s);
+    have = true;
   }
 }
 
-void Attribution::mark_residue(double t) {
-  Snapshot s;
-  std::string err;
-  if (take(t, s, err)) {
-    residue_ = std::move(s);
-    have_residue_ = true;
-  }
-}
+void Attribution::mark_end(double t) { keep(t, end_, have_end_); }
+
+void Attribution::mark_residue(double t) { keep(t, residue_, have_residue_); }
 
 std::string Attribution::note() const {
   std::string s = std::string("attribution ") + (records() ? "on" : "off (residue fallback: objects seen held)") +

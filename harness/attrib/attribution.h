@@ -57,6 +57,8 @@ class Attribution {
   explicit Attribution(const AttributionOptions& o) : opts_(o) {}
   friend class AttribCensus;
   bool take(double t, Snapshot& out, std::string& err);
+  // A snapshot at t into `into` and `have` set; both left as they were when none could be taken.
+  void keep(double t, Snapshot& into, bool& have);
   void fill_columns(const Snapshot& s, std::vector<double>& v, const std::vector<std::string>& names);
   Diagnosis diagnose_one(const std::string& metric, const Series& s, class Symbolizer& sym);
 

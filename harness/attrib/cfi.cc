@@ -29,39 +29,32 @@ bool vaddr_to_off(const std::vector<Segment>& segs, uint64_t v, uint64_t& off) {
   return false;
 }
 
+// A fixed-size value of type T at `p` (inside [p, end)), widened to int64_t as T's sign says.
+template <class T>
+bool read_fixed(const uint8_t* p, const uint8_t* end, int64_t& v, size_t& n) {
+  T x;
+  if (end - p < (ptrdiff_t)sizeof x) return false;
+  memcpy(&x, p, sizeof x);
+  v = (int64_t)x;
+  n = sizeof x;
+  return true;
+}
+
 // One value of .eh_frame_hdr in pointer encoding `enc` at `p` (inside [p, end)); `pc` is its
 // own address and `data` the section's (for pcrel and datarel). False when unsupported.
 bool read_encoded(const uint8_t*& p, const uint8_t* end, uint8_t enc, uint64_t pc, uint64_t data, uint64_t& out) {
   if (enc == DW_EH_PE_omit) return false;
   int64_t v = 0;
   size_t n = 0;
+  bool ok = false;
   switch (enc & 0x0f) {
-    case DW_EH_PE_udata4: {
-      uint32_t x;
-      n = 4;
-      if (end - p < 4) return false;
-      memcpy(&x, p, 4);
-      v = x;
-      break;
-    }
-    case DW_EH_PE_sdata4: {
-      int32_t x;
-      n = 4;
-      if (end - p < 4) return false;
-      memcpy(&x, p, 4);
-      v = x;
-      break;
-    }
+    case DW_EH_PE_udata4: ok = read_fixed<uint32_t>(p, end, v, n); break;
+    case DW_EH_PE_sdata4: ok = read_fixed<int32_t>(p, end, v, n); break;
     case DW_EH_PE_udata8:
     case DW_EH_PE_sdata8:
-    case DW_EH_PE_absptr: {
-      n = 8;
-      if (end - p < 8) return false;
-      memcpy(&v, p, 8);
-      break;
-    }
-    default: return false;
+    case DW_EH_PE_absptr: ok = read_fixed<int64_t>(p, end, v, n); break;
   }
+  if (!ok) return false;
   switch (enc & 0x70) {
     case 0: break;
     case DW_EH_PE_pcrel: v += (int64_t)pc; break;

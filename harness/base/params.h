@@ -30,7 +30,7 @@ struct FieldSpec {
   FieldType type;
   const char*
       def;  // default as it would be written in YAML (the only place it is written); nullptr: required; "": absent
-  const char* doc;                        // one line for docs/workloads.md and `leakguard list workloads`
+  std::string doc;                        // one line for docs/workloads.md and `leakguard list workloads`
   std::vector<std::string> choices = {};  // Enum
   int64_t min = 1;                        // Count: smallest allowed
 };

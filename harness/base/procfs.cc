@@ -75,12 +75,30 @@ double limits_nofile_soft(std::string_view text) {
   return (double)proc_field(rest, "");
 }
 
+namespace {
+
+// Reads and parses `<name>/stat` below the directory `dfd` (/proc for a process, /proc/<pid>/task
+// for a thread); false for a name that is no pid or a task that is gone or unreadable.
+bool read_stat_at(int dfd, const char* name, ProcStat& out) {
+  if (!isdigit((unsigned char)name[0])) return false;
+  char path[300], buf[1024];
+  snprintf(path, sizeof path, "%s/stat", name);
+  int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  return parse_proc_stat(std::string_view(buf, n), out);
+}
+
+}  // namespace
+
 void dstate_tasks(int proc, const ProcStat& s, std::vector<ProcStat>& out) {
   if (s.threads <= 1) {
     if (s.state == 'D') out.push_back(s);
     return;
   }
-  char path[300], buf[1024];
+  char path[300];
   snprintf(path, sizeof path, "%d/task", s.pid);
   int dfd = openat(proc, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR* d = dfd >= 0 ? fdopendir(dfd) : nullptr;
@@ -89,16 +107,8 @@ void dstate_tasks(int proc, const ProcStat& s, std::vector<ProcStat>& out) {
     return;  // exited meanwhile
   }
   while (dirent* e = readdir(d)) {
-    if (!isdigit((unsigned char)e->d_name[0])) continue;
-    snprintf(path, sizeof path, "%s/stat", e->d_name);
-    int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t len = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (len <= 0) continue;
-    buf[len] = 0;
     ProcStat t;
-    if (parse_proc_stat(std::string_view(buf, len), t) && t.state == 'D') out.push_back(std::move(t));
+    if (read_stat_at(dfd, e->d_name, t) && t.state == 'D') out.push_back(std::move(t));
   }
   closedir(d);
 }
@@ -111,18 +121,9 @@ bool list_processes(std::vector<ProcStat>& out) {
     if (proc >= 0) close(proc);
     return false;
   }
-  char path[300], buf[1024];
   while (dirent* e = readdir(d)) {
-    if (!isdigit((unsigned char)e->d_name[0])) continue;
-    snprintf(path, sizeof path, "%s/stat", e->d_name);
-    int fd = openat(proc, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) continue;
-    buf[n] = 0;
     ProcStat s;
-    if (parse_proc_stat(std::string_view(buf, n), s)) out.push_back(s);
+    if (read_stat_at(proc, e->d_name, s)) out.push_back(s);
   }
   closedir(d);
   return true;

@@ -155,34 +155,30 @@ std::optional<int64_t> YamlReader::count(const YAML::Node& n, const std::string&
   return v;
 }
 
-std::optional<double> YamlReader::duration(const YAML::Node& n, const std::string& what, bool allow_zero) {
-  std::string t;
-  auto v = parsed(n, what, "duration", "write a number and a unit: 250ms, 2s, 1m, 1h", parse_duration, t);
+std::optional<double> YamlReader::in_range(const YAML::Node& n, const std::string& what, const std::string& t,
+                                           std::optional<double> v, bool allow_zero, double max, const char* too_big) {
   if (!v) return std::nullopt;
   if (*v < 0 || (!allow_zero && *v == 0)) {
     error(n, what + " must be " + (allow_zero ? "zero or more" : "positive") + ", got " + quoted(t));
     return std::nullopt;
   }
-  if (*v > kMaxSeconds) {
-    error(n, what + ": " + quoted(t) + " is too long (at most 30 days)");
+  if (*v > max) {
+    error(n, what + ": " + quoted(t) + " " + too_big);
     return std::nullopt;
   }
   return v;
 }
 
+std::optional<double> YamlReader::duration(const YAML::Node& n, const std::string& what, bool allow_zero) {
+  std::string t;
+  auto v = parsed(n, what, "duration", "write a number and a unit: 250ms, 2s, 1m, 1h", parse_duration, t);
+  return in_range(n, what, t, v, allow_zero, kMaxSeconds, "is too long (at most 30 days)");
+}
+
 std::optional<double> YamlReader::rate(const YAML::Node& n, const std::string& what) {
   std::string t;
   auto v = parsed(n, what, "rate", "write events per time: 1000/s, 60/min", parse_rate, t);
-  if (!v) return std::nullopt;
-  if (*v <= 0) {
-    error(n, what + " must be positive, got " + quoted(t));
-    return std::nullopt;
-  }
-  if (*v > kMaxRate) {
-    error(n, what + ": " + quoted(t) + " is too high (at most 1000000000/s)");
-    return std::nullopt;
-  }
-  return v;
+  return in_range(n, what, t, v, false, kMaxRate, "is too high (at most 1000000000/s)");
 }
 
 std::optional<double> YamlReader::size(const YAML::Node& n, const std::string& what) {

@@ -60,6 +60,10 @@ class YamlReader {
   void report(Diagnostic::Severity sev, const YAML::Node& n, const std::string& msg);
   // The scalar text of `n` after ${VAR} expansion, or nullopt (reported) for a non-scalar.
   std::optional<std::string> text(const YAML::Node& n, const std::string& what, const char* expected);
+  // `v` (read from the text `t`) when it is above 0, or 0 with `allow_zero`, and at most `max`;
+  // else nullopt, reported: "<what> must be positive, got '<t>'", "<what>: '<t>' <too_big>".
+  std::optional<double> in_range(const YAML::Node& n, const std::string& what, const std::string& t,
+                                 std::optional<double> v, bool allow_zero, double max, const char* too_big);
   // The text of `n` (into `t`) read by `parse`: "<what>: bad <noun> '<t>'; <hint>" is reported
   // when it does not read.
   template <class Parse>

@@ -39,10 +39,7 @@ namespace lg {
 
 namespace {
 
-struct CgroupOpts {
-  uint64_t count = 0;
-  double rate = 0;
-  uint64_t concurrency = 16;
+struct CgroupOpts : Churn {
   double hold = 0;
   uint64_t procs = 0;
   std::string parent;  // relative to the cgroup2 mount; "" : the run's
@@ -146,11 +143,7 @@ void CgroupWorkload::run(const WorkloadContext& ctx) {
   pacer_ = &pacer;
   instance_ = ++g_instance;
   double last = 0;
-  auto finish = [&] {
-    err_.to(outcome_, events(), "cgroups");
-    double active = (last > 0 ? last : monotonic_seconds()) - pacer.start();
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "cgroups");
-  };
+  auto finish = [&] { finish_run(err_, events(), pacer, last, ctx, "cgroups"); };
   std::string e;
   CgroupParent parent(o_.parent, ctx.own_cgroup);
   if (!parent.acquire(e)) {
@@ -235,9 +228,7 @@ void CgroupWorkload::run(const WorkloadContext& ctx) {
 
 std::unique_ptr<Workload> make_cgroup(const Params& p) {
   CgroupOpts o;
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
-  o.rate = p.number("rate");
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  static_cast<Churn&>(o) = churn_of(p);
   o.hold = p.number("hold");
   o.procs = (uint64_t)std::max<int64_t>(0, p.count("procs"));
   o.parent = p.str("parent");
@@ -283,16 +274,22 @@ extern const WorkloadKind cgroup_workload = {
     "cgroup",
     "cgroup v2 groups created and removed, as containers come and go; optionally with processes inside",
     "cgroup created and removed",
-    {
-        {"count", FieldType::Count, "1000", "groups to create"},
-        {"rate", FieldType::Rate, "", "creations per second (absent: as fast as possible)"},
-        {"concurrency", FieldType::Count, "16", "groups alive at once, at most"},
-        {"hold", FieldType::Duration, "0ms", "how long each group lives"},
-        {"procs", FieldType::Count, "0", "processes started inside each group (they pause until it goes)", {}, 0},
-        {"parent", FieldType::String, "",
-         "directory of the groups, relative to the cgroup2 mount, created and removed by the run (absent: "
-         "leakguard-<pid>/churn, also in $LEAKGUARD_CGROUP_PARENT)"},
-    },
+    churn_fields(
+        {},
+        {.things = "groups",
+         .verb = "create",
+         .per_second = "creations",
+         .alive = "alive",
+         .count = "1000",
+         .concurrency = "16",
+         .count_zero = false},
+        {
+            {"hold", FieldType::Duration, "0ms", "how long each group lives"},
+            {"procs", FieldType::Count, "0", "processes started inside each group (they pause until it goes)", {}, 0},
+            {"parent", FieldType::String, "",
+             "directory of the groups, relative to the cgroup2 mount, created and removed by the run (absent: "
+             "leakguard-<pid>/churn, also in $LEAKGUARD_CGROUP_PARENT)"},
+        }),
     make_cgroup,
     check_cgroup,
     needs_cgroup,

@@ -30,6 +30,7 @@
 #include "harness/base/clock.h"
 #include "harness/base/units.h"
 #include "harness/workloads/netlink.h"
+#include "harness/workloads/kernel_limits.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/workload.h"
@@ -38,12 +39,9 @@ namespace lg {
 
 namespace {
 
-struct ConnectOpts {
+struct ConnectOpts : Churn {
   std::string address;  // host:port, [v6]:port
   std::string send;     // escapes decoded
-  uint64_t count = 0;
-  double rate = 0;
-  uint64_t concurrency = 4;
   double timeout = 5;
   bool in_netns = false;
 };
@@ -127,7 +125,6 @@ class ConnectWorkload : public Workload {
   std::mutex mu_;
   std::map<std::pair<int, int>, uint64_t> failures_;  // (errno, step) -> count, under mu_
   uint64_t failed_ = 0;                               // under mu_
-  double last_ = 0;                                   // under mu_
 };
 
 int ConnectWorkload::await_fd(int fd, short events, double deadline) {
@@ -205,10 +202,7 @@ void ConnectWorkload::worker(const WorkloadContext& ctx) {
       return;
     }
   }
-  double last = 0;
-  for (;;) {
-    double due;
-    if (!pacer_->take(due) || !sleep_until(due, *pacer_)) break;
+  while (pacer_->next()) {
     int step = 0;
     int e = once(step);
     if (e < 0) break;  // stopped mid-connection
@@ -216,22 +210,18 @@ void ConnectWorkload::worker(const WorkloadContext& ctx) {
       count_failure(e, step);
       continue;
     }
-    events_.fetch_add(1, std::memory_order_relaxed);
-    last = monotonic_seconds();
+    count_event();
   }
   if (home >= 0) {
     setns(home, CLONE_NEWNET);
     close(home);
   }
-  std::lock_guard<std::mutex> l(mu_);
-  last_ = std::max(last_, last);
 }
 
 void ConnectWorkload::run(const WorkloadContext& ctx) {
   Pacer pacer(o_.count, o_.rate, ctx.stop);
   pacer_ = &pacer;
   auto finish = [&] {
-    double active = (last_ > 0 ? last_ : monotonic_seconds()) - pacer.start();
     uint64_t ok = events(), failed;
     std::string detail;
     {
@@ -252,8 +242,7 @@ void ConnectWorkload::run(const WorkloadContext& ctx) {
                  "connect " + o_.address + ": all " + format_number((double)failed) + " connections failed: " + detail);
       }
     }
-    err_.to(outcome_, ok, "connections");
-    finish_outcome(outcome_, o_.count, o_.rate, ok, active, ctx.stopped_by(), "connections");
+    finish_run(err_, ok, pacer, last_event(), ctx, "connections");
     if (failed && ok > 0)
       outcome_.warnings.push_back(format_number((double)failed) + " of " + format_number((double)(failed + ok)) +
                                   " connections to " + o_.address + " failed: " + detail);
@@ -322,9 +311,7 @@ std::unique_ptr<Workload> make_connect(const Params& p) {
   ConnectOpts o;
   o.address = p.str("address");
   decode_escapes(p.str("send"), o.send);
-  o.count = (uint64_t)std::max<int64_t>(0, p.count("count"));
-  o.rate = p.number("rate");
-  o.concurrency = (uint64_t)std::max<int64_t>(1, p.count("concurrency"));
+  static_cast<Churn&>(o) = churn_of(p);
   o.timeout = p.number("timeout");
   o.in_netns = p.flag("in_netns");
   return std::make_unique<ConnectWorkload>(o);
@@ -341,29 +328,32 @@ std::vector<FieldProblem> check_connect(const Params& p) {
   return out;
 }
 
-std::vector<KernelNeed> needs_connect(const Params& p) {
-  if (p.flag("in_netns")) return {{"netns.create", " (in_netns) needs network namespaces"}};
-  return {};
-}
-
 }  // namespace
 
 extern const WorkloadKind connect_workload = {
     "connect",
     "TCP connection churn: connect, send a request, read the reply until the peer closes, close",
     "TCP connection made, request sent, reply read to the end, closed",
-    {
-        {"address", FieldType::String, nullptr, "HOST:PORT or [IPv6]:PORT to connect to"},
-        {"send", FieldType::String, "", "bytes written after connecting; \\r \\n \\t \\0 \\\\ \\xHH are decoded"},
-        {"count", FieldType::Count, "1000", "connections to make"},
-        {"rate", FieldType::Rate, "", "connections started per second (absent: as fast as possible)"},
-        {"concurrency", FieldType::Count, "4", "connections open at once, at most"},
-        {"timeout", FieldType::Duration, "5s", "how long one connection may take, connect to close"},
-        {"in_netns", FieldType::Bool, "false", "connect from inside the run's network namespace (lo is brought up)"},
-    },
+    churn_fields(
+        {
+            {"address", FieldType::String, nullptr, "HOST:PORT or [IPv6]:PORT to connect to"},
+            {"send", FieldType::String, "", "bytes written after connecting; \\r \\n \\t \\0 \\\\ \\xHH are decoded"},
+        },
+        {.things = "connections",
+         .verb = "make",
+         .per_second = "connections started",
+         .alive = "open",
+         .count = "1000",
+         .concurrency = "4",
+         .count_zero = false},
+        {
+            {"timeout", FieldType::Duration, "5s", "how long one connection may take, connect to close"},
+            {"in_netns", FieldType::Bool, "false",
+             "connect from inside the run's network namespace (lo is brought up)"},
+        }),
     make_connect,
     check_connect,
-    needs_connect,
+    needs_in_netns,
 };
 
 }  // namespace lg

@@ -40,4 +40,9 @@ void check_alive_at_once(const Params& p, const char* path, int64_t per_event, c
   }
 }
 
+std::vector<KernelNeed> needs_in_netns(const Params& p) {
+  if (p.flag("in_netns")) return {{"netns.create", " (in_netns) needs network namespaces"}};
+  return {};
+}
+
 }  // namespace lg

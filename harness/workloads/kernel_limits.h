@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The kernel limits workload kinds check their fields against before anything runs.
+// The kernel limits workload kinds check their fields against before anything runs, and the
+// kernel needs that several kinds share.
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -22,5 +23,9 @@ int64_t alive_at_once(const Params& p);
 // "network namespaces".
 void check_alive_at_once(const Params& p, const char* path, int64_t per_event, const char* objects,
                          std::vector<FieldProblem>& out);
+
+// The needs of a kind with an `in_netns` field (it runs inside the run's network namespace):
+// network namespaces when the field is true.
+std::vector<KernelNeed> needs_in_netns(const Params& p);
 
 }  // namespace lg

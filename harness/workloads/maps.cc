@@ -13,10 +13,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <thread>
 
-#include "harness/base/clock.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
 #include "harness/workloads/workload.h"
@@ -64,8 +62,6 @@ class MapsWorkload : public Workload {
   char name_[16] = {};
   std::vector<char> keys_;    // every key, packed: filled once, shared read-only
   std::vector<char> values_;  // one value (per-CPU values for percpu maps)
-  std::mutex mu_;
-  double last_ = 0;
 };
 
 int MapsWorkload::one(std::string& call) {
@@ -122,32 +118,22 @@ int MapsWorkload::one(std::string& call) {
 }
 
 void MapsWorkload::worker() {
-  double last = 0;
-  for (;;) {
-    double due;
-    if (!pacer_->take(due) || !sleep_until(due, *pacer_)) break;
+  while (pacer_->next()) {
     std::string call;
     if (int e = one(call); e != 0) {
       err_.failed(e, call);
       pacer_->abort();
       break;
     }
-    events_.fetch_add(1, std::memory_order_relaxed);
-    last = monotonic_seconds();
+    count_event();
   }
-  std::lock_guard<std::mutex> l(mu_);
-  last_ = std::max(last_, last);
 }
 
 void MapsWorkload::run(const WorkloadContext& ctx) {
   ctx_ = &ctx;
   Pacer pacer(o_.count, o_.rate, ctx.stop);
   pacer_ = &pacer;
-  auto finish = [&] {
-    err_.to(outcome_, events(), "maps");
-    double active = (last_ > 0 ? last_ : monotonic_seconds()) - pacer.start();
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "maps");
-  };
+  auto finish = [&] { finish_run(err_, events(), pacer, last_event(), ctx, "maps"); };
   if (o_.pin) {
     struct statfs sf;
     if (ctx.bpffs_dir.empty()) {
@@ -227,16 +213,25 @@ extern const WorkloadKind maps_workload = {
     "maps",
     "BPF map churn: create, fill, delete, close; optionally pin/unpin and attach a program",
     "BPF map created, filled and closed",
-    {
-        {"count", FieldType::Count, "1000", "maps to create (0: until the phase ends)", {}, 0},
-        {"rate", FieldType::Rate, "", "maps per second (absent: as fast as possible)"},
-        {"concurrency", FieldType::Count, "1", "maps alive at once, at most"},
-        {"map_type", FieldType::Enum, "hash", "kind of map", {"hash", "lru_hash", "percpu_hash", "lpm_trie", "array"}},
-        {"entries", FieldType::Count, "16", "elements filled into each map", {}, 0},
-        {"delete", FieldType::Enum, "each", "how elements are removed before close", {"none", "each", "batch"}},
-        {"pin", FieldType::Bool, "false", "pin each map under the run's private bpffs path, then unpin"},
-        {"progs", FieldType::Bool, "false", "also load a tiny tracepoint program, attach and detach a link"},
-    },
+    churn_fields(
+        {},
+        {.things = "maps",
+         .verb = "create",
+         .per_second = "maps",
+         .alive = "alive",
+         .count = "1000",
+         .concurrency = "1"},
+        {
+            {"map_type",
+             FieldType::Enum,
+             "hash",
+             "kind of map",
+             {"hash", "lru_hash", "percpu_hash", "lpm_trie", "array"}},
+            {"entries", FieldType::Count, "16", "elements filled into each map", {}, 0},
+            {"delete", FieldType::Enum, "each", "how elements are removed before close", {"none", "each", "batch"}},
+            {"pin", FieldType::Bool, "false", "pin each map under the run's private bpffs path, then unpin"},
+            {"progs", FieldType::Bool, "false", "also load a tiny tracepoint program, attach and detach a link"},
+        }),
     make_maps,
     check_maps,
     needs_maps,

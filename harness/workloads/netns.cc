@@ -302,12 +302,8 @@ void NetnsWorkload::run(const WorkloadContext& ctx) {
   pid_ = getpid();
   Pacer pacer(o_.count, o_.rate, ctx.stop);
   pacer_ = &pacer;
-  double start = pacer.start();
-  auto finish = [&] {
-    err_.to(outcome_, created_.load(), "netns");
-    double active = (last_create_ > 0 ? last_create_ : monotonic_seconds()) - start;
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "netns");
-  };
+  // An error counts the namespaces made before it; the active time ends at the last creation.
+  auto finish = [&] { finish_run(err_, created_.load(), pacer, last_create_, ctx, "netns"); };
   if (o_.max_live >= 0 && !ctx.live_netns)
     outcome_.warnings.push_back("max_live ignored: live network namespaces are not measured in this run");
   orig_fd_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -383,17 +379,23 @@ extern const WorkloadKind netns_workload = {
     "netns",
     "create network namespaces (unshare on worker threads, held by fd), hold, release",
     "network namespace created and released",
-    {
-        {"count", FieldType::Count, "1000", "namespaces to create (0: until the phase ends)", {}, 0},
-        {"rate", FieldType::Rate, "", "creations per second (absent: as fast as possible)"},
-        {"concurrency", FieldType::Count, "64", "namespaces alive at once, at most"},
-        {"hold", FieldType::Duration, "0ms", "how long each namespace is kept"},
-        {"bind_mount", FieldType::Bool, "false", "bind-mount each under /run/netns/ as `ip netns add` does"},
-        {"process", FieldType::Bool, "false", "keep a sleeping process inside each (a pod's pause container)"},
-        {"loopback_up", FieldType::Bool, "false", "bring lo up inside each"},
-        {"veth", FieldType::Bool, "false", "add a veth pair to the host namespace for each"},
-        {"max_live", FieldType::Count, "", "pace on sys.netns: wait while this many namespaces are alive kernel-wide"},
-    },
+    churn_fields(
+        {},
+        {.things = "namespaces",
+         .verb = "create",
+         .per_second = "creations",
+         .alive = "alive",
+         .count = "1000",
+         .concurrency = "64"},
+        {
+            {"hold", FieldType::Duration, "0ms", "how long each namespace is kept"},
+            {"bind_mount", FieldType::Bool, "false", "bind-mount each under /run/netns/ as `ip netns add` does"},
+            {"process", FieldType::Bool, "false", "keep a sleeping process inside each (a pod's pause container)"},
+            {"loopback_up", FieldType::Bool, "false", "bring lo up inside each"},
+            {"veth", FieldType::Bool, "false", "add a veth pair to the host namespace for each"},
+            {"max_live", FieldType::Count, "",
+             "pace on sys.netns: wait while this many namespaces are alive kernel-wide"},
+        }),
     make_netns,
     check_netns,
     needs_netns,

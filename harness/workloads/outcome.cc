@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "harness/base/clock.h"
 #include "harness/base/units.h"
+#include "harness/workloads/pace.h"
 
 namespace lg {
 
@@ -30,6 +32,20 @@ void finish_outcome(WorkloadOutcome& o, uint64_t requested, double requested_rat
                          format_number(requested_rate) + "/s asked (" +
                          format_fixed(100 * o.achieved_rate / requested_rate, 0) + "%)");
   }
+}
+
+void Workload::count_event() {
+  events_.fetch_add(1, std::memory_order_relaxed);
+  double now = monotonic_seconds(), seen = last_event_.load(std::memory_order_relaxed);
+  while (seen < now && !last_event_.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+  }
+}
+
+void Workload::finish_run(FirstError& err, uint64_t done, const Pacer& pacer, double last, const WorkloadContext& ctx,
+                          const char* noun) {
+  err.to(outcome_, done, noun);
+  double active = (last > 0 ? last : monotonic_seconds()) - pacer.start();
+  finish_outcome(outcome_, pacer.count(), pacer.rate(), events(), active, ctx.stopped_by(), noun);
 }
 
 unsigned cpu_count() {

@@ -18,6 +18,23 @@ Churn churn_of(const Params& p) {
   return c;
 }
 
+std::vector<FieldSpec> churn_fields(std::vector<FieldSpec> before, const ChurnWords& w, std::vector<FieldSpec> after) {
+  std::vector<FieldSpec> out = std::move(before);
+  std::string things = w.things;
+  out.push_back({"count",
+                 FieldType::Count,
+                 w.count,
+                 things + " to " + w.verb + (w.count_zero ? " (0: until the phase ends)" : ""),
+                 {},
+                 w.count_zero ? 0 : 1});
+  out.push_back({"rate", FieldType::Rate, w.rate,
+                 std::string(w.per_second) + " per second" + (*w.rate ? "" : " (absent: as fast as possible)")});
+  if (w.concurrency)
+    out.push_back({"concurrency", FieldType::Count, w.concurrency, things + " " + w.alive + " at once, at most"});
+  for (auto& f : after) out.push_back(std::move(f));
+  return out;
+}
+
 Pacer::Pacer(uint64_t count, double rate, const std::atomic<bool>* stop)
     : count_(count), rate_(rate), start_(monotonic_seconds()), stop_(stop) {}
 
@@ -27,6 +44,11 @@ bool Pacer::take(double& due) {
   if (count_ && i >= count_) return false;
   due = rate_ > 0 ? start_ + (double)i / rate_ : 0;
   return true;
+}
+
+bool Pacer::next() {
+  double due;
+  return take(due) && sleep_until(due, *this);
 }
 
 bool sleep_until(double t, const Pacer& p) {

@@ -14,10 +14,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <thread>
 
-#include "harness/base/clock.h"
 #include "harness/base/fs.h"
 #include "harness/base/strings.h"
 #include "harness/workloads/kernel_limits.h"
@@ -62,8 +60,6 @@ class ProcexitWorkload : public Workload {
   Pacer* pacer_ = nullptr;
   FirstError err_;
   SpawnSpec spec_;
-  std::mutex mu_;
-  double last_ = 0;  // under mu_: when the last child was reaped
 };
 
 void ProcexitWorkload::worker(Spawner& sp) {
@@ -77,10 +73,7 @@ void ProcexitWorkload::worker(Spawner& sp) {
   // A child that lives a while (lifetime, exec) is waited for in 20 ms slices so that a stop
   // is noticed; it is then killed. A fork + _exit child is waited for without a timeout.
   const bool long_lived = o_.lifetime > 0 || !spec_.path.empty();
-  double last = 0;
-  for (;;) {
-    double due;
-    if (!pacer_->take(due) || !sleep_until(due, *pacer_)) break;
+  while (pacer_->next()) {
     if (!ch->spawn(1)) {
       err_.failed(errno, "spawner");
       pacer_->abort();
@@ -104,22 +97,15 @@ void ProcexitWorkload::worker(Spawner& sp) {
       pacer_->abort();
       break;
     }
-    events_.fetch_add(1, std::memory_order_relaxed);
-    last = monotonic_seconds();
+    count_event();
   }
-  std::lock_guard<std::mutex> l(mu_);
-  last_ = std::max(last_, last);
 }
 
 void ProcexitWorkload::run(const WorkloadContext& ctx) {
   ctx_ = &ctx;
   Pacer pacer(o_.count, o_.rate, ctx.stop);
   pacer_ = &pacer;
-  auto finish = [&] {
-    err_.to(outcome_, events(), "processes");
-    double active = (last_ > 0 ? last_ : monotonic_seconds()) - pacer.start();
-    finish_outcome(outcome_, o_.count, o_.rate, events(), active, ctx.stopped_by(), "processes");
-  };
+  auto finish = [&] { finish_run(err_, events(), pacer, last_event(), ctx, "processes"); };
   if (o_.in_netns && ctx.run_netns_fd < 0) {
     err_.set(0, "procexit in_netns: the run has no network namespace to enter");
     finish();
@@ -179,11 +165,6 @@ std::vector<FieldProblem> check_procexit(const Params& p) {
   return out;
 }
 
-std::vector<KernelNeed> needs_procexit(const Params& p) {
-  if (p.flag("in_netns")) return {{"netns.create", " (in_netns) needs network namespaces"}};
-  return {};
-}
-
 }  // namespace
 
 // extern: a namespace-scope const has internal linkage otherwise; registry.cc refers to it.
@@ -191,18 +172,22 @@ extern const WorkloadKind procexit_workload = {
     "procexit",
     "short-lived processes: fork and _exit, or exec an argv; optionally with threads",
     "process exited and reaped",
-    {
-        {"count", FieldType::Count, "1000", "processes to start (0: until the phase ends)", {}, 0},
-        {"rate", FieldType::Rate, "", "starts per second (absent: as fast as possible)"},
-        {"concurrency", FieldType::Count, "4", "processes alive at once, at most"},
-        {"exec", FieldType::Argv, "", "argv to exec in each process (absent: fork and _exit)"},
-        {"threads", FieldType::Count, "0", "extra threads per process; they exit with exit_group", {}, 0},
-        {"lifetime", FieldType::Duration, "0ms", "how long each process lives before exiting"},
-        {"in_netns", FieldType::Bool, "false", "run the processes inside the run's network namespace"},
-    },
+    churn_fields({},
+                 {.things = "processes",
+                  .verb = "start",
+                  .per_second = "starts",
+                  .alive = "alive",
+                  .count = "1000",
+                  .concurrency = "4"},
+                 {
+                     {"exec", FieldType::Argv, "", "argv to exec in each process (absent: fork and _exit)"},
+                     {"threads", FieldType::Count, "0", "extra threads per process; they exit with exit_group", {}, 0},
+                     {"lifetime", FieldType::Duration, "0ms", "how long each process lives before exiting"},
+                     {"in_netns", FieldType::Bool, "false", "run the processes inside the run's network namespace"},
+                 }),
     make_procexit,
     check_procexit,
-    needs_procexit,
+    needs_in_netns,
 };
 
 }  // namespace lg

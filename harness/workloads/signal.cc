@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "harness/base/clock.h"
 #include "harness/base/signals.h"
 #include "harness/workloads/outcome.h"
 #include "harness/workloads/pace.h"
@@ -19,20 +18,17 @@ namespace {
 
 class SignalWorkload : public Workload {
  public:
-  SignalWorkload(uint64_t count, double rate, int sig, bool group)
-      : count_(count), rate_(rate), sig_(sig), group_(group) {}
+  SignalWorkload(const Churn& c, int sig, bool group) : c_(c), sig_(sig), group_(group) {}
 
   void run(const WorkloadContext& ctx) override {
-    Pacer pacer(count_, rate_, ctx.stop);
-    double last = 0;
+    Pacer pacer(c_.count, c_.rate, ctx.stop);
     FirstError err;
     if (ctx.target_pid <= 0) err.set(0, "signal workload needs a target");
     // Without the run's process list, the group is the target's process group (the run
     // starts the target as a group leader).
     if (!err.any() && group_ && !ctx.target_pids && getpgid(ctx.target_pid) != ctx.target_pid)
       err.set(0, "signal to: group: the run's process list is unknown and the target is not a process group leader");
-    double due;
-    while (!err.any() && pacer.take(due) && sleep_until(due, pacer)) {
+    while (!err.any() && pacer.next()) {
       if (!group_ || !ctx.target_pids) {
         pid_t to = group_ ? -ctx.target_pid : ctx.target_pid;
         if (kill(to, sig_) != 0) {
@@ -48,24 +44,19 @@ class SignalWorkload : public Workload {
           break;
         }
       }
-      events_.fetch_add(1, std::memory_order_relaxed);
-      last = monotonic_seconds();
+      count_event();
     }
-    err.to(outcome_, events(), "signals");
-    double active = (last > 0 ? last : monotonic_seconds()) - pacer.start();
-    finish_outcome(outcome_, count_, rate_, events(), active, ctx.stopped_by(), "signals");
+    finish_run(err, events(), pacer, last_event(), ctx, "signals");
   }
 
  private:
-  uint64_t count_;
-  double rate_;
+  Churn c_;
   int sig_;
   bool group_;
 };
 
 std::unique_ptr<Workload> make_signal(const Params& p) {
-  Churn c = churn_of(p);
-  return std::make_unique<SignalWorkload>(c.count, c.rate, (int)p.count("signal"), p.str("to") == "group");
+  return std::make_unique<SignalWorkload>(churn_of(p), (int)p.count("signal"), p.str("to") == "group");
 }
 
 std::vector<FieldProblem> check_signal(const Params& p) {
@@ -83,16 +74,15 @@ extern const WorkloadKind signal_workload = {
     "signal",
     "send a signal to the target repeatedly: reload churn",
     "signal delivered to the target",
-    {
-        {"count", FieldType::Count, "100", "signals to send (0: until the phase ends)", {}, 0},
-        {"rate", FieldType::Rate, "10/s", "signals per second"},
-        {"signal", FieldType::Signal, "HUP", "which signal (HUP, USR1, ...)"},
-        {"to",
-         FieldType::Enum,
-         "main",
-         "main: the target's main process; group: every process of the run",
-         {"main", "group"}},
-    },
+    churn_fields({}, {.things = "signals", .verb = "send", .per_second = "signals", .count = "100", .rate = "10/s"},
+                 {
+                     {"signal", FieldType::Signal, "HUP", "which signal (HUP, USR1, ...)"},
+                     {"to",
+                      FieldType::Enum,
+                      "main",
+                      "main: the target's main process; group: every process of the run",
+                      {"main", "group"}},
+                 }),
     make_signal,
     check_signal,
 };

@@ -18,6 +18,8 @@
 
 namespace lg {
 
+class FirstError;
+class Pacer;
 class Spawner;
 
 // What a running workload may use from the run.
@@ -55,11 +57,26 @@ class Workload {
   virtual void run(const WorkloadContext& ctx) = 0;
   // Completed events so far; read by the sampler thread at any time.
   uint64_t events() const { return events_.load(std::memory_order_relaxed); }
+  // When the latest event completed (monotonic_seconds()), 0 before the first.
+  double last_event() const { return last_event_.load(std::memory_order_relaxed); }
   const WorkloadOutcome& outcome() const { return outcome_; }
 
  protected:
+  // The tail of every kind's run() (outcome.cc): the first error in `err`, "... after N
+  // <noun>" with N = `done`; then the requested and achieved counts and rates with the
+  // standard warnings, over the time from the pacer's start to `last`, when the last event
+  // completed (monotonic_seconds(); 0: none did, so until now).
+  void finish_run(FirstError& err, uint64_t done, const Pacer& pacer, double last, const WorkloadContext& ctx,
+                  const char* noun);
+
+  // One more event completed, now: counts it and notes the time (any worker thread).
+  void count_event();
+
   std::atomic<uint64_t> events_{0};
   WorkloadOutcome outcome_;
+
+ private:
+  std::atomic<double> last_event_{0};
 };
 
 // A kernel feature a workload needs, as `leakguard probe` names it.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "targets/common.h"
 #include "tests/targets/target_proc.h"
 
 namespace {
@@ -45,6 +46,19 @@ TEST_P(TargetCli, UnknownOptionIsRefused) {
   std::string err = t.stderr_text();
   EXPECT_EQ(t.wait_exit(), 2);
   EXPECT_NE(err.find("unknown option --frobnicate"), std::string::npos) << err;
+}
+
+TEST(TargetCommon, ParseCliPutsModeFirstAndDirDropsTrailingSlashes) {
+  char a0[] = "t", a1[] = "--dir", a2[] = "/run/netns//", a3[] = "--root=///";
+  char* argv[] = {a0, a1, a2, a3};
+  tgt::Cli cli =
+      tgt::parse_cli(4, argv, "t", "summary", "signals", {{"dir", "DIR", "d", ""}, {"root", "DIR", "r", ""}});
+  ASSERT_EQ(cli.opts.size(), 3u);
+  EXPECT_STREQ(cli.opts[0].name, "mode");
+  EXPECT_EQ(cli.mode(), tgt::Mode::Fixed);  // the default
+  EXPECT_EQ(cli.dir("dir"), "/run/netns");
+  EXPECT_EQ(cli.get("dir"), "/run/netns//");  // as given
+  EXPECT_EQ(cli.dir("root"), "/");
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, TargetCli,
